@@ -58,6 +58,11 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
     "aws:iam/policy:Policy": (name, inputs) => ({
         arn: `arn:aws:iam::${mockAccountId}:policy/${inputs.name ?? name}`,
     }),
+    // CloudWatch Logs ARNs are `...:logs:<region>:<account>:log-group:<name>`; IAM scoping relies on it.
+    "aws:cloudwatch/logGroup:LogGroup": (name, inputs) => ({
+        name: inputs.name ?? name,
+        arn: `arn:aws:logs:${mockRegion}:${mockAccountId}:log-group:${inputs.name ?? name}`,
+    }),
     "aws:ec2/vpc:Vpc": (name) => ({ id: `vpc-${shortHash(name)}` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
     "aws:eks/nodeGroup:NodeGroup": (name) => ({

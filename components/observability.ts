@@ -1,0 +1,272 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { isEksClusterName } from "./plan/names";
+import * as plan from "./plan/observability-plan";
+import { Problems, isKnown } from "./plan/problems";
+
+export interface ObservabilityArgs {
+    /** EKS cluster name; names the CloudWatch log group `/aws/eks/<clusterName>/containers`. */
+    clusterName: pulumi.Input<string>;
+    /** ARN of the cluster's IAM OIDC provider, trusted by the log shipper's IRSA role. */
+    oidcProviderArn: pulumi.Input<string>;
+    /**
+     * The cluster's OIDC issuer without `https://` (e.g. `oidc.eks.us-west-2.amazonaws.com/id/ABC`),
+     * the prefix of the IRSA trust conditions. A leading `https://` is removed.
+     */
+    oidcProviderUrl: pulumi.Input<string>;
+    /** Namespace created for the whole stack (Prometheus, Grafana, KEDA, exporters, log shipper). @default "monitoring" */
+    namespace?: string;
+    /** Days CloudWatch keeps container logs; one of the values CloudWatch Logs accepts. @default 30 */
+    logRetentionDays?: number;
+    /** How long Prometheus keeps samples, as a Prometheus duration. @default "15d" */
+    prometheusRetention?: string;
+    /** Size of Prometheus' gp3 volume in GiB, at least 10. @default 50 */
+    prometheusStorageGiB?: number;
+    /** Exact prometheus-community/kube-prometheus-stack chart version. @default "79.7.1" */
+    kubePrometheusStackVersion?: string;
+    /** Exact kedacore/keda chart version. @default "2.18.1" */
+    kedaVersion?: string;
+    /** Exact NVIDIA dcgm-exporter chart version. @default "4.7.1" */
+    dcgmExporterVersion?: string;
+    /** Exact aws/eks-charts aws-for-fluent-bit chart version. @default "0.2.0" */
+    fluentBitVersion?: string;
+    /** Alert when a GPU stays below this utilisation (percent, 0–100 exclusive) for 30 minutes. @default 20 */
+    gpuUtilizationLowPercent?: number;
+    /** Alert when a model averages more than this many waiting requests per replica for 10 minutes. @default 20 */
+    queueDepthHighThreshold?: number;
+    /** Alert when a model's p95 end-to-end latency exceeds this many seconds for 10 minutes. @default 10 */
+    p95LatencySecondsThreshold?: number;
+    /** Tags for the AWS resources (log group, IAM role). @default {} */
+    tags?: Record<string, string>;
+}
+
+function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilitySettings {
+    const settings: plan.ObservabilitySettings = {
+        namespace: args.namespace ?? "monitoring",
+        logRetentionDays: args.logRetentionDays ?? 30,
+        prometheusRetention: args.prometheusRetention ?? "15d",
+        prometheusStorageGiB: args.prometheusStorageGiB ?? 50,
+        kubePrometheusStackVersion: args.kubePrometheusStackVersion ?? plan.defaultChartVersions.kubePrometheusStack,
+        kedaVersion: args.kedaVersion ?? plan.defaultChartVersions.keda,
+        dcgmExporterVersion: args.dcgmExporterVersion ?? plan.defaultChartVersions.dcgmExporter,
+        fluentBitVersion: args.fluentBitVersion ?? plan.defaultChartVersions.fluentBit,
+        gpuUtilizationLowPercent: args.gpuUtilizationLowPercent ?? 20,
+        queueDepthHighThreshold: args.queueDepthHighThreshold ?? 20,
+        p95LatencySecondsThreshold: args.p95LatencySecondsThreshold ?? 10,
+    };
+    const problems = new Problems();
+    if (isKnown(args.clusterName)) {
+        problems.expect(isEksClusterName(args.clusterName), "clusterName", `"${args.clusterName}" is not an EKS cluster name`);
+    }
+    plan.observabilityProblems(settings, problems);
+    problems.throwIfAny(`Observability "${name}"`);
+    return settings;
+}
+
+/**
+ * The cluster-wide monitoring, autoscaling and logging stack ModelService relies on: Prometheus,
+ * Alertmanager and Grafana (kube-prometheus-stack), KEDA, NVIDIA's DCGM exporter on GPU nodes,
+ * container logs to CloudWatch, serving alerts and a serving dashboard.
+ */
+export class Observability extends pulumi.ComponentResource {
+    /** Namespace the stack runs in. */
+    public readonly namespace: pulumi.Output<string>;
+    /** In-cluster Prometheus address, e.g. for KEDA's prometheus scaler. */
+    public readonly prometheusUrl: pulumi.Output<string>;
+    /** CloudWatch Logs group receiving every container's logs. */
+    public readonly logGroupName: pulumi.Output<string>;
+    /** Grafana's Service in `namespace` (port 80), for port-forwarding or an Ingress. */
+    public readonly grafanaServiceName: pulumi.Output<string>;
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validated before the component registers, so a bad config leaves nothing behind.
+        const s = settingsFor(name, args);
+        super("gpu-serving:index:Observability", name, {}, opts);
+        const tags = args.tags ?? {};
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: s.namespace, labels: { "app.kubernetes.io/part-of": "gpu-serving" } } },
+            { parent: this },
+        );
+        const ns = namespace.metadata.name;
+
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-prometheus-storage`,
+            {
+                metadata: { name: plan.prometheusStorageClassName(s.namespace) },
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true" },
+                // EBS volumes live in one AZ: bind once the pod is scheduled so both land together.
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+                reclaimPolicy: "Delete",
+            },
+            { parent: this },
+        );
+
+        const grafanaPassword = new random.RandomPassword(
+            `${name}-grafana-admin-password`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        const grafanaAdmin = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: plan.grafanaAdminSecretName, namespace: ns },
+                type: "Opaque",
+                stringData: { "admin-user": "admin", "admin-password": grafanaPassword.result },
+            },
+            { parent: this },
+        );
+
+        const kubePrometheusStack = new k8s.helm.v3.Release(
+            `${name}-kube-prometheus-stack`,
+            {
+                name: plan.kubePrometheusStackName,
+                chart: plan.charts.kubePrometheusStack.chart,
+                version: s.kubePrometheusStackVersion,
+                repositoryOpts: { repo: plan.charts.kubePrometheusStack.repo },
+                namespace: ns,
+                values: plan.kubePrometheusStackValues(s, plan.prometheusStorageClassName(s.namespace)),
+            },
+            { parent: this, dependsOn: [storageClass, grafanaAdmin] },
+        );
+        // KEDA and the DCGM exporter create ServiceMonitors, whose CRD kube-prometheus-stack installs.
+        const afterPrometheus = { parent: this, dependsOn: [kubePrometheusStack] };
+
+        new k8s.helm.v3.Release(
+            `${name}-keda`,
+            {
+                name: "keda",
+                chart: plan.charts.keda.chart,
+                version: s.kedaVersion,
+                repositoryOpts: { repo: plan.charts.keda.repo },
+                namespace: ns,
+                values: plan.kedaValues(),
+            },
+            afterPrometheus,
+        );
+
+        new k8s.helm.v3.Release(
+            `${name}-dcgm-exporter`,
+            {
+                name: "dcgm-exporter",
+                chart: plan.charts.dcgmExporter.chart,
+                version: s.dcgmExporterVersion,
+                repositoryOpts: { repo: plan.charts.dcgmExporter.repo },
+                namespace: ns,
+                values: plan.dcgmExporterValues(),
+            },
+            afterPrometheus,
+        );
+
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-containers`,
+            {
+                name: pulumi.output(args.clusterName).apply(plan.containerLogGroupName),
+                retentionInDays: s.logRetentionDays,
+                tags,
+            },
+            { parent: this },
+        );
+
+        const issuer = pulumi.output(args.oidcProviderUrl).apply(plan.oidcIssuerHost);
+        const trustPolicy = aws.iam.getPolicyDocumentOutput(
+            {
+                statements: [
+                    {
+                        effect: "Allow",
+                        actions: ["sts:AssumeRoleWithWebIdentity"],
+                        principals: [{ type: "Federated", identifiers: [args.oidcProviderArn] }],
+                        conditions: [
+                            {
+                                test: "StringEquals",
+                                variable: pulumi.interpolate`${issuer}:sub`,
+                                values: [plan.serviceAccountSubject(s.namespace, plan.fluentBitServiceAccountName)],
+                            },
+                            { test: "StringEquals", variable: pulumi.interpolate`${issuer}:aud`, values: ["sts.amazonaws.com"] },
+                        ],
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        const fluentBitRole = new aws.iam.Role(
+            `${name}-fluent-bit`,
+            { description: "Ships container logs to CloudWatch (IRSA for fluent-bit)", assumeRolePolicy: trustPolicy.json, tags },
+            { parent: this },
+        );
+        const logsPolicy = aws.iam.getPolicyDocumentOutput(
+            {
+                statements: [
+                    {
+                        effect: "Allow",
+                        actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        // The group itself and its streams (`<arn>:log-stream:<name>`), nothing else.
+                        resources: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        const fluentBitLogs = new aws.iam.RolePolicy(
+            `${name}-fluent-bit-logs`,
+            { role: fluentBitRole.name, policy: logsPolicy.json },
+            { parent: this },
+        );
+
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        new k8s.helm.v3.Release(
+            `${name}-fluent-bit`,
+            {
+                name: "aws-for-fluent-bit",
+                chart: plan.charts.fluentBit.chart,
+                version: s.fluentBitVersion,
+                repositoryOpts: { repo: plan.charts.fluentBit.repo },
+                namespace: ns,
+                values: plan.fluentBitValues({ region, logGroupName: logGroup.name, roleArn: fluentBitRole.arn }),
+            },
+            // Pods that start before the policy is attached drop their first log batches.
+            { parent: this, dependsOn: [fluentBitLogs] },
+        );
+
+        const thresholds = {
+            gpuUtilizationLowPercent: s.gpuUtilizationLowPercent,
+            queueDepthHighThreshold: s.queueDepthHighThreshold,
+            p95LatencySecondsThreshold: s.p95LatencySecondsThreshold,
+        };
+        new k8s.apiextensions.CustomResource(
+            `${name}-alerts`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "gpu-serving-alerts", namespace: ns },
+                spec: { groups: [{ name: "gpu-serving", rules: plan.alertRules(thresholds) }] },
+            },
+            afterPrometheus,
+        );
+
+        new k8s.core.v1.ConfigMap(
+            `${name}-dashboard`,
+            {
+                metadata: { name: "gpu-serving-dashboard", namespace: ns, labels: { grafana_dashboard: "1" } },
+                data: { "gpu-serving.json": JSON.stringify(plan.servingDashboard(thresholds)) },
+            },
+            { parent: this },
+        );
+
+        this.namespace = ns;
+        this.prometheusUrl = kubePrometheusStack.namespace.apply(plan.prometheusUrl);
+        this.logGroupName = logGroup.name;
+        this.grafanaServiceName = kubePrometheusStack.name.apply(() => plan.grafanaServiceName);
+        this.registerOutputs({
+            namespace: this.namespace,
+            prometheusUrl: this.prometheusUrl,
+            logGroupName: this.logGroupName,
+            grafanaServiceName: this.grafanaServiceName,
+        });
+    }
+}

@@ -1,0 +1,240 @@
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import * as plan from "../components/plan/observability-plan";
+import { Problems } from "../components/plan/problems";
+import { gpuPresentLabel, gpuTaint, nodeRoleLabel } from "../components/plan/scheduling";
+
+const defaults: plan.ObservabilitySettings = {
+    namespace: "monitoring",
+    logRetentionDays: 30,
+    prometheusRetention: "15d",
+    prometheusStorageGiB: 50,
+    kubePrometheusStackVersion: plan.defaultChartVersions.kubePrometheusStack,
+    kedaVersion: plan.defaultChartVersions.keda,
+    dcgmExporterVersion: plan.defaultChartVersions.dcgmExporter,
+    fluentBitVersion: plan.defaultChartVersions.fluentBit,
+    gpuUtilizationLowPercent: 20,
+    queueDepthHighThreshold: 20,
+    p95LatencySecondsThreshold: 10,
+};
+
+function problemsOf(overrides: Partial<plan.ObservabilitySettings>): Record<string, string> {
+    const problems = new Problems();
+    plan.observabilityProblems({ ...defaults, ...overrides }, problems);
+    return Object.fromEntries(problems.list.map((p) => [p.propertyPath, p.reason]));
+}
+
+const thresholds = { gpuUtilizationLowPercent: 35, queueDepthHighThreshold: 12, p95LatencySecondsThreshold: 4.5 };
+
+describe("Observability plan", () => {
+    describe("validation", () => {
+        it("accepts the defaults", () => {
+            assert.deepEqual(problemsOf({}), {});
+        });
+
+        it("accepts exactly CloudWatch's retention values", () => {
+            fc.assert(
+                fc.property(fc.integer({ min: -10, max: 4000 }), (days) => {
+                    const accepted = !("logRetentionDays" in problemsOf({ logRetentionDays: days }));
+                    assert.equal(accepted, plan.cloudWatchRetentionDays.includes(days), `${days}`);
+                }),
+            );
+        });
+
+        it("lists the allowed retention values when one is wrong", () => {
+            assert.match(problemsOf({ logRetentionDays: 31 }).logRetentionDays, /31 .*1, 3, 5, 7, 14, 30, 60/);
+        });
+
+        it("rejects a namespace that is not a DNS-1123 label", () => {
+            assert.match(problemsOf({ namespace: "Monitoring_NS" }).namespace, /not a DNS-1123 label/);
+        });
+
+        it("rejects GPU utilisation thresholds outside 0–100", () => {
+            for (const bad of [0, 100, 150, -5, Number.NaN]) {
+                assert.match(problemsOf({ gpuUtilizationLowPercent: bad }).gpuUtilizationLowPercent, /between 0 and 100/);
+            }
+        });
+
+        it("rejects non-positive queue depth and latency thresholds", () => {
+            const found = problemsOf({ queueDepthHighThreshold: 0, p95LatencySecondsThreshold: -1 });
+            assert.match(found.queueDepthHighThreshold, /positive number, got 0/);
+            assert.match(found.p95LatencySecondsThreshold, /positive number, got -1/);
+        });
+
+        it("rejects Prometheus storage below 10 GiB or fractional", () => {
+            assert.match(problemsOf({ prometheusStorageGiB: 8 }).prometheusStorageGiB, /at least 10, got 8/);
+            assert.match(problemsOf({ prometheusStorageGiB: 12.5 }).prometheusStorageGiB, /whole number/);
+        });
+
+        it("rejects a retention that is not a Prometheus duration", () => {
+            assert.match(problemsOf({ prometheusRetention: "15 days" }).prometheusRetention, /Prometheus duration/);
+            assert.deepEqual(problemsOf({ prometheusRetention: "1w2d" }), {});
+        });
+
+        it("rejects chart version ranges, which would float on every deploy", () => {
+            const found = problemsOf({ kedaVersion: "^2.18.0", dcgmExporterVersion: "latest" });
+            assert.deepEqual(Object.keys(found).sort(), ["dcgmExporterVersion", "kedaVersion"]);
+        });
+
+        it("collects every problem at once", () => {
+            const found = problemsOf({ namespace: "", logRetentionDays: 2, prometheusStorageGiB: 1, gpuUtilizationLowPercent: 101 });
+            assert.deepEqual(Object.keys(found).sort(), [
+                "gpuUtilizationLowPercent",
+                "logRetentionDays",
+                "namespace",
+                "prometheusStorageGiB",
+            ]);
+        });
+    });
+
+    describe("scheduling", () => {
+        const stack = plan.kubePrometheusStackValues(defaults, "monitoring-gp3") as any;
+        const system = { [nodeRoleLabel]: "system" };
+
+        it("pins Prometheus, Alertmanager, Grafana, the operator and kube-state-metrics to system nodes", () => {
+            assert.deepEqual(stack.prometheus.prometheusSpec.nodeSelector, system);
+            assert.deepEqual(stack.alertmanager.alertmanagerSpec.nodeSelector, system);
+            assert.deepEqual(stack.grafana.nodeSelector, system);
+            assert.deepEqual(stack.prometheusOperator.nodeSelector, system);
+            assert.deepEqual(stack["kube-state-metrics"].nodeSelector, system);
+        });
+
+        it("runs node-exporter everywhere, GPU nodes included", () => {
+            assert.deepEqual(stack["prometheus-node-exporter"].tolerations, [{ operator: "Exists" }]);
+        });
+
+        it("pins KEDA to system nodes", () => {
+            assert.deepEqual((plan.kedaValues() as any).nodeSelector, system);
+        });
+
+        it("runs the DCGM exporter only on GPU nodes and tolerates their taint", () => {
+            const dcgm = plan.dcgmExporterValues() as any;
+            assert.deepEqual(dcgm.nodeSelector, { [gpuPresentLabel]: "true" });
+            const tolerated = dcgm.tolerations.some(
+                (t: any) => t.key === gpuTaint.key && t.value === gpuTaint.value && t.effect === gpuTaint.effect,
+            );
+            assert.ok(tolerated, JSON.stringify(dcgm.tolerations));
+            assert.equal(dcgm.serviceMonitor.enabled, true);
+        });
+    });
+
+    describe("kube-prometheus-stack values", () => {
+        const stack = plan.kubePrometheusStackValues({ ...defaults, prometheusRetention: "30d", prometheusStorageGiB: 120 }, "monitoring-gp3") as any;
+        const spec = stack.prometheus.prometheusSpec;
+
+        it("selects ServiceMonitors, PodMonitors and rules from every namespace", () => {
+            assert.equal(spec.serviceMonitorSelectorNilUsesHelmValues, false);
+            assert.equal(spec.podMonitorSelectorNilUsesHelmValues, false);
+            assert.equal(spec.ruleSelectorNilUsesHelmValues, false);
+        });
+
+        it("sizes retention and the volume from the settings on the given storage class", () => {
+            assert.equal(spec.retention, "30d");
+            const claim = spec.storageSpec.volumeClaimTemplate.spec;
+            assert.equal(claim.resources.requests.storage, "120Gi");
+            assert.equal(claim.storageClassName, "monitoring-gp3");
+        });
+
+        it("names services so the Prometheus URL is kube-prometheus-stack-prometheus", () => {
+            assert.equal(`${stack.fullnameOverride}-prometheus`, plan.prometheusServiceName);
+            assert.equal(plan.prometheusUrl("obs"), "http://kube-prometheus-stack-prometheus.obs.svc:9090");
+            assert.equal(stack.grafana.fullnameOverride, plan.grafanaServiceName);
+        });
+
+        it("reads Grafana's admin login from the generated secret, not the chart's public default", () => {
+            assert.equal(stack.grafana.admin.existingSecret, plan.grafanaAdminSecretName);
+        });
+    });
+
+    describe("log shipping", () => {
+        const values = plan.fluentBitValues({ region: "eu-west-1", logGroupName: "/aws/eks/c/containers", roleArn: "arn:role" }) as any;
+
+        it("names the log group after the cluster", () => {
+            assert.equal(plan.containerLogGroupName("prod-gpu"), "/aws/eks/prod-gpu/containers");
+        });
+
+        it("uses the service account the IRSA trust names, annotated with the role", () => {
+            assert.equal(values.serviceAccount.name, plan.fluentBitServiceAccountName);
+            assert.equal(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:role");
+            assert.equal(plan.serviceAccountSubject("monitoring", "fluent-bit"), "system:serviceaccount:monitoring:fluent-bit");
+        });
+
+        it("writes only to the managed group: no per-namespace template, no group creation", () => {
+            assert.equal(values.cloudWatchLogs.logGroupName, "/aws/eks/c/containers");
+            assert.equal(values.cloudWatchLogs.logGroupTemplate, "");
+            assert.equal(values.cloudWatchLogs.autoCreateGroup, false);
+            assert.equal(values.cloudWatchLogs.region, "eu-west-1");
+        });
+
+        it("tolerates every taint so GPU nodes' logs ship too", () => {
+            assert.deepEqual(values.tolerations, [{ operator: "Exists" }]);
+        });
+
+        it("strips the scheme from an OIDC issuer", () => {
+            assert.equal(plan.oidcIssuerHost("https://oidc.eks.x/id/A"), "oidc.eks.x/id/A");
+            assert.equal(plan.oidcIssuerHost("oidc.eks.x/id/A"), "oidc.eks.x/id/A");
+        });
+    });
+
+    describe("alerts", () => {
+        const rules = Object.fromEntries(plan.alertRules(thresholds).map((r) => [r.alert, r]));
+
+        it("alerts on GPUs below the utilisation threshold for 30 minutes", () => {
+            assert.match(rules.GpuUtilizationLow.expr, /DCGM_FI_DEV_GPU_UTIL\) < 35$/);
+            assert.equal(rules.GpuUtilizationLow.for, "30m");
+        });
+
+        it("alerts on waiting requests above the queue threshold for 10 minutes", () => {
+            assert.match(rules.ModelQueueDepthHigh.expr, /vllm:num_requests_waiting\) > 12$/);
+            assert.equal(rules.ModelQueueDepthHigh.for, "10m");
+        });
+
+        it("alerts on the p95 end-to-end latency above the threshold", () => {
+            assert.equal(
+                rules.ModelLatencyP95High.expr,
+                "histogram_quantile(0.95, sum by (le, model_name) (rate(vllm:e2e_request_latency_seconds_bucket[5m]))) > 4.5",
+            );
+        });
+
+        it("alerts on GPU pods not ready for longer than a slow cold start (966 s)", () => {
+            const rule = rules.ServingPodNotReady;
+            assert.match(rule.expr, /resource="nvidia_com_gpu"/);
+            assert.match(rule.expr, /kube_pod_status_ready\{condition="true"\}/);
+            const minutes = Number(/^(\d+)m$/.exec(rule.for)![1]);
+            assert.ok(minutes * 60 > 966, rule.for);
+        });
+
+        it("gives every alert a severity and a summary", () => {
+            for (const rule of Object.values(rules)) {
+                assert.ok(["warning", "critical"].includes(rule.labels.severity), rule.alert);
+                assert.ok(rule.annotations.summary, rule.alert);
+            }
+        });
+    });
+
+    describe("dashboard", () => {
+        const dashboard = JSON.parse(JSON.stringify(plan.servingDashboard(thresholds)));
+
+        it("has panels for GPU utilisation, queue depth and p95 latency", () => {
+            const exprs = dashboard.panels.map((p: any) => p.targets[0].expr).join("\n");
+            assert.match(exprs, /DCGM_FI_DEV_GPU_UTIL/);
+            assert.match(exprs, /vllm:num_requests_waiting/);
+            assert.match(exprs, /histogram_quantile\(0\.95.*vllm:e2e_request_latency_seconds_bucket/);
+        });
+
+        it("draws each alert threshold, red below it only for GPU utilisation", () => {
+            const steps = dashboard.panels.map((p: any) => p.fieldConfig.defaults.thresholds.steps);
+            assert.deepEqual(steps[0][1], { color: "green", value: 35 });
+            assert.deepEqual(steps[1][1], { color: "red", value: 12 });
+            assert.deepEqual(steps[2][1], { color: "red", value: 4.5 });
+        });
+
+        it("lays panels side by side with unique ids and a stable uid", () => {
+            const ids = dashboard.panels.map((p: any) => p.id);
+            assert.equal(new Set(ids).size, ids.length);
+            const xs = dashboard.panels.map((p: any) => p.gridPos.x);
+            assert.deepEqual(xs, [0, 8, 16]);
+            assert.equal(dashboard.uid, plan.dashboardUid);
+        });
+    });
+});
