@@ -92,6 +92,21 @@ function mockId(type: string, name: string): string {
     return prefix ? `${prefix}${shortHash(type + name)}` : `${name}-id`;
 }
 
+/**
+ * Subnets that exist before the program runs, for bring-your-own-VPC specs. Looking up any other
+ * id fails, as `aws.ec2.getSubnet` does against AWS.
+ */
+export const mockExistingVpcId = "vpc-0e0e0e0e0e0e0e0e0";
+export const mockExistingSubnets: Record<string, { vpcId: string; availabilityZone: string }> = {
+    "subnet-0a0a0a0a0a0a0a0a1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2a" },
+    "subnet-0b0b0b0b0b0b0b0b1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2b" },
+    "subnet-0c0c0c0c0c0c0c0c1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2c" },
+    "subnet-0a0a0a0a0a0a0a0a2": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2a" },
+    "subnet-0a0a0a0a0a0a0a0f1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2a" },
+    "subnet-0b0b0b0b0b0b0b0f1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2b" },
+    "subnet-0d0d0d0d0d0d0d0d1": { vpcId: "vpc-0d0d0d0d0d0d0d0d0", availabilityZone: "us-west-2b" },
+};
+
 const invokes: Record<string, (inputs: State) => State> = {
     "aws:index/getRegion:getRegion": () => ({ id: mockRegion, name: mockRegion, region: mockRegion }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
@@ -106,6 +121,11 @@ const invokes: Record<string, (inputs: State) => State> = {
         zoneIds: ["usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"],
         id: mockRegion,
     }),
+    "aws:ec2/getSubnet:getSubnet": (inputs) => {
+        const subnet = mockExistingSubnets[inputs.id];
+        if (!subnet) throw new Error(`no matching EC2 Subnet found (id ${inputs.id})`);
+        return { id: inputs.id, arn: arnFor("aws:ec2/subnet:Subnet", inputs.id), ...subnet };
+    },
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
         userName: "AWS",
         password: "mock-ecr-password",

@@ -1,0 +1,303 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { planSubnets } from "./plan/cidr";
+import {
+    minEksAvailabilityZones,
+    networkDefaults,
+    networkProblems,
+    subnetDiscoveryTags,
+} from "./plan/network-plan";
+
+export interface NetworkArgs {
+    /**
+     * Name of the EKS cluster that will use this network; subnets get the
+     * `kubernetes.io/cluster/<clusterName>: shared` discovery tag. Not applied to existing subnets:
+     * tag those yourself.
+     */
+    clusterName: string;
+    /**
+     * IPv4 block of the VPC, a prefix length from /16 to /24. Each AZ gets a quarter as its private
+     * subnet; the last quarter holds the public subnets (1/16 of the VPC each).
+     * Only when the Network creates the VPC. @default "10.0.0.0/16"
+     */
+    cidrBlock?: string;
+    /**
+     * Number of AZs to spread subnets over, 2 or 3; the first ones the region lists as available.
+     * Only when the Network creates the VPC. @default 3
+     */
+    availabilityZoneCount?: number;
+    /**
+     * One NAT gateway per AZ, so losing an AZ does not cut the other AZs off the internet and no
+     * egress crosses AZs; false runs one shared NAT gateway in the first AZ (cheaper, not highly
+     * available). Only when the Network creates the VPC. @default true
+     */
+    natGatewayPerAz?: boolean;
+    /** Id of an existing VPC to use instead of creating one; the Network then creates nothing. */
+    existingVpcId?: pulumi.Input<string>;
+    /**
+     * Private subnets of `existingVpcId` for nodes, at least 2 in different AZs. Required with,
+     * and only allowed with, `existingVpcId`.
+     */
+    existingPrivateSubnetIds?: pulumi.Input<string>[];
+    /** Public subnets of `existingVpcId` for internet-facing load balancers. @default [] */
+    existingPublicSubnetIds?: pulumi.Input<string>[];
+    /** Tags for every resource the Network creates; it sets each `Name` tag. @default {} */
+    tags?: Record<string, string>;
+}
+
+type NetworkOutputs = Pick<
+    Network,
+    "vpcId" | "privateSubnetIds" | "publicSubnetIds" | "availabilityZones"
+>;
+type CreateSettings = Required<
+    Pick<
+        NetworkArgs,
+        "clusterName" | "cidrBlock" | "availabilityZoneCount" | "natGatewayPerAz" | "tags"
+    >
+>;
+
+/**
+ * A VPC for an EKS cluster: private subnets for nodes (egress through NAT), public subnets for NAT
+ * gateways and internet-facing load balancers, and an S3 gateway endpoint. Or, with
+ * `existingVpcId`, a check of existing subnets and their ids passed through.
+ */
+export class Network extends pulumi.ComponentResource {
+    /** Id of the VPC, created or existing. */
+    public readonly vpcId: pulumi.Output<string>;
+    /** Private subnet ids, one per AZ in `availabilityZones` order when created. */
+    public readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** Public subnet ids, one per AZ when created; `existingPublicSubnetIds` (or []) otherwise. */
+    public readonly publicSubnetIds: pulumi.Output<string[]>;
+    /** AZ names the private subnets are in. */
+    public readonly availabilityZones: pulumi.Output<string[]>;
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Before super(): a bad config must fail without registering anything, component included.
+        networkProblems(args).throwIfAny(`Network "${name}"`);
+        super("gpu-serving:index:Network", name, {}, opts);
+        const settings: CreateSettings = {
+            clusterName: args.clusterName,
+            cidrBlock: args.cidrBlock ?? networkDefaults.cidrBlock,
+            availabilityZoneCount:
+                args.availabilityZoneCount ?? networkDefaults.availabilityZoneCount,
+            natGatewayPerAz: args.natGatewayPerAz ?? networkDefaults.natGatewayPerAz,
+            tags: args.tags ?? {},
+        };
+
+        const outputs =
+            args.existingVpcId === undefined
+                ? createNetwork(this, name, settings)
+                : existingNetwork(
+                      this,
+                      args.existingVpcId,
+                      args.existingPrivateSubnetIds ?? [],
+                      args.existingPublicSubnetIds ?? [],
+                  );
+        this.vpcId = outputs.vpcId;
+        this.privateSubnetIds = outputs.privateSubnetIds;
+        this.publicSubnetIds = outputs.publicSubnetIds;
+        this.availabilityZones = outputs.availabilityZones;
+        this.registerOutputs({ ...outputs });
+    }
+}
+
+function createNetwork(parent: Network, name: string, settings: CreateSettings): NetworkOutputs {
+    const { clusterName, cidrBlock, availabilityZoneCount, natGatewayPerAz } = settings;
+    const plan = planSubnets(cidrBlock, availabilityZoneCount);
+    const zoneIndexes = plan.privateSubnetCidrs.map((_, i) => i);
+    const childOpts = { parent };
+    const tagged = (role: string, extra: Record<string, string> = {}) => ({
+        ...settings.tags,
+        ...extra,
+        Name: `${name}-${role}`,
+    });
+
+    const availableZones = aws.getAvailabilityZonesOutput(
+        {
+            state: "available",
+            // Opted-in Local Zones also report "available"; EKS cannot place cluster subnets there.
+            filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+        },
+        { parent },
+    );
+    const availabilityZones = availableZones.names.apply((names) => {
+        if (names.length < availabilityZoneCount) {
+            throw new pulumi.ResourceError(
+                `availabilityZoneCount: ${availabilityZoneCount} AZs requested, but the region ` +
+                    `has only ${names.length} available (${names.join(", ")})`,
+                parent,
+            );
+        }
+        return names.slice(0, availabilityZoneCount);
+    });
+
+    const vpc = new aws.ec2.Vpc(
+        `${name}-vpc`,
+        { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: tagged("vpc") },
+        childOpts,
+    );
+    const internetGateway = new aws.ec2.InternetGateway(
+        `${name}-igw`,
+        { vpcId: vpc.id, tags: tagged("igw") },
+        childOpts,
+    );
+
+    // Nothing but NAT gateways and load balancers lives in public subnets, and both get their
+    // addresses explicitly, so no subnet hands out public IPs on launch.
+    const subnet = (kind: "public" | "private", i: number, cidr: string) =>
+        new aws.ec2.Subnet(
+            `${name}-${kind}-${i + 1}`,
+            {
+                vpcId: vpc.id,
+                cidrBlock: cidr,
+                availabilityZone: availabilityZones.apply((zones) => zones[i]),
+                mapPublicIpOnLaunch: false,
+                tags: tagged(`${kind}-${i + 1}`, subnetDiscoveryTags(kind, clusterName)),
+            },
+            childOpts,
+        );
+    const publicSubnets = zoneIndexes.map((i) => subnet("public", i, plan.publicSubnetCidrs[i]));
+    const privateSubnets = zoneIndexes.map((i) => subnet("private", i, plan.privateSubnetCidrs[i]));
+
+    // Standalone routes rather than inline `routes`: inline routes own the whole table and would
+    // delete routes others add later (peering, transit gateway); the two styles cannot be mixed.
+    const publicRouteTable = new aws.ec2.RouteTable(
+        `${name}-public`,
+        { vpcId: vpc.id, tags: tagged("public") },
+        childOpts,
+    );
+    new aws.ec2.Route(
+        `${name}-public-internet`,
+        {
+            routeTableId: publicRouteTable.id,
+            destinationCidrBlock: "0.0.0.0/0",
+            gatewayId: internetGateway.id,
+        },
+        childOpts,
+    );
+    publicSubnets.forEach(
+        (s, i) =>
+            new aws.ec2.RouteTableAssociation(
+                `${name}-public-${i + 1}`,
+                { subnetId: s.id, routeTableId: publicRouteTable.id },
+                childOpts,
+            ),
+    );
+
+    // AWS needs the internet gateway attached before an EIP can be associated and a public NAT
+    // gateway can pass traffic (Terraform aws_eip / aws_nat_gateway docs: depend on the IGW).
+    const natOpts = { parent, dependsOn: [internetGateway] };
+    const natZoneIndexes = natGatewayPerAz ? zoneIndexes : [0];
+    const natGateways = natZoneIndexes.map((i) => {
+        const role = `nat-${i + 1}`;
+        const address = new aws.ec2.Eip(
+            `${name}-${role}`,
+            { domain: "vpc", tags: tagged(role) },
+            natOpts,
+        );
+        return new aws.ec2.NatGateway(
+            `${name}-${role}`,
+            {
+                allocationId: address.id,
+                subnetId: publicSubnets[i].id,
+                connectivityType: "public",
+                tags: tagged(role),
+            },
+            natOpts,
+        );
+    });
+
+    // One private route table per AZ even with a shared NAT gateway: switching natGatewayPerAz
+    // then only repoints routes instead of replacing tables and associations.
+    const privateRouteTables = privateSubnets.map((s, i) => {
+        const role = `private-${i + 1}`;
+        const table = new aws.ec2.RouteTable(
+            `${name}-${role}`,
+            { vpcId: vpc.id, tags: tagged(role) },
+            childOpts,
+        );
+        new aws.ec2.Route(
+            `${name}-${role}-nat`,
+            {
+                routeTableId: table.id,
+                destinationCidrBlock: "0.0.0.0/0",
+                natGatewayId: natGateways[natGatewayPerAz ? i : 0].id,
+            },
+            childOpts,
+        );
+        new aws.ec2.RouteTableAssociation(
+            `${name}-${role}`,
+            { subnetId: s.id, routeTableId: table.id },
+            childOpts,
+        );
+        return table;
+    });
+
+    // ECR serves image layers from S3 and GPU serving images are 10-25 GB: a gateway endpoint keeps
+    // those pulls (and model downloads from S3) off the NAT gateways, which bill per GB processed.
+    const region = aws.getRegionOutput({}, { parent });
+    new aws.ec2.VpcEndpoint(
+        `${name}-s3`,
+        {
+            vpcId: vpc.id,
+            serviceName: pulumi.interpolate`com.amazonaws.${region.region}.s3`,
+            vpcEndpointType: "Gateway",
+            routeTableIds: privateRouteTables.map((t) => t.id),
+            tags: tagged("s3"),
+        },
+        childOpts,
+    );
+
+    return {
+        vpcId: vpc.id,
+        privateSubnetIds: pulumi.all(privateSubnets.map((s) => s.id)),
+        publicSubnetIds: pulumi.all(publicSubnets.map((s) => s.id)),
+        availabilityZones,
+    };
+}
+
+/**
+ * Looks the existing subnets up so a wrong id fails here, naming the list entry, rather than as an
+ * EKS CreateCluster error later. Every output waits for the check.
+ */
+function existingNetwork(
+    parent: Network,
+    existingVpcId: pulumi.Input<string>,
+    privateIds: pulumi.Input<string>[],
+    publicIds: pulumi.Input<string>[],
+): NetworkOutputs {
+    const lookUp = (key: string, ids: pulumi.Input<string>[]) =>
+        ids.map((id, i) => {
+            const found = aws.ec2.getSubnetOutput({ id }, { parent });
+            return pulumi.all([`${key}[${i}]`, found.id, found.vpcId, found.availabilityZone]);
+        });
+    const subnets = [
+        ...lookUp("existingPrivateSubnetIds", privateIds),
+        ...lookUp("existingPublicSubnetIds", publicIds),
+    ];
+    const checked = pulumi.all([existingVpcId, pulumi.all(subnets)]).apply(([vpcId, found]) => {
+        for (const [path, id, subnetVpcId] of found) {
+            if (subnetVpcId !== vpcId) {
+                throw new pulumi.ResourceError(
+                    `${path}: subnet ${id} is in ${subnetVpcId}, not in existingVpcId ${vpcId}`,
+                    parent,
+                );
+            }
+        }
+        const zones = [...new Set(found.slice(0, privateIds.length).map(([, , , zone]) => zone))];
+        if (zones.length < minEksAvailabilityZones) {
+            throw new pulumi.ResourceError(
+                `existingPrivateSubnetIds: all subnets are in ${zones.join(", ")}; ` +
+                    `EKS requires subnets in at least ${minEksAvailabilityZones} AZs`,
+                parent,
+            );
+        }
+        return { vpcId, zones };
+    });
+    return {
+        vpcId: checked.vpcId,
+        privateSubnetIds: checked.apply(() => pulumi.all(privateIds)),
+        publicSubnetIds: checked.apply(() => pulumi.all(publicIds)),
+        availabilityZones: checked.zones,
+    };
+}
