@@ -57,7 +57,7 @@ const ownSubnets = {
 
 describe("Network", () => {
     describe("creating a VPC", () => {
-        it("creates a 10.0.0.0/16 VPC with DNS hostnames and DNS support on by default", async () => {
+        it("creates a 10.0.0.0/16 VPC with DNS hostnames and support on by default", async () => {
             const { resources } = await renderNetwork();
             const vpc = resources.one(types.vpc);
             assert.equal(vpc.inputs.cidrBlock, "10.0.0.0/16");
@@ -65,11 +65,13 @@ describe("Network", () => {
             assert.equal(vpc.inputs.enableDnsSupport, true);
         });
 
-        it("places one public and one private subnet in each of the first 3 available AZs by default", async () => {
+        it("puts a public and a private subnet in each of the first 3 AZs by default", async () => {
             const { result, resources } = await renderNetwork();
             const zones = ["us-west-2a", "us-west-2b", "us-west-2c"];
-            assert.deepEqual(subnets(resources, "public").map((s) => s.inputs.availabilityZone), zones);
-            assert.deepEqual(subnets(resources, "private").map((s) => s.inputs.availabilityZone), zones);
+            const zonesOf = (kind: "public" | "private") =>
+                subnets(resources, kind).map((s) => s.inputs.availabilityZone);
+            assert.deepEqual(zonesOf("public"), zones);
+            assert.deepEqual(zonesOf("private"), zones);
             assert.equal(resources.ofType(types.subnet).length, 6);
             assert.deepEqual(await valueOf(result.availabilityZones), zones);
         });
@@ -81,7 +83,7 @@ describe("Network", () => {
             assert.equal((await valueOf(result.privateSubnetIds)).length, 2);
         });
 
-        it("takes subnet CIDR blocks from the plan of the VPC block, none overlapping", async () => {
+        it("takes subnet CIDR blocks from the VPC block's plan, none overlapping", async () => {
             const { resources } = await renderNetwork({ cidrBlock: "172.20.0.0/20" });
             const plan = planSubnets("172.20.0.0/20", 3);
             const privateCidrs = subnets(resources, "private").map((s) => s.inputs.cidrBlock);
@@ -100,7 +102,7 @@ describe("Network", () => {
             }
         });
 
-        it("tags public subnets for internet-facing load balancers and cluster discovery", async () => {
+        it("tags public subnets for internet-facing load balancers and discovery", async () => {
             const { resources } = await renderNetwork({ clusterName: "serving-prod" });
             for (const subnet of subnets(resources, "public")) {
                 assert.equal(subnet.inputs.tags["kubernetes.io/role/elb"], "1");
@@ -127,17 +129,19 @@ describe("Network", () => {
                 assert.equal(resource.inputs.tags.Name, resource.name, resource.name);
             }
             const untagged = tagged.filter((r) => r.inputs.tags === undefined).map((r) => r.type);
-            assert.deepEqual([...new Set(untagged)].sort(), [types.association, types.route].sort());
+            const untaggable = [types.association, types.route].sort();
+            assert.deepEqual([...new Set(untagged)].sort(), untaggable);
         });
 
-        it("runs one NAT gateway with its own Elastic IP in each AZ's public subnet by default", async () => {
+        it("runs a NAT gateway with its own Elastic IP in each AZ's public subnet", async () => {
             const { resources } = await renderNetwork();
             const natGateways = resources.ofType(types.natGateway);
             assert.equal(natGateways.length, 3);
             assert.equal(resources.ofType(types.eip).length, 3);
             const publicSubnets = subnets(resources, "public");
             natGateways.forEach((nat, i) => {
-                assert.deepEqual(inputsFrom(nat, publicSubnets).map((s) => s.name), [`net-public-${i + 1}`]);
+                const natSubnets = inputsFrom(nat, publicSubnets).map((s) => s.name);
+                assert.deepEqual(natSubnets, [`net-public-${i + 1}`]);
                 const [eip] = inputsFrom(nat, resources.ofType(types.eip));
                 assert.equal(eip.name, `net-nat-${i + 1}`);
                 assert.equal(eip.inputs.domain, "vpc");
@@ -156,18 +160,21 @@ describe("Network", () => {
         it("creates Elastic IPs and NAT gateways only after the internet gateway", async () => {
             const { resources } = await renderNetwork();
             const internetGateway = resources.one(types.internetGateway);
-            for (const r of [...resources.ofType(types.eip), ...resources.ofType(types.natGateway)]) {
+            const natResources = [types.eip, types.natGateway].flatMap((t) => resources.ofType(t));
+            for (const r of natResources) {
                 assert.ok(r.dependencies.includes(internetGateway.urn), r.name);
             }
         });
 
-        it("routes each private subnet's internet traffic to the NAT gateway in its own AZ", async () => {
+        it("routes each private subnet's internet traffic to the NAT in its own AZ", async () => {
             const { resources } = await renderNetwork();
             const tables = resources.ofType(types.routeTable);
             subnets(resources, "private").forEach((subnet, i) => {
                 const association = resources.one(types.association, `net-private-${i + 1}`);
                 const [table] = inputsFrom(association, tables);
-                const route = resources.ofType(types.route).find((r) => inputsFrom(r, [table]).length === 1)!;
+                const [route] = resources
+                    .ofType(types.route)
+                    .filter((r) => inputsFrom(r, [table]).length);
                 assert.equal(route.inputs.destinationCidrBlock, "0.0.0.0/0");
                 const [nat] = inputsFrom(route, resources.ofType(types.natGateway));
                 const [natSubnet] = inputsFrom(nat, subnets(resources, "public"));
@@ -175,10 +182,12 @@ describe("Network", () => {
             });
         });
 
-        it("keeps a route table per private subnet, all routed to the single NAT gateway when shared", async () => {
+        it("keeps a route table per private subnet, each routed to a shared NAT", async () => {
             const { resources } = await renderNetwork({ natGatewayPerAz: false });
             const nat = resources.one(types.natGateway);
-            const privateRoutes = resources.ofType(types.route).filter((r) => r.name.includes("-private-"));
+            const privateRoutes = resources
+                .ofType(types.route)
+                .filter((r) => r.name.includes("-private-"));
             assert.equal(privateRoutes.length, 3);
             for (const route of privateRoutes) {
                 assert.deepEqual(inputsFrom(route, [nat]), [nat]);
@@ -186,27 +195,32 @@ describe("Network", () => {
             assert.equal(resources.ofType(types.routeTable).length, 4);
         });
 
-        it("routes public subnets to the internet gateway through one shared route table", async () => {
+        it("routes public subnets to the internet gateway through one route table", async () => {
             const { resources } = await renderNetwork();
             const publicTable = resources.one(types.routeTable, "net-public");
             const route = resources.one(types.route, "net-public-internet");
             assert.equal(route.inputs.destinationCidrBlock, "0.0.0.0/0");
-            assert.deepEqual(inputsFrom(route, resources.all).map((r) => r.type).sort(), [types.internetGateway, types.routeTable]);
+            const routeInputs = inputsFrom(route, resources.all).map((r) => r.type);
+            assert.deepEqual(routeInputs.sort(), [types.internetGateway, types.routeTable]);
             assert.deepEqual(inputsFrom(route, [publicTable]), [publicTable]);
             for (const subnet of subnets(resources, "public")) {
-                const association = resources.all.find((r) => r.type === types.association && inputsFrom(r, [subnet]).length === 1)!;
-                assert.deepEqual(inputsFrom(association, resources.ofType(types.routeTable)), [publicTable]);
+                const [association] = resources
+                    .ofType(types.association)
+                    .filter((r) => inputsFrom(r, [subnet]).length);
+                const tables = inputsFrom(association, resources.ofType(types.routeTable));
+                assert.deepEqual(tables, [publicTable]);
             }
         });
 
-        it("attaches a regional S3 gateway endpoint to every private route table and not the public one", async () => {
+        it("attaches a regional S3 gateway endpoint to the private route tables only", async () => {
             const { resources } = await renderNetwork();
             const endpoint = resources.one(types.endpoint);
             assert.equal(endpoint.inputs.serviceName, `com.amazonaws.${mockRegion}.s3`);
             assert.equal(endpoint.inputs.vpcEndpointType, "Gateway");
             assert.equal(endpoint.inputs.routeTableIds.length, 3);
-            const attached = inputsFrom(endpoint, resources.ofType(types.routeTable)).map((t) => t.name);
-            assert.deepEqual(attached.sort(), ["net-private-1", "net-private-2", "net-private-3"]);
+            const attached = inputsFrom(endpoint, resources.ofType(types.routeTable));
+            const names = attached.map((t) => t.name).sort();
+            assert.deepEqual(names, ["net-private-1", "net-private-2", "net-private-3"]);
         });
 
         it("outputs the created VPC and subnet ids, private and public in AZ order", async () => {
@@ -219,7 +233,8 @@ describe("Network", () => {
         });
 
         it("parents every child to the component and names it after the component", async () => {
-            const { resources } = await renderNetwork({ availabilityZoneCount: 2, natGatewayPerAz: false }, "edge");
+            const args = { availabilityZoneCount: 2, natGatewayPerAz: false };
+            const { resources } = await renderNetwork(args, "edge");
             const component = resources.one(types.component, "edge");
             const children = resources.all.filter((r) => r !== component);
             assert.deepEqual(resources.childrenOf(component), children);
@@ -263,8 +278,9 @@ describe("Network", () => {
         it("passes the VPC and subnet ids through as outputs", async () => {
             const { result } = await renderNetwork(existing);
             assert.equal(await valueOf(result.vpcId), mockExistingVpcId);
-            assert.deepEqual(await valueOf(result.privateSubnetIds), existing.existingPrivateSubnetIds);
-            assert.deepEqual(await valueOf(result.publicSubnetIds), existing.existingPublicSubnetIds);
+            const { existingPrivateSubnetIds, existingPublicSubnetIds } = existing;
+            assert.deepEqual(await valueOf(result.privateSubnetIds), existingPrivateSubnetIds);
+            assert.deepEqual(await valueOf(result.publicSubnetIds), existingPublicSubnetIds);
         });
 
         it("reports the distinct AZs of the private subnets, in order", async () => {
@@ -273,14 +289,18 @@ describe("Network", () => {
         });
 
         it("outputs no public subnets when none are given", async () => {
-            const { result } = await renderNetwork({ ...existing, existingPublicSubnetIds: undefined });
+            const { existingVpcId, existingPrivateSubnetIds } = existing;
+            const { result } = await renderNetwork({ existingVpcId, existingPrivateSubnetIds });
             assert.deepEqual(await valueOf(result.publicSubnetIds), []);
         });
 
         it("accepts ids that are outputs of other resources", async () => {
             const { result } = await renderNetwork({
                 existingVpcId: pulumi.output(mockExistingVpcId),
-                existingPrivateSubnetIds: [pulumi.output(ownSubnets.b), Promise.resolve(ownSubnets.c)],
+                existingPrivateSubnetIds: [
+                    pulumi.output(ownSubnets.b),
+                    Promise.resolve(ownSubnets.c),
+                ],
             });
             assert.deepEqual(await valueOf(result.availabilityZones), ["us-west-2b", "us-west-2c"]);
         });
@@ -310,83 +330,129 @@ describe("Network", () => {
     });
 
     describe("invalid arguments", () => {
-        const cases: [string, Partial<NetworkArgs>, RegExp][] = [
-            [
-                "a single AZ, which is not highly available",
-                { availabilityZoneCount: 1 },
-                /availabilityZoneCount: must be 2 or 3, got 1: 1 AZ is not highly available, and EKS requires subnets in at least 2 AZs/,
-            ],
-            ["more AZs than the plan splits the VPC into", { availabilityZoneCount: 4 }, /availabilityZoneCount: must be 2 or 3, got 4: the subnet plan/],
-            ["a fractional AZ count", { availabilityZoneCount: 2.5 }, /availabilityZoneCount: must be 2 or 3, got 2\.5$/m],
-            ["a CIDR block that does not parse", { cidrBlock: "10.0.0/16" }, /cidrBlock: "10\.0\.0\/16" is not an IPv4 CIDR block/],
-            ["a CIDR block with host bits set", { cidrBlock: "10.0.1.0/16" }, /cidrBlock: "10\.0\.1\.0\/16" has host bits set; the block it names is "10\.0\.0\.0\/16"/],
-            ["a CIDR block too small to split", { cidrBlock: "10.0.0.0/25" }, /cidrBlock: "10\.0\.0\.0\/25" is too small: use a prefix length from \/16 to \/24/],
-            ["a CIDR block larger than a VPC can be", { cidrBlock: "10.0.0.0/8" }, /cidrBlock: "10\.0\.0\.0\/8" is larger than AWS allows for a VPC/],
-            ["an invalid cluster name", { clusterName: "-gpu" }, /clusterName: "-gpu" is not an EKS cluster name/],
-            ["an empty cluster name", { clusterName: "" }, /clusterName: "" is not an EKS cluster name/],
-            [
-                "an existing VPC without private subnets",
-                { existingVpcId: mockExistingVpcId },
-                /existingPrivateSubnetIds: is required with existingVpcId: list at least 2 private subnet ids in different AZs/,
-            ],
-            [
-                "an empty private subnet list",
-                { existingVpcId: mockExistingVpcId, existingPrivateSubnetIds: [] },
-                /existingPrivateSubnetIds: needs at least 2 private subnet ids in different AZs \(EKS requires subnets in at least 2 AZs\), got 0/,
-            ],
-            [
-                "a single private subnet",
-                { existingVpcId: mockExistingVpcId, existingPrivateSubnetIds: [ownSubnets.a] },
-                /existingPrivateSubnetIds: needs at least 2 private subnet ids .*, got 1/,
-            ],
-            [
-                "private subnets without a VPC id",
-                { existingPrivateSubnetIds: [ownSubnets.a, ownSubnets.b] },
-                /existingPrivateSubnetIds: needs existingVpcId/,
-            ],
-            ["public subnets without a VPC id", { existingPublicSubnetIds: [ownSubnets.publicA] }, /existingPublicSubnetIds: needs existingVpcId/],
-            ...(["cidrBlock", "availabilityZoneCount", "natGatewayPerAz"] as const).map(
-                (key): [string, Partial<NetworkArgs>, RegExp] => [
-                    `${key} next to an existing VPC`,
-                    {
-                        existingVpcId: mockExistingVpcId,
-                        existingPrivateSubnetIds: [ownSubnets.a, ownSubnets.b],
-                        [key]: { cidrBlock: "10.0.0.0/16", availabilityZoneCount: 3, natGatewayPerAz: false }[key],
-                    },
-                    new RegExp(`${key}: only applies when the Network creates the VPC; remove it or remove existingVpcId`),
-                ],
-            ),
-            [
-                "a VPC id that is not one",
-                { existingVpcId: "main-vpc", existingPrivateSubnetIds: [ownSubnets.a, ownSubnets.b] },
-                /existingVpcId: "main-vpc" is not a VPC id like "vpc-0123456789abcdef0"/,
-            ],
-            [
-                "a subnet id that is not one",
-                { existingVpcId: mockExistingVpcId, existingPrivateSubnetIds: [ownSubnets.a, "private-b"] },
-                /existingPrivateSubnetIds\[1\]: "private-b" is not a subnet id/,
-            ],
-            [
-                "a subnet listed twice",
-                {
-                    existingVpcId: mockExistingVpcId,
-                    existingPrivateSubnetIds: [ownSubnets.a, ownSubnets.b],
-                    existingPublicSubnetIds: [ownSubnets.b],
-                },
-                /existingPublicSubnetIds\[0\]: "subnet-0b0b0b0b0b0b0b0b1" is already listed as existingPrivateSubnetIds\[1\]/,
-            ],
+        const existingVpc = { existingVpcId: mockExistingVpcId };
+        const twoSubnets = {
+            ...existingVpc,
+            existingPrivateSubnetIds: [ownSubnets.a, ownSubnets.b],
+        };
+        const cases: { what: string; args: Partial<NetworkArgs>; error: RegExp }[] = [
+            {
+                what: "a single AZ, which is not highly available",
+                args: { availabilityZoneCount: 1 },
+                error: /availabilityZoneCount: must be 2 or 3, got 1: 1 AZ is not highly available, and EKS requires subnets in at least 2 AZs/,
+            },
+            {
+                what: "more AZs than the plan splits the VPC into",
+                args: { availabilityZoneCount: 4 },
+                error: /availabilityZoneCount: must be 2 or 3, got 4: the subnet plan/,
+            },
+            {
+                what: "a fractional AZ count",
+                args: { availabilityZoneCount: 2.5 },
+                error: /availabilityZoneCount: must be 2 or 3, got 2\.5$/m,
+            },
+            {
+                what: "a CIDR block that does not parse",
+                args: { cidrBlock: "10.0.0/16" },
+                error: /cidrBlock: "10\.0\.0\/16" is not an IPv4 CIDR block/,
+            },
+            {
+                what: "a CIDR block with host bits set",
+                args: { cidrBlock: "10.0.1.0/16" },
+                error: /cidrBlock: "10\.0\.1\.0\/16" has host bits set; the block it names is "10\.0\.0\.0\/16"/,
+            },
+            {
+                what: "a CIDR block too small to split",
+                args: { cidrBlock: "10.0.0.0/25" },
+                error: /cidrBlock: "10\.0\.0\.0\/25" is too small: use a prefix length from \/16 to \/24/,
+            },
+            {
+                what: "a CIDR block larger than a VPC can be",
+                args: { cidrBlock: "10.0.0.0/8" },
+                error: /cidrBlock: "10\.0\.0\.0\/8" is larger than AWS allows for a VPC/,
+            },
+            {
+                what: "an invalid cluster name",
+                args: { clusterName: "-gpu" },
+                error: /clusterName: "-gpu" is not an EKS cluster name/,
+            },
+            {
+                what: "an empty cluster name",
+                args: { clusterName: "" },
+                error: /clusterName: "" is not an EKS cluster name/,
+            },
+            {
+                what: "an existing VPC without private subnets",
+                args: existingVpc,
+                error: /existingPrivateSubnetIds: is required with existingVpcId: list at least 2 private subnet ids in different AZs/,
+            },
+            {
+                what: "an empty private subnet list",
+                args: { ...existingVpc, existingPrivateSubnetIds: [] },
+                error: /existingPrivateSubnetIds: needs at least 2 private subnet ids in different AZs \(EKS requires subnets in at least 2 AZs\), got 0/,
+            },
+            {
+                what: "a single private subnet",
+                args: { ...existingVpc, existingPrivateSubnetIds: [ownSubnets.a] },
+                error: /existingPrivateSubnetIds: needs at least 2 private subnet ids .*, got 1/,
+            },
+            {
+                what: "private subnets without a VPC id",
+                args: { existingPrivateSubnetIds: [ownSubnets.a, ownSubnets.b] },
+                error: /existingPrivateSubnetIds: needs existingVpcId/,
+            },
+            {
+                what: "public subnets without a VPC id",
+                args: { existingPublicSubnetIds: [ownSubnets.publicA] },
+                error: /existingPublicSubnetIds: needs existingVpcId/,
+            },
+            {
+                what: "cidrBlock next to an existing VPC",
+                args: { ...twoSubnets, cidrBlock: "10.0.0.0/16" },
+                error: /cidrBlock: only applies when the Network creates the VPC; remove it or remove existingVpcId/,
+            },
+            {
+                what: "availabilityZoneCount next to an existing VPC",
+                args: { ...twoSubnets, availabilityZoneCount: 3 },
+                error: /availabilityZoneCount: only applies when the Network creates the VPC/,
+            },
+            {
+                what: "natGatewayPerAz next to an existing VPC",
+                args: { ...twoSubnets, natGatewayPerAz: false },
+                error: /natGatewayPerAz: only applies when the Network creates the VPC/,
+            },
+            {
+                what: "a VPC id that is not one",
+                args: { ...twoSubnets, existingVpcId: "main-vpc" },
+                error: /existingVpcId: "main-vpc" is not a VPC id like "vpc-0123456789abcdef0"/,
+            },
+            {
+                what: "a subnet id that is not one",
+                args: { ...existingVpc, existingPrivateSubnetIds: [ownSubnets.a, "private-b"] },
+                error: /existingPrivateSubnetIds\[1\]: "private-b" is not a subnet id/,
+            },
+            {
+                what: "a subnet listed twice",
+                args: { ...twoSubnets, existingPublicSubnetIds: [ownSubnets.b] },
+                error: /existingPublicSubnetIds\[0\]: "subnet-0b0b0b0b0b0b0b0b1" is already listed as existingPrivateSubnetIds\[1\]/,
+            },
         ];
-        for (const [what, args, pattern] of cases) {
+        for (const { what, args, error } of cases) {
             it(`rejects ${what}, naming the field, before registering anything`, async () => {
-                await assertRejected(args, pattern);
+                await assertRejected(args, error);
             });
         }
 
         it("reports every problem in one InvalidInputsError", async () => {
+            const args = {
+                clusterName: "gpu cluster",
+                cidrBlock: "10.0.0.0/28",
+                availabilityZoneCount: 1,
+            };
             let error: unknown;
             await render(() => {
                 try {
-                    new Network("net", { clusterName: "gpu cluster", cidrBlock: "10.0.0.0/28", availabilityZoneCount: 1 });
+                    new Network("net", args);
                 } catch (e) {
                     error = e;
                 }
