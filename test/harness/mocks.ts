@@ -65,7 +65,8 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
     }),
     "aws:ec2/vpc:Vpc": (name) => ({ id: `vpc-${shortHash(name)}` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
-    "aws:eks/nodeGroup:NodeGroup": (name) => ({
+    "aws:eks/nodeGroup:NodeGroup": (name, inputs) => ({
+        nodeGroupName: inputs.nodeGroupName ?? `${inputs.nodeGroupNamePrefix ?? ""}${shortHash(name)}`,
         status: "ACTIVE",
         resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }],
     }),

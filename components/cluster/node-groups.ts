@@ -1,0 +1,98 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NodeGroupPlan, launchTemplateBlockDeviceMappings } from "../plan/node-group-plan";
+
+/** What every managed node group of one cluster shares. */
+export interface NodeGroupContext {
+    parent: pulumi.Resource;
+    clusterName: pulumi.Input<string>;
+    /** The control plane's version, so nodes follow an upgrade only after the control plane finished it. */
+    kubernetesVersion: pulumi.Input<string>;
+    nodeRoleArn: pulumi.Input<string>;
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    tags: Record<string, string>;
+    /** Node role policies and the networking add-ons: nodes cannot join or go Ready without them. */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A managed node group on its own launch template, plus the node-template tags on its ASG. */
+export function createManagedNodeGroup(
+    name: string,
+    plan: NodeGroupPlan,
+    context: NodeGroupContext,
+): { launchTemplate: aws.ec2.LaunchTemplate; nodeGroup: aws.eks.NodeGroup } {
+    const { parent } = context;
+    const instanceTags = { ...context.tags, Name: pulumi.interpolate`${context.clusterName}-${plan.role}` };
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+        `${name}-${plan.role}-lt`,
+        {
+            description: `EKS managed node group ${plan.role}`,
+            updateDefaultVersion: true,
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                // Pods sit one network hop behind the instance (their own network namespace); with a
+                // limit of 1 the IMDSv2 token response dies before reaching them and SDKs hang then
+                // fall back. 2 is what EKS's own default template uses.
+                httpPutResponseHopLimit: 2,
+            },
+            // The only place the root size takes effect: EKS ignores a node group's `diskSize`
+            // once the group uses a launch template.
+            blockDeviceMappings: launchTemplateBlockDeviceMappings(plan.rootVolumeSizeGiB),
+            tagSpecifications: [
+                { resourceType: "instance", tags: instanceTags },
+                { resourceType: "volume", tags: instanceTags },
+            ],
+            tags: context.tags,
+        },
+        { parent },
+    );
+
+    const nodeGroup = new aws.eks.NodeGroup(
+        `${name}-${plan.role}`,
+        {
+            clusterName: context.clusterName,
+            // A prefix, not a name: instance type or capacity changes replace the group, and the
+            // new one must exist before the old one drains.
+            nodeGroupNamePrefix: plan.nodeGroupNamePrefix,
+            version: context.kubernetesVersion,
+            nodeRoleArn: context.nodeRoleArn,
+            subnetIds: context.subnetIds,
+            amiType: plan.amiType,
+            capacityType: plan.capacityType,
+            instanceTypes: plan.instanceTypes,
+            labels: plan.labels,
+            taints: plan.taints,
+            scalingConfig: plan.scaling,
+            updateConfig: { maxUnavailable: plan.maxUnavailable },
+            nodeRepairConfig: { enabled: true },
+            launchTemplate: {
+                id: launchTemplate.id,
+                version: launchTemplate.latestVersion.apply((version) => String(version)),
+            },
+            tags: plan.tags,
+        },
+        {
+            parent,
+            dependsOn: context.dependsOn,
+            // The cluster-autoscaler owns the desired size at run time; re-applying ours would undo its scaling.
+            ignoreChanges: ["scalingConfig.desiredSize"],
+        },
+    );
+
+    // EKS copies neither node group tags nor labels to the Auto Scaling group, yet the autoscaler
+    // reads node templates from ASG tags (terraform-aws-eks documents the same workaround).
+    const autoscalingGroupName = nodeGroup.resources.apply((resources) => resources[0].autoscalingGroups[0].name);
+    for (const [key, value] of Object.entries(plan.nodeTemplateTags)) {
+        new aws.autoscaling.Tag(
+            `${name}-${plan.role}-asg-${tagResourceSuffix(key)}`,
+            { autoscalingGroupName, tag: { key, value, propagateAtLaunch: false } },
+            { parent },
+        );
+    }
+    return { launchTemplate, nodeGroup };
+}
+
+function tagResourceSuffix(tagKey: string): string {
+    return tagKey.replace(/^k8s\.io\/cluster-autoscaler\/node-template\//, "").replace(/[^A-Za-z0-9-]+/g, "-");
+}

@@ -1,0 +1,292 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createNodeBootstrapAddons, createWorkloadAddons } from "./cluster/addons";
+import { grantClusterAdmins } from "./cluster/access";
+import { clusterKmsPolicy, irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
+import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
+import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
+import { createManagedNodeGroup } from "./cluster/node-groups";
+import {
+    controlPlaneLogTypes,
+    kubernetesVersionPins,
+    resolveClusterSettings,
+    validateClusterSettings,
+} from "./plan/cluster-plan";
+import { gpuNodeGroupPlan, systemNodeGroupPlan } from "./plan/node-group-plan";
+import {
+    clusterAutoscalerChart,
+    clusterAutoscalerPolicyStatements,
+    efsCsiControllerServiceAccount,
+} from "./plan/in-cluster-plan";
+import { Problems } from "./plan/problems";
+
+/** The CPU node group that runs cluster add-ons (CoreDNS, autoscaler, EFS CSI controller). */
+export interface SystemNodeGroupArgs {
+    /** x86_64 CPU instance types; GPU types are rejected. @default ["m6i.large"] */
+    instanceTypes?: string[];
+    /** Fewest nodes, ≥ 1: the autoscaler that would add nodes runs here. @default 2 */
+    minSize?: number;
+    /** Nodes at creation; the cluster-autoscaler owns it afterwards. @default minSize */
+    desiredSize?: number;
+    /** Most nodes. @default 3 */
+    maxSize?: number;
+    /** Root EBS volume (gp3, encrypted), GiB, ≥ 20. @default 50 */
+    rootVolumeSizeGiB?: number;
+}
+
+/** One pool of identical GPU nodes; workloads pick it by the `gpu-serving.io/gpu-group` label. */
+export interface GpuNodeGroupArgs {
+    /** Group name: DNS-1123 label of at most 36 characters, unique within the cluster. */
+    name: string;
+    /** GPU instance types from the catalogue in `plan/gpu-instances.ts`; mixed types are sized by the one with fewest GPUs. */
+    instanceTypes: string[];
+    /** "ON_DEMAND" or "SPOT". @default "ON_DEMAND" */
+    capacityType?: string;
+    /** Fewest nodes; 0 lets the group scale to zero when idle. @default 0 */
+    minSize?: number;
+    /** Nodes at creation; the cluster-autoscaler owns it afterwards. @default minSize */
+    desiredSize?: number;
+    /** Most nodes the autoscaler may run, ≥ 1. */
+    maxSize: number;
+    /** Root EBS volume (gp3, encrypted), GiB, ≥ 50: serving images are 10–25 GB unpacked and containerd also keeps the compressed layers. @default 200 */
+    rootVolumeSizeGiB?: number;
+    /** Nodes replaced at once during a node group update, 1–100. @default 1 */
+    maxUnavailable?: number;
+    /** Extra node labels; the `gpu-serving.io/*` and `nvidia.com/gpu.present` labels are reserved. @default {} */
+    labels?: Record<string, string>;
+}
+
+/** EKS managed add-on versions (`v<version>-eksbuild.<n>`). Each defaults to the pin for `kubernetesVersion`. */
+export interface ClusterAddonVersionsArgs {
+    /** Amazon VPC CNI. */
+    vpcCni?: string;
+    /** CoreDNS. */
+    coredns?: string;
+    /** kube-proxy; must be built for `kubernetesVersion`. */
+    kubeProxy?: string;
+    /** EKS Pod Identity agent. */
+    podIdentityAgent?: string;
+    /** Amazon EFS CSI driver. */
+    efsCsiDriver?: string;
+}
+
+export interface GpuClusterArgs {
+    /** EKS cluster name, 1–100 letters, digits, '-', '_'. Renaming replaces the cluster (blocked while protected). @default the component name */
+    clusterName?: string;
+    /** Kubernetes minor version, one with pins in `kubernetesVersionPins` (1.33, 1.34). @default "1.34" */
+    kubernetesVersion?: string;
+    /** VPC of `privateSubnetIds`. EKS derives the VPC from the subnets; this documents the pairing for callers. */
+    vpcId: pulumi.Input<string>;
+    /** Private subnets for the control plane ENIs and all nodes, in ≥ 2 AZs. Later changes must stay in the AZs chosen at creation. */
+    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Also expose the API endpoint publicly (it is always reachable privately). The device plugin and autoscaler are installed from where Pulumi runs, so a private-only cluster needs Pulumi inside the VPC. @default false */
+    endpointPublicAccess?: boolean;
+    /** IPv4 CIDRs allowed to the public endpoint; required when `endpointPublicAccess`. "0.0.0.0/0" only if listed explicitly. @default [] */
+    publicAccessCidrs?: string[];
+    /** IAM role/user ARNs granted cluster-admin via access entries. Do not list the deploying principal: EKS already made it admin. @default [] */
+    adminPrincipalArns?: pulumi.Input<string>[];
+    /** Retention of control-plane logs (api, audit, authenticator, controllerManager, scheduler), days. @default 90 */
+    controlPlaneLogRetentionDays?: number;
+    /** Overrides of the pinned EKS add-on versions. @default the pins for `kubernetesVersion` */
+    addonVersions?: ClusterAddonVersionsArgs;
+    /** The CPU node group for cluster add-ons. @default 2–3 × m6i.large */
+    systemNodeGroup?: SystemNodeGroupArgs;
+    /** GPU node groups, at least one; tainted `nvidia.com/gpu=true:NoSchedule`. */
+    gpuNodeGroups: GpuNodeGroupArgs[];
+    /** Protect the cluster and its secrets KMS key from deletion and replacement. @default true */
+    protect?: boolean;
+    /** Tags for every AWS resource. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * EKS cluster for GPU model serving: control plane with encrypted secrets and audit logs, IRSA, a
+ * system node group, GPU node groups the cluster-autoscaler can scale from zero, and the NVIDIA
+ * device plugin.
+ */
+export class GpuCluster extends pulumi.ComponentResource {
+    /** EKS cluster name. */
+    public readonly clusterName: pulumi.Output<string>;
+    /** API server URL. */
+    public readonly endpoint: pulumi.Output<string>;
+    /** ARN of the IAM OIDC provider, the `Federated` principal of IRSA trust policies. */
+    public readonly oidcProviderArn: pulumi.Output<string>;
+    /** OIDC issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/<id>`); IAM condition keys use it without `https://`. */
+    public readonly oidcProviderUrl: pulumi.Output<string>;
+    /** The EKS-created cluster security group, which every managed node carries. */
+    public readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** Exec-based kubeconfig (`aws eks get-token`), secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** Kubernetes provider for this cluster. */
+    public readonly provider: k8s.Provider;
+    /** ARN of the IAM role all nodes run as. */
+    public readonly nodeRoleArn: pulumi.Output<string>;
+    /** EKS names of the GPU node groups, in `gpuNodeGroups` order. */
+    public readonly gpuNodeGroupNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Before super(): a bad config must fail without registering anything, component included.
+        const settings = resolveClusterSettings(name, args);
+        const problems = new Problems();
+        validateClusterSettings(settings, args, problems);
+        problems.throwIfAny(`GpuCluster "${name}"`);
+        super("gpu-serving:index:GpuCluster", name, {}, opts);
+        const { clusterName, tags, protect } = settings;
+        const parent = this;
+
+        const partition = aws.getPartitionOutput({}, { parent }).partition;
+        const region = aws.getRegionOutput({}, { parent }).region;
+        const roleContext = { parent, partition, tags };
+
+        const secretsKey = new aws.kms.Key(
+            `${name}-secrets-key`,
+            {
+                description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags,
+            },
+            // Losing this key makes every Secret in etcd unreadable.
+            { parent, protect },
+        );
+        new aws.kms.Alias(
+            `${name}-secrets-key-alias`,
+            { name: `alias/eks/${clusterName}-secrets`, targetKeyId: secretsKey.keyId },
+            { parent },
+        );
+
+        const clusterRole = roleWithManagedPolicies(
+            `${name}-cluster-role`,
+            serviceTrustPolicy("eks.amazonaws.com", parent),
+            ["AmazonEKSClusterPolicy"],
+            roleContext,
+        );
+        const clusterKms = clusterKmsPolicy(`${name}-cluster-role-kms`, clusterRole.role, secretsKey.arn, parent);
+        const nodeRole = roleWithManagedPolicies(
+            `${name}-node-role`,
+            serviceTrustPolicy("ec2.amazonaws.com", parent),
+            ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"],
+            roleContext,
+        );
+
+        // EKS would create this group itself with no expiry; audit logs then grow forever.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-control-plane-logs`,
+            { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: settings.controlPlaneLogRetentionDays, tags },
+            { parent },
+        );
+
+        // Replaced (and so blocked by `protect` and deletionProtection) when the name, role or
+        // secrets key changes. Subnets update in place (EKS, 2023-10) but only within the
+        // Availability Zones chosen at creation; endpoint access and logging update in place.
+        const cluster = new aws.eks.Cluster(
+            `${name}-cluster`,
+            {
+                name: clusterName,
+                version: settings.kubernetesVersion,
+                roleArn: clusterRole.role.arn,
+                vpcConfig: {
+                    subnetIds: args.privateSubnetIds,
+                    endpointPrivateAccess: true,
+                    endpointPublicAccess: settings.endpointPublicAccess,
+                    publicAccessCidrs: settings.endpointPublicAccess ? settings.publicAccessCidrs : undefined,
+                },
+                accessConfig: {
+                    authenticationMode: "API",
+                    // The deployer must reach the API to install the in-cluster releases below.
+                    bootstrapClusterCreatorAdminPermissions: true,
+                },
+                // vpc-cni, kube-proxy and CoreDNS come as managed add-ons instead.
+                bootstrapSelfManagedAddons: false,
+                encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKey.arn } },
+                enabledClusterLogTypes: controlPlaneLogTypes,
+                deletionProtection: protect,
+                tags,
+            },
+            { parent, protect, dependsOn: [...clusterRole.attachments, clusterKms, logGroup] },
+        );
+
+        const issuerUrl = cluster.identities.apply((identities) => identities[0].oidcs[0].issuer);
+        const oidcProvider = new aws.iam.OpenIdConnectProvider(
+            `${name}-oidc`,
+            {
+                url: issuerUrl,
+                clientIdLists: ["sts.amazonaws.com"],
+                // Inert: since 2023 IAM verifies EKS issuers against its own root CA library, not
+                // thumbprints. Pinning the well-known root CA thumbprint of oidc.eks.*.amazonaws.com
+                // keeps the input explicit instead of whatever IAM fetches at create time.
+                thumbprintLists: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+                tags,
+            },
+            { parent },
+        );
+        const issuer = { providerArn: oidcProvider.arn, hostPath: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")) };
+
+        const efsCsiRole = irsaRole(
+            `${name}-efs-csi-role`,
+            issuer,
+            efsCsiControllerServiceAccount,
+            { managedPolicyNames: ["service-role/AmazonEFSCSIDriverPolicy"] },
+            roleContext,
+        );
+        const autoscalerRole = irsaRole(
+            `${name}-cluster-autoscaler-role`,
+            issuer,
+            { namespace: clusterAutoscalerChart.namespace, name: clusterAutoscalerChart.serviceAccountName },
+            { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
+            roleContext,
+        );
+        grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
+
+        const addonContext = { parent, clusterName: cluster.name, versions: settings.addonVersions, tags };
+        const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
+        const nodeGroupContext = {
+            parent,
+            clusterName: cluster.name,
+            kubernetesVersion: cluster.version,
+            nodeRoleArn: nodeRole.role.arn,
+            subnetIds: args.privateSubnetIds,
+            tags,
+            dependsOn: [...nodeRole.attachments, ...bootstrapAddons],
+        };
+        const system = createManagedNodeGroup(name, systemNodeGroupPlan(settings), nodeGroupContext);
+        const gpuGroups = settings.gpuNodeGroups.map((group) =>
+            createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
+        );
+        createWorkloadAddons(name, addonContext, system.nodeGroup, efsCsiRole.arn);
+
+        const kubeconfig = clusterKubeconfig(cluster, region);
+        const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
+        const inCluster = { parent, provider };
+        installNvidiaDevicePlugin(name, inCluster);
+        installClusterAutoscaler(name, inCluster, {
+            clusterName: cluster.name,
+            region,
+            imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+            roleArn: autoscalerRole.arn,
+            dependsOn: [system.nodeGroup],
+        });
+
+        this.clusterName = cluster.name;
+        this.endpoint = cluster.endpoint;
+        this.oidcProviderArn = oidcProvider.arn;
+        this.oidcProviderUrl = issuerUrl;
+        this.nodeSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+        this.kubeconfig = kubeconfig;
+        this.provider = provider;
+        this.nodeRoleArn = nodeRole.role.arn;
+        this.gpuNodeGroupNames = pulumi.all(gpuGroups.map((group) => group.nodeGroup.nodeGroupName));
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            endpoint: this.endpoint,
+            oidcProviderArn: this.oidcProviderArn,
+            oidcProviderUrl: this.oidcProviderUrl,
+            nodeSecurityGroupId: this.nodeSecurityGroupId,
+            kubeconfig: this.kubeconfig,
+            provider: this.provider,
+            nodeRoleArn: this.nodeRoleArn,
+            gpuNodeGroupNames: this.gpuNodeGroupNames,
+        });
+    }
+}

@@ -1,0 +1,230 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as fc from "fast-check";
+import type { GpuClusterArgs } from "../components/gpu-cluster";
+import { kubernetesVersionPins, resolveClusterSettings, validateClusterSettings } from "../components/plan/cluster-plan";
+import {
+    gpuNodeGroupPlan,
+    launchTemplateBlockDeviceMappings,
+    systemNodeGroupPlan,
+} from "../components/plan/node-group-plan";
+import {
+    clusterAutoscalerPolicyStatements,
+    clusterAutoscalerValues,
+    devicePluginValues,
+    renderKubeconfig,
+} from "../components/plan/in-cluster-plan";
+import { Problems } from "../components/plan/problems";
+
+const baseArgs: GpuClusterArgs = {
+    vpcId: "vpc-1",
+    privateSubnetIds: ["subnet-a", "subnet-b"],
+    gpuNodeGroups: [{ name: "inference", instanceTypes: ["g5.xlarge"], maxSize: 4 }],
+};
+
+function problemsFor(overrides: Partial<GpuClusterArgs>): string[] {
+    const args = { ...baseArgs, ...overrides };
+    const problems = new Problems();
+    validateClusterSettings(resolveClusterSettings("demo", args), args, problems);
+    return problems.list.map((p) => `${p.propertyPath}: ${p.reason}`);
+}
+
+describe("cluster plan", () => {
+    describe("defaults", () => {
+        it("names the cluster after the component and pins 1.34 with its add-on builds", () => {
+            const settings = resolveClusterSettings("demo", baseArgs);
+            assert.equal(settings.clusterName, "demo");
+            assert.equal(settings.kubernetesVersion, "1.34");
+            assert.deepEqual(settings.addonVersions, kubernetesVersionPins["1.34"].addons);
+            assert.equal(settings.protect, true);
+        });
+
+        it("gives the system group 2/2/3 m6i.large with a 50 GiB root volume", () => {
+            const { systemNodeGroup } = resolveClusterSettings("demo", baseArgs);
+            assert.deepEqual(systemNodeGroup, {
+                instanceTypes: ["m6i.large"],
+                minSize: 2,
+                desiredSize: 2,
+                maxSize: 3,
+                rootVolumeSizeGiB: 50,
+            });
+        });
+
+        it("lets GPU groups scale from zero on demand with 200 GiB root volumes", () => {
+            const [group] = resolveClusterSettings("demo", baseArgs).gpuNodeGroups;
+            assert.equal(group.minSize, 0);
+            assert.equal(group.desiredSize, 0);
+            assert.equal(group.capacityType, "ON_DEMAND");
+            assert.equal(group.rootVolumeSizeGiB, 200);
+            assert.equal(group.maxUnavailable, 1);
+        });
+
+        it("overrides one add-on version without dropping the other pins", () => {
+            const settings = resolveClusterSettings("demo", { ...baseArgs, addonVersions: { coredns: "v1.12.4-eksbuild.1" } });
+            assert.equal(settings.addonVersions.coredns, "v1.12.4-eksbuild.1");
+            assert.equal(settings.addonVersions.kubeProxy, kubernetesVersionPins["1.34"].addons.kubeProxy);
+        });
+    });
+
+    describe("validation", () => {
+        it("accepts the minimal arguments", () => {
+            assert.deepEqual(problemsFor({}), []);
+        });
+
+        it("requires a kube-proxy build that matches the Kubernetes version", () => {
+            const problems = problemsFor({ kubernetesVersion: "1.33", addonVersions: { kubeProxy: "v1.34.0-eksbuild.2" } });
+            assert.deepEqual(problems, [
+                'addonVersions.kubeProxy: "v1.34.0-eksbuild.2" does not match kubernetesVersion 1.33; kube-proxy must run the control plane\'s minor version',
+            ]);
+        });
+
+        it("rejects a system group that could scale to zero", () => {
+            const problems = problemsFor({ systemNodeGroup: { minSize: 0, desiredSize: 0 } });
+            assert.match(problems.join("\n"), /^systemNodeGroup\.minSize: 0 must be an integer ≥ 1 \(the system group hosts CoreDNS/m);
+        });
+
+        it("rejects GPU instance types in the system group", () => {
+            assert.match(problemsFor({ systemNodeGroup: { instanceTypes: ["g5.xlarge"] } }).join("\n"), /systemNodeGroup\.instanceTypes\[0\]: "g5\.xlarge" is a GPU type/);
+        });
+
+        it("rejects reserved scheduling labels in user labels", () => {
+            const problems = problemsFor({
+                gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], maxSize: 1, labels: { "gpu-serving.io/gpu-group": "b" } }],
+            });
+            assert.deepEqual(problems, ['gpuNodeGroups[0].labels["gpu-serving.io/gpu-group"]: is set by GpuCluster for workload scheduling and cannot be overridden']);
+        });
+
+        it("rejects group names that leave no room for the node group suffix", () => {
+            const name = "a".repeat(37);
+            assert.match(problemsFor({ gpuNodeGroups: [{ name, instanceTypes: ["g5.xlarge"], maxSize: 1 }] }).join("\n"), /gpuNodeGroups\[0\]\.name: "a{37}" has 37 characters; at most 36/);
+        });
+
+        it("rejects CIDRs when the endpoint stays private", () => {
+            assert.deepEqual(problemsFor({ publicAccessCidrs: ["203.0.113.0/24"] }), [
+                "publicAccessCidrs: set while endpointPublicAccess is false; the CIDRs would have no effect",
+            ]);
+        });
+
+        it("accepts the whole internet only when it is listed explicitly", () => {
+            assert.deepEqual(problemsFor({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), []);
+        });
+
+        it("reports a second admin access entry for the same principal", () => {
+            const arn = "arn:aws:iam::123456789012:role/admin";
+            assert.deepEqual(problemsFor({ adminPrincipalArns: [arn, arn] }), [
+                `adminPrincipalArns[1]: "${arn}" is listed twice; EKS allows one access entry per principal`,
+            ]);
+        });
+
+        it("skips the subnet count check while the subnet list is still an Output", () => {
+            assert.deepEqual(problemsFor({ privateSubnetIds: pulumi.output([]) }), []);
+        });
+
+        it("accepts any desired size within [min, max] and rejects any outside (property)", () => {
+            fc.assert(
+                fc.property(fc.nat(20), fc.nat(20), fc.nat(20), (minSize, desiredSize, extra) => {
+                    const maxSize = Math.max(1, minSize + extra);
+                    const problems = problemsFor({
+                        gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], minSize, desiredSize, maxSize }],
+                    });
+                    const inRange = desiredSize >= minSize && desiredSize <= maxSize;
+                    assert.equal(problems.length === 0, inRange, problems.join("\n"));
+                }),
+            );
+        });
+    });
+
+    describe("node groups", () => {
+        const settings = resolveClusterSettings("demo", {
+            ...baseArgs,
+            tags: { team: "ml" },
+            gpuNodeGroups: [{ name: "big", instanceTypes: ["g5.12xlarge", "g6.12xlarge"], maxSize: 2, labels: { tier: "gold" } }],
+        });
+
+        it("labels GPU nodes with the scheduling contract plus user labels and taints them", () => {
+            const plan = gpuNodeGroupPlan(settings, settings.gpuNodeGroups[0]);
+            assert.deepEqual(plan.labels, {
+                tier: "gold",
+                "gpu-serving.io/node-role": "gpu",
+                "gpu-serving.io/gpu-group": "big",
+                "nvidia.com/gpu.present": "true",
+            });
+            assert.deepEqual(plan.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+            assert.equal(plan.amiType, "AL2023_x86_64_NVIDIA");
+        });
+
+        it("keeps the system group untainted on the standard AMI", () => {
+            const plan = systemNodeGroupPlan(settings);
+            assert.deepEqual(plan.taints, []);
+            assert.equal(plan.amiType, "AL2023_x86_64_STANDARD");
+            assert.deepEqual(plan.labels, { "gpu-serving.io/node-role": "system" });
+            assert.deepEqual(plan.nodeTemplateTags, {});
+        });
+
+        it("tags GPU groups for auto-discovery and a scale-from-zero node template", () => {
+            const { tags } = gpuNodeGroupPlan(settings, settings.gpuNodeGroups[0]);
+            assert.equal(tags.team, "ml");
+            assert.equal(tags["k8s.io/cluster-autoscaler/enabled"], "true");
+            assert.equal(tags["k8s.io/cluster-autoscaler/demo"], "owned");
+            assert.equal(tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"], "true:NoSchedule");
+            assert.equal(tags["k8s.io/cluster-autoscaler/node-template/label/gpu-serving.io/gpu-group"], "big");
+            assert.equal(tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "4");
+        });
+
+        it("advertises the GPU count of the smallest type in a mixed group", () => {
+            const mixed = resolveClusterSettings("demo", {
+                ...baseArgs,
+                gpuNodeGroups: [{ name: "mixed", instanceTypes: ["g5.12xlarge", "g5.2xlarge"], maxSize: 2 }],
+            });
+            const plan = gpuNodeGroupPlan(mixed, mixed.gpuNodeGroups[0]);
+            assert.equal(plan.nodeTemplateTags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "1");
+        });
+
+        it("maps the root volume to the AL2023 root device as encrypted gp3", () => {
+            assert.deepEqual(launchTemplateBlockDeviceMappings(300), [
+                { deviceName: "/dev/xvda", ebs: { volumeSize: 300, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+            ]);
+        });
+    });
+
+    describe("in-cluster", () => {
+        it("renders a kubeconfig that runs aws eks get-token for the cluster and region", () => {
+            const kubeconfig = JSON.parse(
+                renderKubeconfig({ clusterName: "demo", endpoint: "https://x.eks", certificateAuthorityData: "Q0E=", region: "eu-west-1" }),
+            );
+            assert.equal(kubeconfig.clusters[0].cluster.server, "https://x.eks");
+            assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "Q0E=");
+            assert.equal(kubeconfig["current-context"], "demo");
+            const exec = kubeconfig.users[0].user.exec;
+            assert.equal(exec.command, "aws");
+            assert.deepEqual(exec.args, ["eks", "get-token", "--cluster-name", "demo", "--region", "eu-west-1", "--output", "json"]);
+        });
+
+        it("schedules the device plugin on GPU nodes only and tolerates the GPU taint", () => {
+            const values = devicePluginValues() as any;
+            assert.deepEqual(values.nodeSelector, { "gpu-serving.io/node-role": "gpu" });
+            const terms = values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+            assert.deepEqual(terms, [{ matchExpressions: [{ key: "gpu-serving.io/node-role", operator: "In", values: ["gpu"] }] }]);
+            assert.deepEqual(values.tolerations[0], { key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" });
+        });
+
+        it("runs the autoscaler on system nodes with least-waste and balanced groups", () => {
+            const values = clusterAutoscalerValues({ clusterName: "demo", region: "eu-west-1", imageTag: "v1.34.2" }) as any;
+            assert.deepEqual(values.autoDiscovery, { clusterName: "demo" });
+            assert.equal(values.awsRegion, "eu-west-1");
+            assert.deepEqual(values.nodeSelector, { "gpu-serving.io/node-role": "system" });
+            assert.equal(values.extraArgs.expander, "least-waste");
+            assert.equal(values.extraArgs["balance-similar-node-groups"], true);
+            assert.deepEqual(values.rbac.serviceAccount, { create: false, name: "cluster-autoscaler" });
+        });
+
+        it("lets the autoscaler resize only Auto Scaling groups tagged as the cluster's", () => {
+            const [scale, describe] = clusterAutoscalerPolicyStatements("demo");
+            assert.deepEqual(scale.actions, ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]);
+            assert.deepEqual(scale.conditions, [
+                { test: "StringEquals", variable: "aws:ResourceTag/k8s.io/cluster-autoscaler/demo", values: ["owned"] },
+            ]);
+            assert.ok(describe.actions.every((action) => /:(Describe|Get)/.test(action)), describe.actions.join());
+        });
+    });
+});
