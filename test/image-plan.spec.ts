@@ -1,0 +1,239 @@
+import { strict as assert } from "assert";
+import * as fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    cacheSourceTags,
+    checkModelImageArgs,
+    ecrLifecyclePolicy,
+    imageTagFor,
+    imageTagProblem,
+    isImageDigestReference,
+    ModelImagePlainArgs,
+    renderEcrLifecyclePolicy,
+} from "../components/plan/image-plan";
+import { isDockerTag } from "../components/plan/names";
+import { Problems } from "../components/plan/problems";
+
+const repositoryUrl = "123456789012.dkr.ecr.us-west-2.amazonaws.com/serving/vllm";
+const digest = "a".repeat(64);
+
+describe("image plan", () => {
+    describe("ECR lifecycle policy", () => {
+        it("expires untagged images first, by days since push", () => {
+            const [first] = ecrLifecyclePolicy(10, 7).rules;
+            assert.equal(first.rulePriority, 1);
+            assert.deepEqual(first.selection, {
+                tagStatus: "untagged",
+                countType: "sinceImagePushed",
+                countUnit: "days",
+                countNumber: 7,
+            });
+            assert.deepEqual(first.action, { type: "expire" });
+        });
+
+        it("keeps the newest N tagged images with a second, count-based rule over every tag", () => {
+            const [, second] = ecrLifecyclePolicy(10, 7).rules;
+            assert.equal(second.rulePriority, 2);
+            assert.deepEqual(second.selection, {
+                tagStatus: "tagged",
+                tagPatternList: ["*"],
+                countType: "imageCountMoreThan",
+                countNumber: 10,
+            });
+        });
+
+        it("gives every rule a unique priority and never uses tagStatus any", () => {
+            const rules = ecrLifecyclePolicy(3, 1).rules;
+            assert.equal(new Set(rules.map((r) => r.rulePriority)).size, rules.length);
+            assert.ok(rules.every((r) => r.selection.tagStatus !== "any"));
+        });
+
+        it("renders JSON that carries the requested counts", () => {
+            const rendered = JSON.parse(renderEcrLifecyclePolicy(25, 2));
+            assert.deepEqual(
+                rendered.rules.map((r: any) => [r.selection.tagStatus, r.selection.countNumber]),
+                [
+                    ["untagged", 2],
+                    ["tagged", 25],
+                ],
+            );
+        });
+    });
+
+    describe("image tag derivation", () => {
+        it("keeps a version that already is a valid tag", () => {
+            assert.equal(imageTagFor("v1.2.0"), "v1.2.0");
+        });
+
+        it("replaces characters Docker rejects and drops leading separators", () => {
+            assert.equal(imageTagFor("/meta-llama/Llama-3.1-8B@2024 07+rc1"), "meta-llama-Llama-3.1-8B-2024-07-rc1");
+        });
+
+        it("rejects versions that are or become latest, in any case", () => {
+            for (const version of ["latest", "LATEST", "-latest", "..Latest"]) {
+                assert.match(imageTagProblem(version) ?? "", /becomes the tag "latest"/, version);
+                assert.throws(() => imageTagFor(version), /modelVersion: .*latest/);
+            }
+        });
+
+        it("rejects versions with nothing left after sanitising", () => {
+            assert.match(imageTagProblem("") ?? "", /no letters or digits/);
+            assert.match(imageTagProblem("/@/") ?? "", /no letters or digits/);
+        });
+
+        it("shortens long versions to 128 characters with a hash that keeps them distinct", () => {
+            const a = imageTagFor("x".repeat(200) + "a");
+            const b = imageTagFor("x".repeat(200) + "b");
+            assert.equal(a.length, 128);
+            assert.notEqual(a, b);
+        });
+
+        it("always yields a valid Docker tag other than latest, or a problem (property)", () => {
+            fc.assert(
+                fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 300 })), (version) => {
+                    if (imageTagProblem(version) !== undefined) return;
+                    const tag = imageTagFor(version);
+                    assert.ok(isDockerTag(tag), `"${tag}" from "${version}"`);
+                    assert.notEqual(tag.toLowerCase(), "latest");
+                    assert.equal(imageTagFor(version), tag, "deterministic");
+                }),
+                { numRuns: 500 },
+            );
+        });
+    });
+
+    describe("cache sources and digests", () => {
+        it("seeds the cache from the previous version before the current one", () => {
+            assert.deepEqual(cacheSourceTags("v2", "v1"), ["v1", "v2"]);
+            assert.deepEqual(cacheSourceTags("v2"), ["v2"]);
+            assert.deepEqual(cacheSourceTags("v2", "v2"), ["v2"]);
+        });
+
+        it("accepts only a sha256 digest reference in the given repository", () => {
+            assert.ok(isImageDigestReference(`${repositoryUrl}@sha256:${digest}`, repositoryUrl));
+            assert.ok(!isImageDigestReference(`${repositoryUrl}:v1`, repositoryUrl), "tag");
+            assert.ok(!isImageDigestReference(`sha256:${digest}`, repositoryUrl), "local image id");
+            assert.ok(!isImageDigestReference(`${repositoryUrl}-other@sha256:${digest}`, repositoryUrl), "other repository");
+            assert.ok(!isImageDigestReference(`${repositoryUrl}@sha256:${digest.slice(1)}`, repositoryUrl), "short digest");
+        });
+    });
+
+    describe("argument checks", () => {
+        const valid: ModelImagePlainArgs = {
+            repositoryName: "serving/vllm",
+            context: "images/vllm",
+            modelVersion: "v1",
+            platform: "linux/amd64",
+            keepTaggedImages: 10,
+            untaggedExpiryDays: 7,
+        };
+        const problemsOf = (overrides: Partial<ModelImagePlainArgs>) => {
+            const problems = new Problems();
+            checkModelImageArgs({ ...valid, ...overrides }, problems);
+            return problems.list.map((p) => `${p.propertyPath}: ${p.reason}`);
+        };
+
+        it("finds nothing wrong with the vLLM build context", () => {
+            assert.deepEqual(problemsOf({}), []);
+        });
+
+        it("rejects a context directory that does not exist", () => {
+            assert.deepEqual(problemsOf({ context: "images/nope" }), [
+                `context: directory "images/nope" does not exist (resolved against ${process.cwd()})`,
+            ]);
+        });
+
+        it("rejects a context without a Dockerfile when none is given", () => {
+            assert.match(problemsOf({ context: "components" }).join("\n"), /^dockerfile: not given and "components\/Dockerfile" does not exist$/);
+        });
+
+        it("rejects a fractional count and a bad previous version", () => {
+            assert.deepEqual(problemsOf({ keepTaggedImages: 2.5, previousModelVersion: "latest" }), [
+                'previousModelVersion: "latest" becomes the tag "latest", which never names one model version; use a version such as "v1.2.0"',
+                "keepTaggedImages: must be a whole number >= 1, got 2.5",
+            ]);
+        });
+    });
+});
+
+/** FROM/USER/EXPOSE/ENTRYPOINT of a Dockerfile, with continuation lines joined and ARG defaults applied. */
+function parseDockerfile(text: string) {
+    const lines = text
+        .replace(/\\\n/g, " ")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("#"));
+    const args: Record<string, string> = {};
+    const result = { from: [] as string[], users: [] as string[], exposed: [] as string[], entrypoint: [] as string[] };
+    for (const line of lines) {
+        const [instruction, ...rest] = line.split(/\s+/);
+        const value = rest.join(" ");
+        switch (instruction.toUpperCase()) {
+            case "ARG": {
+                const [key, defaultValue] = value.split("=");
+                if (defaultValue !== undefined) args[key] = defaultValue;
+                break;
+            }
+            case "FROM": {
+                const image = rest.filter((word) => !word.startsWith("--"))[0];
+                result.from.push(image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a, b) => args[a ?? b] ?? ""));
+                break;
+            }
+            case "USER":
+                result.users.push(value);
+                break;
+            case "EXPOSE":
+                result.exposed.push(...rest);
+                break;
+            case "ENTRYPOINT":
+                result.entrypoint = JSON.parse(value);
+                break;
+        }
+    }
+    return result;
+}
+
+describe("serving image build contexts", () => {
+    const images = [
+        { dir: "images/vllm", port: "8000", portArgs: ["--port", "8000"], digest: true },
+        { dir: "images/custom-server", port: "8080", portArgs: ["--bind", "0.0.0.0:8080"], digest: false },
+    ];
+    const readme = fs.readFileSync(path.join("images", "README.md"), "utf8");
+
+    for (const image of images) {
+        const dockerfile = parseDockerfile(fs.readFileSync(path.join(image.dir, "Dockerfile"), "utf8"));
+
+        it(`${image.dir}: runs as the numeric non-root user 1000`, () => {
+            assert.equal(dockerfile.users.at(-1), "1000:1000");
+        });
+
+        it(`${image.dir}: pins every base image to a version tag, never latest`, () => {
+            assert.ok(dockerfile.from.length > 0);
+            for (const from of dockerfile.from) {
+                const [nameAndTag, pinnedDigest] = from.split("@");
+                const tag = nameAndTag.includes(":") ? nameAndTag.split(":").at(-1)! : "";
+                assert.match(tag, /\d/, `${from} has no version tag`);
+                assert.notEqual(tag, "latest");
+                if (image.digest) assert.match(pinnedDigest ?? "", /^sha256:[0-9a-f]{64}$/, `${from} has no digest`);
+            }
+        });
+
+        it(`${image.dir}: exposes port ${image.port} and serves on it`, () => {
+            assert.deepEqual(dockerfile.exposed, [image.port]);
+            const joined = dockerfile.entrypoint.join(" ");
+            assert.ok(joined.includes(image.portArgs.join(" ")), joined);
+        });
+
+        it(`${image.dir}: is documented with its port in images/README.md`, () => {
+            assert.ok(readme.includes(image.dir.replace("images/", "")) && readme.includes(image.port));
+        });
+    }
+
+    it("documents every endpoint the custom server routes", () => {
+        const app = fs.readFileSync("images/custom-server/app.py", "utf8");
+        const routes = [...app.matchAll(/@app\.(?:get|post)\("([^"]+)"\)/g)].map((m) => m[1]);
+        assert.deepEqual(routes.sort(), ["/health", "/metrics", "/predict", "/ready"]);
+        for (const route of routes) assert.ok(readme.includes(`\`${route}\``), route);
+    });
+});
