@@ -88,9 +88,11 @@ export class ModelStore extends pulumi.ComponentResource {
         problems.throwIfAny(`ModelStore "${name}"`);
         super("gpu-serving:index:ModelStore", name, {}, opts);
 
-        // No lifecyclePolicies (transition to Infrequent Access): weights are read in full at every
-        // pod start but may sit untouched for 30 days between rollouts, and IA bills per GiB read,
-        // so each cold start after a quiet month would pay to read the whole model back.
+        // No lifecyclePolicies (transition to Infrequent Access after 30 days): a running server
+        // keeps its weights in GPU memory and never re-reads them, so after a quiet month every
+        // file looks cold and moves to IA. The next scale-out, usually during a traffic spike,
+        // then pays IA's per-GiB read charge and slower first reads for the whole model, on
+        // every new replica.
         // encrypted and performanceMode are fixed at creation: changing them replaces the file
         // system and its data, which `protect` refuses.
         const fileSystem = new aws.efs.FileSystem(

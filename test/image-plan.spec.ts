@@ -32,7 +32,7 @@ describe("image plan", () => {
             assert.deepEqual(first.action, { type: "expire" });
         });
 
-        it("keeps the newest N tagged images with a second, count-based rule over every tag", () => {
+        it("then keeps the newest N tagged images with a count rule over every tag", () => {
             const [, second] = ecrLifecyclePolicy(10, 7).rules;
             assert.equal(second.rulePriority, 2);
             assert.deepEqual(second.selection, {
@@ -67,7 +67,10 @@ describe("image plan", () => {
         });
 
         it("replaces characters Docker rejects and drops leading separators", () => {
-            assert.equal(imageTagFor("/meta-llama/Llama-3.1-8B@2024 07+rc1"), "meta-llama-Llama-3.1-8B-2024-07-rc1");
+            assert.equal(
+                imageTagFor("/meta-llama/Llama-3.1-8B@2024 07+rc1"),
+                "meta-llama-Llama-3.1-8B-2024-07-rc1",
+            );
         });
 
         it("rejects versions that are or become latest, in any case", () => {
@@ -90,8 +93,12 @@ describe("image plan", () => {
         });
 
         it("always yields a valid Docker tag other than latest, or a problem (property)", () => {
+            const versions = fc.oneof(
+                fc.string({ maxLength: 300 }),
+                fc.string({ unit: "binary", maxLength: 300 }),
+            );
             fc.assert(
-                fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 300 })), (version) => {
+                fc.property(versions, (version) => {
                     if (imageTagProblem(version) !== undefined) return;
                     const tag = imageTagFor(version);
                     assert.ok(isDockerTag(tag), `"${tag}" from "${version}"`);
@@ -114,8 +121,10 @@ describe("image plan", () => {
             assert.ok(isImageDigestReference(`${repositoryUrl}@sha256:${digest}`, repositoryUrl));
             assert.ok(!isImageDigestReference(`${repositoryUrl}:v1`, repositoryUrl), "tag");
             assert.ok(!isImageDigestReference(`sha256:${digest}`, repositoryUrl), "local image id");
-            assert.ok(!isImageDigestReference(`${repositoryUrl}-other@sha256:${digest}`, repositoryUrl), "other repository");
-            assert.ok(!isImageDigestReference(`${repositoryUrl}@sha256:${digest.slice(1)}`, repositoryUrl), "short digest");
+            const otherRepository = `${repositoryUrl}-other@sha256:${digest}`;
+            assert.ok(!isImageDigestReference(otherRepository, repositoryUrl), "other repository");
+            const shortDigest = `${repositoryUrl}@sha256:${digest.slice(1)}`;
+            assert.ok(!isImageDigestReference(shortDigest, repositoryUrl), "short digest");
         });
     });
 
@@ -139,25 +148,28 @@ describe("image plan", () => {
         });
 
         it("rejects a context directory that does not exist", () => {
+            const cwd = process.cwd();
             assert.deepEqual(problemsOf({ context: "images/nope" }), [
-                `context: directory "images/nope" does not exist (resolved against ${process.cwd()})`,
+                `context: directory "images/nope" does not exist (resolved against ${cwd})`,
             ]);
         });
 
         it("rejects a context without a Dockerfile when none is given", () => {
-            assert.match(problemsOf({ context: "components" }).join("\n"), /^dockerfile: not given and "components\/Dockerfile" does not exist$/);
+            assert.deepEqual(problemsOf({ context: "components" }), [
+                'dockerfile: not given and "components/Dockerfile" does not exist',
+            ]);
         });
 
         it("rejects a fractional count and a bad previous version", () => {
-            assert.deepEqual(problemsOf({ keepTaggedImages: 2.5, previousModelVersion: "latest" }), [
-                'previousModelVersion: "latest" becomes the tag "latest", which never names one model version; use a version such as "v1.2.0"',
-                "keepTaggedImages: must be a whole number >= 1, got 2.5",
-            ]);
+            const found = problemsOf({ keepTaggedImages: 2.5, previousModelVersion: "latest" });
+            assert.equal(found.length, 2);
+            assert.match(found[0], /^previousModelVersion: "latest" becomes the tag "latest"/);
+            assert.equal(found[1], "keepTaggedImages: must be a whole number >= 1, got 2.5");
         });
     });
 });
 
-/** FROM/USER/EXPOSE/ENTRYPOINT of a Dockerfile, with continuation lines joined and ARG defaults applied. */
+/** FROM/USER/EXPOSE/ENTRYPOINT of a Dockerfile; continuations joined, ARG defaults applied. */
 function parseDockerfile(text: string) {
     const lines = text
         .replace(/\\\n/g, " ")
@@ -165,7 +177,12 @@ function parseDockerfile(text: string) {
         .map((line) => line.trim())
         .filter((line) => line !== "" && !line.startsWith("#"));
     const args: Record<string, string> = {};
-    const result = { from: [] as string[], users: [] as string[], exposed: [] as string[], entrypoint: [] as string[] };
+    const result = {
+        from: [] as string[],
+        users: [] as string[],
+        exposed: [] as string[],
+        entrypoint: [] as string[],
+    };
     for (const line of lines) {
         const [instruction, ...rest] = line.split(/\s+/);
         const value = rest.join(" ");
@@ -177,7 +194,9 @@ function parseDockerfile(text: string) {
             }
             case "FROM": {
                 const image = rest.filter((word) => !word.startsWith("--"))[0];
-                result.from.push(image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a, b) => args[a ?? b] ?? ""));
+                const expand = (_match: string, braced?: string, bare?: string) =>
+                    args[braced ?? bare ?? ""] ?? "";
+                result.from.push(image.replace(/\$\{(\w+)\}|\$(\w+)/g, expand));
                 break;
             }
             case "USER":
@@ -197,12 +216,18 @@ function parseDockerfile(text: string) {
 describe("serving image build contexts", () => {
     const images = [
         { dir: "images/vllm", port: "8000", portArgs: ["--port", "8000"], digest: true },
-        { dir: "images/custom-server", port: "8080", portArgs: ["--bind", "0.0.0.0:8080"], digest: false },
+        {
+            dir: "images/custom-server",
+            port: "8080",
+            portArgs: ["--bind", "0.0.0.0:8080"],
+            digest: false,
+        },
     ];
     const readme = fs.readFileSync(path.join("images", "README.md"), "utf8");
 
     for (const image of images) {
-        const dockerfile = parseDockerfile(fs.readFileSync(path.join(image.dir, "Dockerfile"), "utf8"));
+        const text = fs.readFileSync(path.join(image.dir, "Dockerfile"), "utf8");
+        const dockerfile = parseDockerfile(text);
 
         it(`${image.dir}: runs as the numeric non-root user 1000`, () => {
             assert.equal(dockerfile.users.at(-1), "1000:1000");
@@ -215,7 +240,10 @@ describe("serving image build contexts", () => {
                 const tag = nameAndTag.includes(":") ? nameAndTag.split(":").at(-1)! : "";
                 assert.match(tag, /\d/, `${from} has no version tag`);
                 assert.notEqual(tag, "latest");
-                if (image.digest) assert.match(pinnedDigest ?? "", /^sha256:[0-9a-f]{64}$/, `${from} has no digest`);
+                if (image.digest) {
+                    const digestPattern = /^sha256:[0-9a-f]{64}$/;
+                    assert.match(pinnedDigest ?? "", digestPattern, `${from} has no digest`);
+                }
             }
         });
 
@@ -226,7 +254,9 @@ describe("serving image build contexts", () => {
         });
 
         it(`${image.dir}: is documented with its port in images/README.md`, () => {
-            assert.ok(readme.includes(image.dir.replace("images/", "")) && readme.includes(image.port));
+            const section = readme.indexOf(`## \`${image.dir.replace("images/", "")}/\``);
+            assert.ok(section >= 0, "has a section");
+            assert.ok(readme.slice(section).includes(`**${image.port}**`), "names the port");
         });
     }
 

@@ -27,7 +27,7 @@ function enableSecretSerialisation(): void {
 }
 
 describe("ModelImage", () => {
-    it("creates an IMMUTABLE repository that scans on push and refuses to delete images", async () => {
+    it("creates an IMMUTABLE repository that scans on push and keeps images on delete", async () => {
         const { resources } = await renderImage();
         const repository = resources.one(repositoryType).inputs;
         assert.equal(repository.name, "serving/vllm");
@@ -46,16 +46,22 @@ describe("ModelImage", () => {
 
     it("protects the repository by default and not when protect is false", async () => {
         assert.equal((await renderImage()).resources.one(repositoryType).protect, true);
-        assert.equal((await renderImage({ protect: false })).resources.one(repositoryType).protect, false);
+        const unprotected = await renderImage({ protect: false });
+        assert.equal(unprotected.resources.one(repositoryType).protect, false);
     });
 
-    it("attaches a lifecycle policy: untagged expire after 7 days, then the newest 10 tagged are kept", async () => {
+    it("expires untagged images after 7 days, then keeps the newest 10 tagged", async () => {
         const { resources } = await renderImage();
         const lifecycle = resources.one(lifecycleType).inputs;
         assert.equal(lifecycle.repository, "serving/vllm");
         const rules = JSON.parse(lifecycle.policy).rules;
         assert.deepEqual(
-            rules.map((r: any) => [r.rulePriority, r.selection.tagStatus, r.selection.countType, r.selection.countNumber]),
+            rules.map((r: any) => [
+                r.rulePriority,
+                r.selection.tagStatus,
+                r.selection.countType,
+                r.selection.countNumber,
+            ]),
             [
                 [1, "untagged", "sinceImagePushed", 7],
                 [2, "tagged", "imageCountMoreThan", 10],
@@ -72,7 +78,8 @@ describe("ModelImage", () => {
     it("pushes under a tag derived from modelVersion, never latest", async () => {
         const { result, resources } = await renderImage();
         assert.equal(await valueOf(result.imageTag), "llama-3.1-8b-2024-07");
-        assert.equal(resources.one(imageType).inputs.imageName, `${repositoryUrl}:llama-3.1-8b-2024-07`);
+        const imageName = resources.one(imageType).inputs.imageName;
+        assert.equal(imageName, `${repositoryUrl}:llama-3.1-8b-2024-07`);
     });
 
     it("outputs the pushed digest in this repository as imageReference", async () => {
@@ -81,7 +88,10 @@ describe("ModelImage", () => {
         assert.match(reference, /@sha256:[0-9a-f]{64}$/);
         assert.equal(reference.split("@")[0], await valueOf(result.repositoryUrl));
         assert.equal(await valueOf(result.repositoryUrl), repositoryUrl);
-        assert.equal(await valueOf(result.repositoryArn), `arn:aws:ecr:${mockRegion}:${mockAccountId}:repository/serving/vllm`);
+        assert.equal(
+            await valueOf(result.repositoryArn),
+            `arn:aws:ecr:${mockRegion}:${mockAccountId}:repository/serving/vllm`,
+        );
     });
 
     it("fails with a ResourceError when the push yields a tag instead of a digest", async () => {
@@ -89,7 +99,8 @@ describe("ModelImage", () => {
         mocks.newResource = async (args) => {
             const created = await original(args);
             if (args.type !== imageType) return created;
-            return { ...created, state: { ...created.state, repoDigest: String(args.inputs.imageName) } };
+            const repoDigest = String(args.inputs.imageName);
+            return { ...created, state: { ...created.state, repoDigest } };
         };
         try {
             const { result } = await renderImage();
@@ -103,7 +114,7 @@ describe("ModelImage", () => {
         }
     });
 
-    it("logs in to the repository's registry with the ECR token and keeps the password secret", async () => {
+    it("logs in with the ECR token and keeps the registry password secret", async () => {
         const { resources } = await render(() => {
             enableSecretSerialisation();
             return new ModelImage("vllm", baseArgs);
@@ -133,7 +144,7 @@ describe("ModelImage", () => {
         ]);
     });
 
-    it("builds for linux/amd64 from <context>/Dockerfile with inline cache metadata by default", async () => {
+    it("builds for linux/amd64 from <context>/Dockerfile with inline cache by default", async () => {
         const build = (await renderImage()).resources.one(imageType).inputs.build;
         assert.equal(build.platform, "linux/amd64");
         assert.equal(build.context, "images/vllm");
@@ -142,11 +153,11 @@ describe("ModelImage", () => {
     });
 
     it("passes the platform and build arguments it is given", async () => {
-        const build = (
-            await renderImage({ platform: "linux/arm64", buildArgs: { VLLM_IMAGE: "vllm/vllm-openai:v0.11.1" } })
-        ).resources.one(imageType).inputs.build;
+        const buildArgs = { VLLM_IMAGE: "vllm/vllm-openai:v0.11.1" };
+        const { resources } = await renderImage({ platform: "linux/arm64", buildArgs });
+        const build = resources.one(imageType).inputs.build;
         assert.equal(build.platform, "linux/arm64");
-        assert.deepEqual(build.args, { BUILDKIT_INLINE_CACHE: "1", VLLM_IMAGE: "vllm/vllm-openai:v0.11.1" });
+        assert.deepEqual(build.args, { BUILDKIT_INLINE_CACHE: "1", ...buildArgs });
     });
 
     it("registers every child under the component", async () => {
@@ -178,7 +189,10 @@ describe("ModelImage", () => {
         assert.match(message, /repositoryName: "Serving\/VLLM" is not an ECR repository name/);
         assert.match(message, /context: must be a build context directory, got an empty string/);
         assert.match(message, /modelVersion: "latest" becomes the tag "latest"/);
-        assert.match(message, /platform: "windows\/amd64" is not one of linux\/amd64, linux\/arm64/);
+        assert.match(
+            message,
+            /platform: "windows\/amd64" is not one of linux\/amd64, linux\/arm64/,
+        );
         assert.match(message, /keepTaggedImages: must be a whole number >= 1, got 0/);
         assert.match(message, /untaggedExpiryDays: must be a whole number >= 1, got 0/);
         assert.equal(resources.all.length, 0);

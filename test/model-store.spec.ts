@@ -49,15 +49,18 @@ describe("ModelStore", () => {
             ["tcp", 2049, 2049, nodeSecurityGroupId],
         );
         assert.equal(rule.securityGroupId, await valueOf(result.securityGroupId));
-        for (const field of ["cidrIpv4", "cidrIpv6", "prefixListId"]) assert.equal(rule[field], undefined, field);
+        for (const field of ["cidrIpv4", "cidrIpv6", "prefixListId"]) {
+            assert.equal(rule[field], undefined, field);
+        }
         const securityGroup = resources.one(securityGroupType).inputs;
         assert.equal(securityGroup.vpcId, "vpc-0abc");
         assert.equal(securityGroup.ingress, undefined, "no inline ingress");
         assert.equal(securityGroup.egress, undefined, "no inline egress");
-        assert.equal(resources.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").length, 0);
+        const egressRuleType = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+        assert.equal(resources.ofType(egressRuleType).length, 0);
     });
 
-    it("creates an encrypted general-purpose file system with elastic throughput and no IA transition", async () => {
+    it("creates an encrypted, elastic, general-purpose file system with no IA transition", async () => {
         const { resources } = await renderStore();
         const fileSystem = resources.one(fileSystemType).inputs;
         assert.equal(fileSystem.encrypted, true);
@@ -68,9 +71,13 @@ describe("ModelStore", () => {
     });
 
     it("passes provisioned throughput through when that mode is chosen", async () => {
-        const { resources } = await renderStore({ throughputMode: "provisioned", provisionedThroughputMiBps: 256 });
+        const { resources } = await renderStore({
+            throughputMode: "provisioned",
+            provisionedThroughputMiBps: 256,
+        });
         const fileSystem = resources.one(fileSystemType).inputs;
-        assert.deepEqual([fileSystem.throughputMode, fileSystem.provisionedThroughputInMibps], ["provisioned", 256]);
+        assert.equal(fileSystem.throughputMode, "provisioned");
+        assert.equal(fileSystem.provisionedThroughputInMibps, 256);
     });
 
     it("enables automatic backups by default and disables them when backup is false", async () => {
@@ -80,7 +87,7 @@ describe("ModelStore", () => {
         assert.deepEqual(off.backupPolicy, { status: "DISABLED" });
     });
 
-    it("renders an EFS access-point StorageClass for the file system, owned by uid/gid 1000, retained", async () => {
+    it("renders a retained EFS access-point StorageClass owned by uid/gid 1000", async () => {
         const { result, resources } = await renderStore();
         const storageClass = resources.one(storageClassType).inputs;
         assert.equal(storageClass.metadata.name, "efs-models");
@@ -97,7 +104,7 @@ describe("ModelStore", () => {
         assert.equal(storageClass.volumeBindingMode, "Immediate");
     });
 
-    it("renders a ReadWriteMany claim on that class in the given namespace, 1024Gi by default", async () => {
+    it("renders a ReadWriteMany claim on that class in the namespace, 1024Gi by default", async () => {
         const { result, resources } = await renderStore();
         const claim = resources.one(claimType).inputs;
         assert.deepEqual(claim.metadata, { name: "model-cache", namespace: "serving" });
@@ -109,9 +116,16 @@ describe("ModelStore", () => {
     });
 
     it("uses the names and size it is given", async () => {
-        const { result, resources } = await renderStore({ storageClassName: "weights", claimName: "llama", claimSizeGiB: 200 });
+        const { result, resources } = await renderStore({
+            storageClassName: "weights",
+            claimName: "llama",
+            claimSizeGiB: 200,
+        });
         const claim = resources.one(claimType).inputs;
-        assert.deepEqual([claim.metadata.name, claim.spec.storageClassName, claim.spec.resources.requests.storage], ["llama", "weights", "200Gi"]);
+        assert.equal(resources.one(storageClassType).inputs.metadata.name, "weights");
+        assert.equal(claim.metadata.name, "llama");
+        assert.equal(claim.spec.storageClassName, "weights");
+        assert.equal(claim.spec.resources.requests.storage, "200Gi");
         assert.equal(await valueOf(result.claimName), "llama");
     });
 
@@ -176,16 +190,25 @@ describe("ModelStore", () => {
         });
         assert.ok(thrown);
         assert.match(thrown.message, /^ModelStore "bad" has 5 problems:/);
-        assert.match(thrown.message, /privateSubnetIds\[2\]: "subnet-a" repeats privateSubnetIds\[0\]/);
+        assert.match(
+            thrown.message,
+            /privateSubnetIds\[2\]: "subnet-a" repeats privateSubnetIds\[0\]; EFS allows one mount/,
+        );
         assert.match(thrown.message, /storageClassName: "EFS_Models" is not a DNS-1123 label/);
         assert.match(thrown.message, /claimName: "model.cache!" is not a DNS-1123 label/);
         assert.match(thrown.message, /claimSizeGiB: must be a whole number of GiB >= 1, got 0/);
-        assert.match(thrown.message, /throughputMode: "max-io" is not one of elastic, bursting, provisioned/);
+        assert.match(
+            thrown.message,
+            /throughputMode: "max-io" is not one of elastic, bursting, provisioned/,
+        );
         assert.equal(resources.all.length, 0);
     });
 
     it("rejects an empty subnet list", () => {
-        assert.throws(() => new ModelStore("bad", { ...baseArgs, privateSubnetIds: [] }), /privateSubnetIds: must list at least one subnet/);
+        assert.throws(
+            () => new ModelStore("bad", { ...baseArgs, privateSubnetIds: [] }),
+            /privateSubnetIds: must list at least one subnet/,
+        );
     });
 
     it("requires provisionedThroughputMiBps with provisioned throughput", () => {
@@ -204,7 +227,12 @@ describe("ModelStore", () => {
 
     it("rejects a provisioned throughput below 1 MiB/s", () => {
         assert.throws(
-            () => new ModelStore("bad", { ...baseArgs, throughputMode: "provisioned", provisionedThroughputMiBps: 0 }),
+            () =>
+                new ModelStore("bad", {
+                    ...baseArgs,
+                    throughputMode: "provisioned",
+                    provisionedThroughputMiBps: 0,
+                }),
             /provisionedThroughputMiBps: must be at least 1 MiB\/s, got 0/,
         );
     });
