@@ -3,16 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createNodeBootstrapAddons, createWorkloadAddons } from "./cluster/addons";
 import { grantClusterAdmins } from "./cluster/access";
-import { clusterKmsPolicy, irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
+import { createControlPlane } from "./cluster/control-plane";
+import { irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
 import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
-import {
-    controlPlaneLogTypes,
-    kubernetesVersionPins,
-    resolveClusterSettings,
-    validateClusterSettings,
-} from "./plan/cluster-plan";
+import { kubernetesVersionPins, resolveClusterSettings } from "./plan/cluster-plan";
+import { validateClusterSettings } from "./plan/cluster-validation";
 import { gpuNodeGroupPlan, systemNodeGroupPlan } from "./plan/node-group-plan";
 import {
     clusterAutoscalerChart,
@@ -132,96 +129,30 @@ export class GpuCluster extends pulumi.ComponentResource {
         validateClusterSettings(settings, args, problems);
         problems.throwIfAny(`GpuCluster "${name}"`);
         super("gpu-serving:index:GpuCluster", name, {}, opts);
-        const { clusterName, tags, protect } = settings;
+        const { clusterName, tags } = settings;
         const parent = this;
 
         const partition = aws.getPartitionOutput({}, { parent }).partition;
         const region = aws.getRegionOutput({}, { parent }).region;
         const roleContext = { parent, partition, tags };
 
-        const secretsKey = new aws.kms.Key(
-            `${name}-secrets-key`,
-            {
-                description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                tags,
-            },
-            // Losing this key makes every Secret in etcd unreadable.
-            { parent, protect },
-        );
-        new aws.kms.Alias(
-            `${name}-secrets-key-alias`,
-            { name: `alias/eks/${clusterName}-secrets`, targetKeyId: secretsKey.keyId },
-            { parent },
-        );
-
-        const clusterRole = roleWithManagedPolicies(
-            `${name}-cluster-role`,
-            serviceTrustPolicy("eks.amazonaws.com", parent),
-            ["AmazonEKSClusterPolicy"],
+        const { cluster, oidcProvider, issuerUrl, issuer } = createControlPlane(
+            name,
+            settings,
+            args.privateSubnetIds,
             roleContext,
         );
-        const clusterKms = clusterKmsPolicy(`${name}-cluster-role-kms`, clusterRole.role, secretsKey.arn, parent);
         const nodeRole = roleWithManagedPolicies(
             `${name}-node-role`,
             serviceTrustPolicy("ec2.amazonaws.com", parent),
-            ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"],
+            [
+                "AmazonEKSWorkerNodePolicy",
+                "AmazonEC2ContainerRegistryReadOnly",
+                "AmazonEKS_CNI_Policy",
+                "AmazonSSMManagedInstanceCore",
+            ],
             roleContext,
         );
-
-        // EKS would create this group itself with no expiry; audit logs then grow forever.
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-control-plane-logs`,
-            { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: settings.controlPlaneLogRetentionDays, tags },
-            { parent },
-        );
-
-        // Replaced (and so blocked by `protect` and deletionProtection) when the name, role or
-        // secrets key changes. Subnets update in place (EKS, 2023-10) but only within the
-        // Availability Zones chosen at creation; endpoint access and logging update in place.
-        const cluster = new aws.eks.Cluster(
-            `${name}-cluster`,
-            {
-                name: clusterName,
-                version: settings.kubernetesVersion,
-                roleArn: clusterRole.role.arn,
-                vpcConfig: {
-                    subnetIds: args.privateSubnetIds,
-                    endpointPrivateAccess: true,
-                    endpointPublicAccess: settings.endpointPublicAccess,
-                    publicAccessCidrs: settings.endpointPublicAccess ? settings.publicAccessCidrs : undefined,
-                },
-                accessConfig: {
-                    authenticationMode: "API",
-                    // The deployer must reach the API to install the in-cluster releases below.
-                    bootstrapClusterCreatorAdminPermissions: true,
-                },
-                // vpc-cni, kube-proxy and CoreDNS come as managed add-ons instead.
-                bootstrapSelfManagedAddons: false,
-                encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKey.arn } },
-                enabledClusterLogTypes: controlPlaneLogTypes,
-                deletionProtection: protect,
-                tags,
-            },
-            { parent, protect, dependsOn: [...clusterRole.attachments, clusterKms, logGroup] },
-        );
-
-        const issuerUrl = cluster.identities.apply((identities) => identities[0].oidcs[0].issuer);
-        const oidcProvider = new aws.iam.OpenIdConnectProvider(
-            `${name}-oidc`,
-            {
-                url: issuerUrl,
-                clientIdLists: ["sts.amazonaws.com"],
-                // Inert: since 2023 IAM verifies EKS issuers against its own root CA library, not
-                // thumbprints. Pinning the well-known root CA thumbprint of oidc.eks.*.amazonaws.com
-                // keeps the input explicit instead of whatever IAM fetches at create time.
-                thumbprintLists: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
-                tags,
-            },
-            { parent },
-        );
-        const issuer = { providerArn: oidcProvider.arn, hostPath: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")) };
 
         const efsCsiRole = irsaRole(
             `${name}-efs-csi-role`,
@@ -233,13 +164,21 @@ export class GpuCluster extends pulumi.ComponentResource {
         const autoscalerRole = irsaRole(
             `${name}-cluster-autoscaler-role`,
             issuer,
-            { namespace: clusterAutoscalerChart.namespace, name: clusterAutoscalerChart.serviceAccountName },
+            {
+                namespace: clusterAutoscalerChart.namespace,
+                name: clusterAutoscalerChart.serviceAccountName,
+            },
             { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
             roleContext,
         );
         grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
 
-        const addonContext = { parent, clusterName: cluster.name, versions: settings.addonVersions, tags };
+        const addonContext = {
+            parent,
+            clusterName: cluster.name,
+            versions: settings.addonVersions,
+            tags,
+        };
         const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
         const nodeGroupContext = {
             parent,
@@ -250,7 +189,11 @@ export class GpuCluster extends pulumi.ComponentResource {
             tags,
             dependsOn: [...nodeRole.attachments, ...bootstrapAddons],
         };
-        const system = createManagedNodeGroup(name, systemNodeGroupPlan(settings), nodeGroupContext);
+        const system = createManagedNodeGroup(
+            name,
+            systemNodeGroupPlan(settings),
+            nodeGroupContext,
+        );
         const gpuGroups = settings.gpuNodeGroups.map((group) =>
             createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
         );
@@ -276,7 +219,9 @@ export class GpuCluster extends pulumi.ComponentResource {
         this.kubeconfig = kubeconfig;
         this.provider = provider;
         this.nodeRoleArn = nodeRole.role.arn;
-        this.gpuNodeGroupNames = pulumi.all(gpuGroups.map((group) => group.nodeGroup.nodeGroupName));
+        this.gpuNodeGroupNames = pulumi.all(
+            gpuGroups.map((group) => group.nodeGroup.nodeGroupName),
+        );
         this.registerOutputs({
             clusterName: this.clusterName,
             endpoint: this.endpoint,

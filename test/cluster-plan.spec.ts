@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
 import type { GpuClusterArgs } from "../components/gpu-cluster";
-import { kubernetesVersionPins, resolveClusterSettings, validateClusterSettings } from "../components/plan/cluster-plan";
+import { kubernetesVersionPins, resolveClusterSettings } from "../components/plan/cluster-plan";
+import { validateClusterSettings } from "../components/plan/cluster-validation";
 import {
     gpuNodeGroupPlan,
     launchTemplateBlockDeviceMappings,
@@ -60,9 +61,15 @@ describe("cluster plan", () => {
         });
 
         it("overrides one add-on version without dropping the other pins", () => {
-            const settings = resolveClusterSettings("demo", { ...baseArgs, addonVersions: { coredns: "v1.12.4-eksbuild.1" } });
+            const settings = resolveClusterSettings("demo", {
+                ...baseArgs,
+                addonVersions: { coredns: "v1.12.4-eksbuild.1" },
+            });
             assert.equal(settings.addonVersions.coredns, "v1.12.4-eksbuild.1");
-            assert.equal(settings.addonVersions.kubeProxy, kubernetesVersionPins["1.34"].addons.kubeProxy);
+            assert.equal(
+                settings.addonVersions.kubeProxy,
+                kubernetesVersionPins["1.34"].addons.kubeProxy,
+            );
         });
     });
 
@@ -72,7 +79,10 @@ describe("cluster plan", () => {
         });
 
         it("requires a kube-proxy build that matches the Kubernetes version", () => {
-            const problems = problemsFor({ kubernetesVersion: "1.33", addonVersions: { kubeProxy: "v1.34.0-eksbuild.2" } });
+            const problems = problemsFor({
+                kubernetesVersion: "1.33",
+                addonVersions: { kubeProxy: "v1.34.0-eksbuild.2" },
+            });
             assert.deepEqual(problems, [
                 'addonVersions.kubeProxy: "v1.34.0-eksbuild.2" does not match kubernetesVersion 1.33; kube-proxy must run the control plane\'s minor version',
             ]);
@@ -80,23 +90,43 @@ describe("cluster plan", () => {
 
         it("rejects a system group that could scale to zero", () => {
             const problems = problemsFor({ systemNodeGroup: { minSize: 0, desiredSize: 0 } });
-            assert.match(problems.join("\n"), /^systemNodeGroup\.minSize: 0 must be an integer ≥ 1 \(the system group hosts CoreDNS/m);
+            assert.match(
+                problems.join("\n"),
+                /^systemNodeGroup\.minSize: 0 must be an integer ≥ 1 \(the system group hosts CoreDNS/m,
+            );
         });
 
         it("rejects GPU instance types in the system group", () => {
-            assert.match(problemsFor({ systemNodeGroup: { instanceTypes: ["g5.xlarge"] } }).join("\n"), /systemNodeGroup\.instanceTypes\[0\]: "g5\.xlarge" is a GPU type/);
+            assert.match(
+                problemsFor({ systemNodeGroup: { instanceTypes: ["g5.xlarge"] } }).join("\n"),
+                /systemNodeGroup\.instanceTypes\[0\]: "g5\.xlarge" is a GPU type/,
+            );
         });
 
         it("rejects reserved scheduling labels in user labels", () => {
             const problems = problemsFor({
-                gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], maxSize: 1, labels: { "gpu-serving.io/gpu-group": "b" } }],
+                gpuNodeGroups: [
+                    {
+                        name: "a",
+                        instanceTypes: ["g5.xlarge"],
+                        maxSize: 1,
+                        labels: { "gpu-serving.io/gpu-group": "b" },
+                    },
+                ],
             });
-            assert.deepEqual(problems, ['gpuNodeGroups[0].labels["gpu-serving.io/gpu-group"]: is set by GpuCluster for workload scheduling and cannot be overridden']);
+            assert.deepEqual(problems, [
+                'gpuNodeGroups[0].labels["gpu-serving.io/gpu-group"]: is set by GpuCluster for workload scheduling and cannot be overridden',
+            ]);
         });
 
         it("rejects group names that leave no room for the node group suffix", () => {
             const name = "a".repeat(37);
-            assert.match(problemsFor({ gpuNodeGroups: [{ name, instanceTypes: ["g5.xlarge"], maxSize: 1 }] }).join("\n"), /gpuNodeGroups\[0\]\.name: "a{37}" has 37 characters; at most 36/);
+            assert.match(
+                problemsFor({
+                    gpuNodeGroups: [{ name, instanceTypes: ["g5.xlarge"], maxSize: 1 }],
+                }).join("\n"),
+                /gpuNodeGroups\[0\]\.name: "a{37}" has 37 characters; at most 36/,
+            );
         });
 
         it("rejects CIDRs when the endpoint stays private", () => {
@@ -106,7 +136,10 @@ describe("cluster plan", () => {
         });
 
         it("accepts the whole internet only when it is listed explicitly", () => {
-            assert.deepEqual(problemsFor({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), []);
+            assert.deepEqual(
+                problemsFor({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }),
+                [],
+            );
         });
 
         it("reports a second admin access entry for the same principal", () => {
@@ -125,7 +158,15 @@ describe("cluster plan", () => {
                 fc.property(fc.nat(20), fc.nat(20), fc.nat(20), (minSize, desiredSize, extra) => {
                     const maxSize = Math.max(1, minSize + extra);
                     const problems = problemsFor({
-                        gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], minSize, desiredSize, maxSize }],
+                        gpuNodeGroups: [
+                            {
+                                name: "a",
+                                instanceTypes: ["g5.xlarge"],
+                                minSize,
+                                desiredSize,
+                                maxSize,
+                            },
+                        ],
                     });
                     const inRange = desiredSize >= minSize && desiredSize <= maxSize;
                     assert.equal(problems.length === 0, inRange, problems.join("\n"));
@@ -138,7 +179,14 @@ describe("cluster plan", () => {
         const settings = resolveClusterSettings("demo", {
             ...baseArgs,
             tags: { team: "ml" },
-            gpuNodeGroups: [{ name: "big", instanceTypes: ["g5.12xlarge", "g6.12xlarge"], maxSize: 2, labels: { tier: "gold" } }],
+            gpuNodeGroups: [
+                {
+                    name: "big",
+                    instanceTypes: ["g5.12xlarge", "g6.12xlarge"],
+                    maxSize: 2,
+                    labels: { tier: "gold" },
+                },
+            ],
         });
 
         it("labels GPU nodes with the scheduling contract plus user labels and taints them", () => {
@@ -149,7 +197,9 @@ describe("cluster plan", () => {
                 "gpu-serving.io/gpu-group": "big",
                 "nvidia.com/gpu.present": "true",
             });
-            assert.deepEqual(plan.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+            assert.deepEqual(plan.taints, [
+                { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" },
+            ]);
             assert.equal(plan.amiType, "AL2023_x86_64_NVIDIA");
         });
 
@@ -166,23 +216,47 @@ describe("cluster plan", () => {
             assert.equal(tags.team, "ml");
             assert.equal(tags["k8s.io/cluster-autoscaler/enabled"], "true");
             assert.equal(tags["k8s.io/cluster-autoscaler/demo"], "owned");
-            assert.equal(tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"], "true:NoSchedule");
-            assert.equal(tags["k8s.io/cluster-autoscaler/node-template/label/gpu-serving.io/gpu-group"], "big");
-            assert.equal(tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "4");
+            assert.equal(
+                tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"],
+                "true:NoSchedule",
+            );
+            assert.equal(
+                tags["k8s.io/cluster-autoscaler/node-template/label/gpu-serving.io/gpu-group"],
+                "big",
+            );
+            assert.equal(
+                tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"],
+                "4",
+            );
         });
 
         it("advertises the GPU count of the smallest type in a mixed group", () => {
             const mixed = resolveClusterSettings("demo", {
                 ...baseArgs,
-                gpuNodeGroups: [{ name: "mixed", instanceTypes: ["g5.12xlarge", "g5.2xlarge"], maxSize: 2 }],
+                gpuNodeGroups: [
+                    { name: "mixed", instanceTypes: ["g5.12xlarge", "g5.2xlarge"], maxSize: 2 },
+                ],
             });
             const plan = gpuNodeGroupPlan(mixed, mixed.gpuNodeGroups[0]);
-            assert.equal(plan.nodeTemplateTags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "1");
+            assert.equal(
+                plan.nodeTemplateTags[
+                    "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"
+                ],
+                "1",
+            );
         });
 
         it("maps the root volume to the AL2023 root device as encrypted gp3", () => {
             assert.deepEqual(launchTemplateBlockDeviceMappings(300), [
-                { deviceName: "/dev/xvda", ebs: { volumeSize: 300, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+                {
+                    deviceName: "/dev/xvda",
+                    ebs: {
+                        volumeSize: 300,
+                        volumeType: "gp3",
+                        encrypted: "true",
+                        deleteOnTermination: "true",
+                    },
+                },
             ]);
         });
     });
@@ -190,41 +264,85 @@ describe("cluster plan", () => {
     describe("in-cluster", () => {
         it("renders a kubeconfig that runs aws eks get-token for the cluster and region", () => {
             const kubeconfig = JSON.parse(
-                renderKubeconfig({ clusterName: "demo", endpoint: "https://x.eks", certificateAuthorityData: "Q0E=", region: "eu-west-1" }),
+                renderKubeconfig({
+                    clusterName: "demo",
+                    endpoint: "https://x.eks",
+                    certificateAuthorityData: "Q0E=",
+                    region: "eu-west-1",
+                }),
             );
             assert.equal(kubeconfig.clusters[0].cluster.server, "https://x.eks");
             assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "Q0E=");
             assert.equal(kubeconfig["current-context"], "demo");
             const exec = kubeconfig.users[0].user.exec;
             assert.equal(exec.command, "aws");
-            assert.deepEqual(exec.args, ["eks", "get-token", "--cluster-name", "demo", "--region", "eu-west-1", "--output", "json"]);
+            assert.deepEqual(exec.args, [
+                "eks",
+                "get-token",
+                "--cluster-name",
+                "demo",
+                "--region",
+                "eu-west-1",
+                "--output",
+                "json",
+            ]);
         });
 
         it("schedules the device plugin on GPU nodes only and tolerates the GPU taint", () => {
             const values = devicePluginValues() as any;
             assert.deepEqual(values.nodeSelector, { "gpu-serving.io/node-role": "gpu" });
-            const terms = values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
-            assert.deepEqual(terms, [{ matchExpressions: [{ key: "gpu-serving.io/node-role", operator: "In", values: ["gpu"] }] }]);
-            assert.deepEqual(values.tolerations[0], { key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" });
+            const terms =
+                values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+                    .nodeSelectorTerms;
+            assert.deepEqual(terms, [
+                {
+                    matchExpressions: [
+                        { key: "gpu-serving.io/node-role", operator: "In", values: ["gpu"] },
+                    ],
+                },
+            ]);
+            assert.deepEqual(values.tolerations[0], {
+                key: "nvidia.com/gpu",
+                operator: "Equal",
+                value: "true",
+                effect: "NoSchedule",
+            });
         });
 
         it("runs the autoscaler on system nodes with least-waste and balanced groups", () => {
-            const values = clusterAutoscalerValues({ clusterName: "demo", region: "eu-west-1", imageTag: "v1.34.2" }) as any;
+            const values = clusterAutoscalerValues({
+                clusterName: "demo",
+                region: "eu-west-1",
+                imageTag: "v1.34.2",
+            }) as any;
             assert.deepEqual(values.autoDiscovery, { clusterName: "demo" });
             assert.equal(values.awsRegion, "eu-west-1");
             assert.deepEqual(values.nodeSelector, { "gpu-serving.io/node-role": "system" });
             assert.equal(values.extraArgs.expander, "least-waste");
             assert.equal(values.extraArgs["balance-similar-node-groups"], true);
-            assert.deepEqual(values.rbac.serviceAccount, { create: false, name: "cluster-autoscaler" });
+            assert.deepEqual(values.rbac.serviceAccount, {
+                create: false,
+                name: "cluster-autoscaler",
+            });
         });
 
         it("lets the autoscaler resize only Auto Scaling groups tagged as the cluster's", () => {
             const [scale, describe] = clusterAutoscalerPolicyStatements("demo");
-            assert.deepEqual(scale.actions, ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]);
-            assert.deepEqual(scale.conditions, [
-                { test: "StringEquals", variable: "aws:ResourceTag/k8s.io/cluster-autoscaler/demo", values: ["owned"] },
+            assert.deepEqual(scale.actions, [
+                "autoscaling:SetDesiredCapacity",
+                "autoscaling:TerminateInstanceInAutoScalingGroup",
             ]);
-            assert.ok(describe.actions.every((action) => /:(Describe|Get)/.test(action)), describe.actions.join());
+            assert.deepEqual(scale.conditions, [
+                {
+                    test: "StringEquals",
+                    variable: "aws:ResourceTag/k8s.io/cluster-autoscaler/demo",
+                    values: ["owned"],
+                },
+            ]);
+            assert.ok(
+                describe.actions.every((action) => /:(Describe|Get)/.test(action)),
+                describe.actions.join(),
+            );
         });
     });
 });

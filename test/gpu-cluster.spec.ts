@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { strict as assert } from "assert";
 import { GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
@@ -26,7 +27,14 @@ const baseArgs: GpuClusterArgs = {
     privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
     gpuNodeGroups: [
         { name: "inference", instanceTypes: ["g5.2xlarge"], maxSize: 4, labels: { tier: "gold" } },
-        { name: "batch", instanceTypes: ["g6e.12xlarge"], capacityType: "SPOT", minSize: 1, maxSize: 2, rootVolumeSizeGiB: 400 },
+        {
+            name: "batch",
+            instanceTypes: ["g6e.12xlarge"],
+            capacityType: "SPOT",
+            minSize: 1,
+            maxSize: 2,
+            rootVolumeSizeGiB: 400,
+        },
     ],
 };
 
@@ -44,8 +52,13 @@ function dependsOn(resource: RegisteredResource, on: RegisteredResource): boolea
 
 /** Asserts that constructing a GpuCluster with `overrides` throws `pattern` and registers nothing. */
 async function assertRejected(overrides: Partial<GpuClusterArgs>, pattern: RegExp): Promise<void> {
-    const { resources } = await render(() => assert.throws(() => new GpuCluster("gc", { ...baseArgs, ...overrides }), pattern));
-    assert.deepEqual(resources.all.map((r) => r.name), []);
+    const { resources } = await render(() =>
+        assert.throws(() => new GpuCluster("gc", { ...baseArgs, ...overrides }), pattern),
+    );
+    assert.deepEqual(
+        resources.all.map((r) => r.name),
+        [],
+    );
 }
 
 describe("GpuCluster", () => {
@@ -68,18 +81,31 @@ describe("GpuCluster", () => {
             const key = resources.one(types.key);
             assert.equal(key.inputs.enableKeyRotation, true);
             assert.deepEqual(eks.inputs.encryptionConfig.resources, ["secrets"]);
-            assert.equal(eks.inputs.encryptionConfig.provider.keyArn, `arn:aws:kms:${mockRegion}:${mockAccountId}:key/gc-secrets-key`);
+            assert.equal(
+                eks.inputs.encryptionConfig.provider.keyArn,
+                `arn:aws:kms:${mockRegion}:${mockAccountId}:key/gc-secrets-key`,
+            );
         });
 
         it("lets the cluster role use the secrets key", () => {
-            const policy = JSON.parse(resources.one(types.rolePolicy, "cluster-role-kms").inputs.policy);
-            assert.deepEqual(policy.Statement[0].Resource, [resources.one(types.cluster).inputs.encryptionConfig.provider.keyArn]);
+            const policy = JSON.parse(
+                resources.one(types.rolePolicy, "cluster-role-kms").inputs.policy,
+            );
+            assert.deepEqual(policy.Statement[0].Resource, [
+                resources.one(types.cluster).inputs.encryptionConfig.provider.keyArn,
+            ]);
             assert.ok(policy.Statement[0].Action.includes("kms:Encrypt"));
         });
 
         it("logs every control-plane component to a log group with a 90-day retention", () => {
             const eks = resources.one(types.cluster);
-            assert.deepEqual(eks.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+            assert.deepEqual(eks.inputs.enabledClusterLogTypes, [
+                "api",
+                "audit",
+                "authenticator",
+                "controllerManager",
+                "scheduler",
+            ]);
             const logs = resources.one("aws:cloudwatch/logGroup:LogGroup");
             assert.equal(logs.inputs.name, "/aws/eks/gc/cluster");
             assert.equal(logs.inputs.retentionInDays, 90);
@@ -101,7 +127,10 @@ describe("GpuCluster", () => {
         });
 
         it("opens the public endpoint to the listed CIDRs only", async () => {
-            const { resources: open } = await renderCluster({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+            const { resources: open } = await renderCluster({
+                endpointPublicAccess: true,
+                publicAccessCidrs: ["203.0.113.0/24"],
+            });
             const { vpcConfig } = open.one(types.cluster).inputs;
             assert.equal(vpcConfig.endpointPublicAccess, true);
             assert.equal(vpcConfig.endpointPrivateAccess, true);
@@ -122,15 +151,29 @@ describe("GpuCluster", () => {
         });
 
         it("grants each admin principal cluster-admin through an access entry", async () => {
-            const admins = ["arn:aws:iam::123456789012:role/platform", "arn:aws:iam::123456789012:user/oncall"];
+            const admins = [
+                "arn:aws:iam::123456789012:role/platform",
+                "arn:aws:iam::123456789012:user/oncall",
+            ];
             const { resources: withAdmins } = await renderCluster({ adminPrincipalArns: admins });
             const entries = withAdmins.ofType(types.accessEntry);
-            assert.deepEqual(entries.map((e) => e.inputs.principalArn), admins);
-            assert.ok(entries.every((e) => e.inputs.type === "STANDARD" && e.inputs.clusterName === "gc"));
+            assert.deepEqual(
+                entries.map((e) => e.inputs.principalArn),
+                admins,
+            );
+            assert.ok(
+                entries.every((e) => e.inputs.type === "STANDARD" && e.inputs.clusterName === "gc"),
+            );
             const associations = withAdmins.ofType(types.accessPolicy);
-            assert.deepEqual(associations.map((a) => a.inputs.principalArn), admins);
+            assert.deepEqual(
+                associations.map((a) => a.inputs.principalArn),
+                admins,
+            );
             for (const association of associations) {
-                assert.equal(association.inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+                assert.equal(
+                    association.inputs.policyArn,
+                    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                );
                 assert.deepEqual(association.inputs.accessScope, { type: "cluster" });
             }
             assert.equal(resources.ofType(types.accessEntry).length, 0);
@@ -142,17 +185,28 @@ describe("GpuCluster", () => {
             const trust = trustOf(resources.one(types.role, "cluster-role"));
             assert.deepEqual(trust.Principal, { Service: ["eks.amazonaws.com"] });
             assert.deepEqual(trust.Action, ["sts:AssumeRole"]);
-            const attached = resources.ofType(types.attachment).filter((a) => a.name.startsWith("gc-cluster-role-"));
-            assert.deepEqual(attached.map((a) => a.inputs.policyArn), ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]);
+            const attached = resources
+                .ofType(types.attachment)
+                .filter((a) => a.name.startsWith("gc-cluster-role-"));
+            assert.deepEqual(
+                attached.map((a) => a.inputs.policyArn),
+                ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"],
+            );
         });
 
         it("lets only EC2 assume the node role, with worker, registry, CNI and SSM policies", () => {
-            assert.deepEqual(trustOf(resources.one(types.role, "node-role")).Principal, { Service: ["ec2.amazonaws.com"] });
-            const attached = resources.ofType(types.attachment).filter((a) => a.name.startsWith("gc-node-role-"));
-            assert.deepEqual(
-                attached.map((a) => a.inputs.policyArn.split("/").pop()).sort(),
-                ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"],
-            );
+            assert.deepEqual(trustOf(resources.one(types.role, "node-role")).Principal, {
+                Service: ["ec2.amazonaws.com"],
+            });
+            const attached = resources
+                .ofType(types.attachment)
+                .filter((a) => a.name.startsWith("gc-node-role-"));
+            assert.deepEqual(attached.map((a) => a.inputs.policyArn.split("/").pop()).sort(), [
+                "AmazonEC2ContainerRegistryReadOnly",
+                "AmazonEKSWorkerNodePolicy",
+                "AmazonEKS_CNI_Policy",
+                "AmazonSSMManagedInstanceCore",
+            ]);
         });
 
         it("registers the cluster's OIDC issuer for STS", () => {
@@ -166,22 +220,35 @@ describe("GpuCluster", () => {
             const trust = trustOf(resources.one(types.role, "efs-csi-role"));
             const issuerHost = mockOidcIssuer.replace("https://", "");
             assert.deepEqual(trust.Action, ["sts:AssumeRoleWithWebIdentity"]);
-            assert.deepEqual(trust.Principal, { Federated: [`arn:aws:iam::${mockAccountId}:oidc-provider/${issuerHost}`] });
+            assert.deepEqual(trust.Principal, {
+                Federated: [`arn:aws:iam::${mockAccountId}:oidc-provider/${issuerHost}`],
+            });
             assert.deepEqual(trust.Condition.StringEquals, {
                 [`${issuerHost}:sub`]: ["system:serviceaccount:kube-system:efs-csi-controller-sa"],
                 [`${issuerHost}:aud`]: ["sts.amazonaws.com"],
             });
             const attached = resources.one(types.attachment, "efs-csi-role");
-            assert.equal(attached.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy");
+            assert.equal(
+                attached.inputs.policyArn,
+                "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
+            );
         });
 
         it("trusts the autoscaler role to its service account and scopes scaling to the cluster's groups", () => {
             const trust = trustOf(resources.one(types.role, "cluster-autoscaler-role"));
             const issuerHost = mockOidcIssuer.replace("https://", "");
-            assert.deepEqual(trust.Condition.StringEquals[`${issuerHost}:sub`], ["system:serviceaccount:kube-system:cluster-autoscaler"]);
-            const policy = JSON.parse(resources.one(types.rolePolicy, "cluster-autoscaler-role-policy").inputs.policy);
-            const scale = policy.Statement.find((s: any) => s.Action.includes("autoscaling:SetDesiredCapacity"));
-            assert.deepEqual(scale.Condition.StringEquals, { "aws:ResourceTag/k8s.io/cluster-autoscaler/gc": ["owned"] });
+            assert.deepEqual(trust.Condition.StringEquals[`${issuerHost}:sub`], [
+                "system:serviceaccount:kube-system:cluster-autoscaler",
+            ]);
+            const policy = JSON.parse(
+                resources.one(types.rolePolicy, "cluster-autoscaler-role-policy").inputs.policy,
+            );
+            const scale = policy.Statement.find((s: any) =>
+                s.Action.includes("autoscaling:SetDesiredCapacity"),
+            );
+            assert.deepEqual(scale.Condition.StringEquals, {
+                "aws:ResourceTag/k8s.io/cluster-autoscaler/gc": ["owned"],
+            });
         });
     });
 
@@ -192,7 +259,9 @@ describe("GpuCluster", () => {
         it("taints and labels GPU groups on the NVIDIA AMI and leaves the system group plain", () => {
             const inference = group("gpu-inference");
             assert.equal(inference.inputs.amiType, "AL2023_x86_64_NVIDIA");
-            assert.deepEqual(inference.inputs.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+            assert.deepEqual(inference.inputs.taints, [
+                { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" },
+            ]);
             assert.equal(inference.inputs.labels["gpu-serving.io/gpu-group"], "inference");
             assert.equal(inference.inputs.labels.tier, "gold");
             const system = group("system");
@@ -206,7 +275,11 @@ describe("GpuCluster", () => {
             const roles = ["system", "gpu-inference", "gpu-batch"];
             for (const role of roles) {
                 const lt = template(role);
-                assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+                assert.deepEqual(lt.inputs.metadataOptions, {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    httpPutResponseHopLimit: 2,
+                });
                 const usedBy = roles.filter((other) => dependsOn(group(other), lt));
                 assert.deepEqual(usedBy, [role]);
                 assert.equal(group(role).inputs.launchTemplate.version, "1");
@@ -219,7 +292,11 @@ describe("GpuCluster", () => {
         it("sizes the root volume in the launch template, never through diskSize", () => {
             const sizes = Object.fromEntries(
                 ["system", "gpu-inference", "gpu-batch"].map((role) => {
-                    assert.equal(group(role).inputs.diskSize, undefined, `${role} must not set diskSize`);
+                    assert.equal(
+                        group(role).inputs.diskSize,
+                        undefined,
+                        `${role} must not set diskSize`,
+                    );
                     const [mapping] = template(role).inputs.blockDeviceMappings;
                     assert.equal(mapping.deviceName, "/dev/xvda");
                     assert.equal(mapping.ebs.volumeType, "gp3");
@@ -237,8 +314,16 @@ describe("GpuCluster", () => {
         });
 
         it("scales GPU groups from zero by default and repairs unhealthy nodes", () => {
-            assert.deepEqual(group("gpu-inference").inputs.scalingConfig, { minSize: 0, desiredSize: 0, maxSize: 4 });
-            assert.deepEqual(group("gpu-batch").inputs.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 2 });
+            assert.deepEqual(group("gpu-inference").inputs.scalingConfig, {
+                minSize: 0,
+                desiredSize: 0,
+                maxSize: 4,
+            });
+            assert.deepEqual(group("gpu-batch").inputs.scalingConfig, {
+                minSize: 1,
+                desiredSize: 1,
+                maxSize: 2,
+            });
             assert.equal(group("gpu-batch").inputs.capacityType, "SPOT");
             assert.deepEqual(group("gpu-inference").inputs.nodeRepairConfig, { enabled: true });
             assert.deepEqual(group("gpu-inference").inputs.updateConfig, { maxUnavailable: 1 });
@@ -248,27 +333,57 @@ describe("GpuCluster", () => {
             const tags = group("gpu-batch").inputs.tags;
             assert.equal(tags["k8s.io/cluster-autoscaler/enabled"], "true");
             assert.equal(tags["k8s.io/cluster-autoscaler/gc"], "owned");
-            const asgTags = resources.ofType(types.asgTag).filter((t) => t.inputs.autoscalingGroupName === "eks-gc-gpu-batch-asg");
-            const byKey = Object.fromEntries(asgTags.map((t) => [t.inputs.tag.key, t.inputs.tag.value]));
-            assert.equal(byKey["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"], "true:NoSchedule");
-            assert.equal(byKey["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"], "4");
-            assert.equal(byKey["k8s.io/cluster-autoscaler/node-template/label/gpu-serving.io/gpu-group"], "batch");
-            assert.equal(resources.ofType(types.asgTag).filter((t) => t.name.startsWith("gc-system-")).length, 0);
+            const asgTags = resources
+                .ofType(types.asgTag)
+                .filter((t) => t.inputs.autoscalingGroupName === "eks-gc-gpu-batch-asg");
+            const byKey = Object.fromEntries(
+                asgTags.map((t) => [t.inputs.tag.key, t.inputs.tag.value]),
+            );
+            assert.equal(
+                byKey["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"],
+                "true:NoSchedule",
+            );
+            assert.equal(
+                byKey["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"],
+                "4",
+            );
+            assert.equal(
+                byKey["k8s.io/cluster-autoscaler/node-template/label/gpu-serving.io/gpu-group"],
+                "batch",
+            );
+            assert.equal(
+                resources.ofType(types.asgTag).filter((t) => t.name.startsWith("gc-system-"))
+                    .length,
+                0,
+            );
         });
 
         it("starts nodes only after the node role policies and networking add-ons exist", () => {
             const vpcCni = resources.one(types.addon, "vpc-cni");
             const workerPolicy = resources.one(types.attachment, "AmazonEKSWorkerNodePolicy");
             for (const nodeGroup of resources.ofType(types.nodeGroup)) {
-                assert.ok(dependsOn(nodeGroup, vpcCni) && dependsOn(nodeGroup, workerPolicy), nodeGroup.name);
+                assert.ok(
+                    dependsOn(nodeGroup, vpcCni) && dependsOn(nodeGroup, workerPolicy),
+                    nodeGroup.name,
+                );
             }
         });
     });
 
     describe("add-ons", () => {
         it("installs the five managed add-ons at the versions pinned for 1.34", () => {
-            const versions = Object.fromEntries(resources.ofType(types.addon).map((a) => [a.inputs.addonName, a.inputs.addonVersion]));
-            assert.deepEqual(Object.keys(versions).sort(), ["aws-efs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+            const versions = Object.fromEntries(
+                resources
+                    .ofType(types.addon)
+                    .map((a) => [a.inputs.addonName, a.inputs.addonVersion]),
+            );
+            assert.deepEqual(Object.keys(versions).sort(), [
+                "aws-efs-csi-driver",
+                "coredns",
+                "eks-pod-identity-agent",
+                "kube-proxy",
+                "vpc-cni",
+            ]);
             assert.match(versions["kube-proxy"], /^v1\.34\./);
         });
 
@@ -281,7 +396,10 @@ describe("GpuCluster", () => {
 
         it("runs the EFS CSI driver as its IRSA role", () => {
             const efs = resources.one(types.addon, "efs-csi-driver");
-            assert.equal(efs.inputs.serviceAccountRoleArn, `arn:aws:iam::${mockAccountId}:role/gc-efs-csi-role`);
+            assert.equal(
+                efs.inputs.serviceAccountRoleArn,
+                `arn:aws:iam::${mockAccountId}:role/gc-efs-csi-role`,
+            );
         });
     });
 
@@ -290,29 +408,51 @@ describe("GpuCluster", () => {
             const provider = resources.one(types.k8sProvider, "gc-k8s");
             const children = resources.all.filter((r) => r.type.startsWith("kubernetes:"));
             assert.ok(children.length >= 4);
-            for (const child of children) assert.ok(child.provider.startsWith(`${provider.urn}::`), child.name);
+            for (const child of children)
+                assert.ok(child.provider.startsWith(`${provider.urn}::`), child.name);
         });
 
         it("installs a pinned NVIDIA device plugin that runs on GPU nodes only", () => {
             const release = resources.one(types.release, "device-plugin");
             assert.equal(release.inputs.chart, "nvidia-device-plugin");
-            assert.equal(release.inputs.repositoryOpts.repo, "https://nvidia.github.io/k8s-device-plugin");
+            assert.equal(
+                release.inputs.repositoryOpts.repo,
+                "https://nvidia.github.io/k8s-device-plugin",
+            );
             assert.match(release.inputs.version, /^\d+\.\d+\.\d+$/);
-            assert.deepEqual(release.inputs.values.nodeSelector, { "gpu-serving.io/node-role": "gpu" });
-            assert.ok(release.inputs.values.tolerations.some((t: any) => t.key === "nvidia.com/gpu" && t.effect === "NoSchedule"));
+            assert.deepEqual(release.inputs.values.nodeSelector, {
+                "gpu-serving.io/node-role": "gpu",
+            });
+            assert.ok(
+                release.inputs.values.tolerations.some(
+                    (t: any) => t.key === "nvidia.com/gpu" && t.effect === "NoSchedule",
+                ),
+            );
         });
 
         it("installs a pinned cluster-autoscaler for this cluster on its IRSA service account", () => {
             const release = resources.one(types.release, "cluster-autoscaler");
             assert.equal(release.inputs.chart, "cluster-autoscaler");
-            assert.equal(release.inputs.repositoryOpts.repo, "https://kubernetes.github.io/autoscaler");
+            assert.equal(
+                release.inputs.repositoryOpts.repo,
+                "https://kubernetes.github.io/autoscaler",
+            );
             assert.match(release.inputs.version, /^\d+\.\d+\.\d+$/);
             assert.deepEqual(release.inputs.values.autoDiscovery, { clusterName: "gc" });
             assert.equal(release.inputs.values.awsRegion, mockRegion);
             assert.equal(release.inputs.values.image.tag, "v1.34.2");
-            const account = resources.one("kubernetes:core/v1:ServiceAccount", "cluster-autoscaler");
-            assert.equal(account.inputs.metadata.name, release.inputs.values.rbac.serviceAccount.name);
-            assert.equal(account.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::${mockAccountId}:role/gc-cluster-autoscaler-role`);
+            const account = resources.one(
+                "kubernetes:core/v1:ServiceAccount",
+                "cluster-autoscaler",
+            );
+            assert.equal(
+                account.inputs.metadata.name,
+                release.inputs.values.rbac.serviceAccount.name,
+            );
+            assert.equal(
+                account.inputs.metadata.annotations["eks.amazonaws.com/role-arn"],
+                `arn:aws:iam::${mockAccountId}:role/gc-cluster-autoscaler-role`,
+            );
             assert.ok(dependsOn(release, resources.one(types.nodeGroup, "gc-system")));
         });
 
@@ -326,14 +466,27 @@ describe("GpuCluster", () => {
         it("exposes the kubeconfig as a secret that runs aws eks get-token for this cluster", async () => {
             assert.equal(await isSecret(cluster.kubeconfig), true);
             const kubeconfig = JSON.parse(await valueOf(cluster.kubeconfig));
-            assert.deepEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "gc", "--region", mockRegion, "--output", "json"]);
+            assert.deepEqual(kubeconfig.users[0].user.exec.args, [
+                "eks",
+                "get-token",
+                "--cluster-name",
+                "gc",
+                "--region",
+                mockRegion,
+                "--output",
+                "json",
+            ]);
             assert.equal(kubeconfig.clusters[0].cluster.server, await valueOf(cluster.endpoint));
         });
 
-        it("reports the EKS cluster security group as the node security group", async () => {
-            const expected = (await valueOf(cluster.nodeSecurityGroupId)) as string;
-            assert.match(expected, /^sg-/);
-            assert.equal(resources.one(types.cluster).inputs.vpcConfig.clusterSecurityGroupId, undefined);
+        it("reports the EKS-created cluster security group as the node security group", async () => {
+            // The mock derives the cluster security group from the cluster's resource name.
+            const clusterSecurityGroup = `sg-${createHash("sha256").update("gc-clustercluster").digest("hex").slice(0, 17)}`;
+            assert.equal(await valueOf(cluster.nodeSecurityGroupId), clusterSecurityGroup);
+            // Nodes carry it only while no launch template names its own security groups.
+            for (const lt of resources.ofType(types.launchTemplate)) {
+                assert.equal(lt.inputs.vpcSecurityGroupIds, undefined, lt.name);
+            }
         });
 
         it("names the GPU node groups with their group names as prefix, in order", async () => {
@@ -346,58 +499,117 @@ describe("GpuCluster", () => {
         it("reports the OIDC issuer, provider and node role", async () => {
             assert.equal(await valueOf(cluster.oidcProviderUrl), mockOidcIssuer);
             assert.match(await valueOf(cluster.oidcProviderArn), /:oidc-provider\/oidc\.eks\./);
-            assert.equal(await valueOf(cluster.nodeRoleArn), `arn:aws:iam::${mockAccountId}:role/gc-node-role`);
+            assert.equal(
+                await valueOf(cluster.nodeRoleArn),
+                `arn:aws:iam::${mockAccountId}:role/gc-node-role`,
+            );
             assert.equal(await valueOf(cluster.clusterName), "gc");
         });
     });
 
     describe("rejecting bad arguments before creating anything", () => {
-        const gpu = (extra: object) => ({ gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], maxSize: 2, ...extra }] });
+        const gpu = (extra: object) => ({
+            gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], maxSize: 2, ...extra }],
+        });
 
         it("rejects an unknown GPU instance family", () =>
-            assertRejected(gpu({ instanceTypes: ["x9.large"] }), /gpuNodeGroups\[0\]\.instanceTypes\[0\]: unknown GPU instance family "x9"/));
+            assertRejected(
+                gpu({ instanceTypes: ["x9.large"] }),
+                /gpuNodeGroups\[0\]\.instanceTypes\[0\]: unknown GPU instance family "x9"/,
+            ));
         it("rejects an unknown size of a known family", () =>
-            assertRejected(gpu({ instanceTypes: ["g5.huge"] }), /gpuNodeGroups\[0\]\.instanceTypes\[0\]: unknown size "g5\.huge"; g5 sizes:/));
+            assertRejected(
+                gpu({ instanceTypes: ["g5.huge"] }),
+                /gpuNodeGroups\[0\]\.instanceTypes\[0\]: unknown size "g5\.huge"; g5 sizes:/,
+            ));
         it("rejects minSize above maxSize", () =>
-            assertRejected(gpu({ minSize: 3, maxSize: 2 }), /gpuNodeGroups\[0\]\.minSize: 3 exceeds maxSize 2/));
+            assertRejected(
+                gpu({ minSize: 3, maxSize: 2 }),
+                /gpuNodeGroups\[0\]\.minSize: 3 exceeds maxSize 2/,
+            ));
         it("rejects a desired size outside [min, max]", () =>
-            assertRejected(gpu({ minSize: 1, desiredSize: 5, maxSize: 2 }), /gpuNodeGroups\[0\]\.desiredSize: 5 is outside \[minSize 1, maxSize 2\]/));
+            assertRejected(
+                gpu({ minSize: 1, desiredSize: 5, maxSize: 2 }),
+                /gpuNodeGroups\[0\]\.desiredSize: 5 is outside \[minSize 1, maxSize 2\]/,
+            ));
         it("rejects maxSize 0", () =>
-            assertRejected(gpu({ maxSize: 0 }), /gpuNodeGroups\[0\]\.maxSize: 0 must be an integer ≥ 1/));
+            assertRejected(
+                gpu({ maxSize: 0 }),
+                /gpuNodeGroups\[0\]\.maxSize: 0 must be an integer ≥ 1/,
+            ));
         it("rejects duplicate group names", () =>
             assertRejected(
-                { gpuNodeGroups: [baseArgs.gpuNodeGroups[0], { ...baseArgs.gpuNodeGroups[1], name: "inference" }] },
+                {
+                    gpuNodeGroups: [
+                        baseArgs.gpuNodeGroups[0],
+                        { ...baseArgs.gpuNodeGroups[1], name: "inference" },
+                    ],
+                },
                 /gpuNodeGroups\[1\]\.name: "inference" is used by an earlier group/,
             ));
         it("rejects a group name that is not a DNS-1123 label", () =>
-            assertRejected(gpu({ name: "Big_GPUs" }), /gpuNodeGroups\[0\]\.name: "Big_GPUs" is not a DNS-1123 label/));
+            assertRejected(
+                gpu({ name: "Big_GPUs" }),
+                /gpuNodeGroups\[0\]\.name: "Big_GPUs" is not a DNS-1123 label/,
+            ));
         it("rejects a cluster without GPU node groups", () =>
-            assertRejected({ gpuNodeGroups: [] }, /gpuNodeGroups: at least one GPU node group is required/));
+            assertRejected(
+                { gpuNodeGroups: [] },
+                /gpuNodeGroups: at least one GPU node group is required/,
+            ));
         it("rejects a capacity type other than ON_DEMAND or SPOT", () =>
-            assertRejected(gpu({ capacityType: "spot" }), /gpuNodeGroups\[0\]\.capacityType: "spot" is not one of ON_DEMAND, SPOT/));
+            assertRejected(
+                gpu({ capacityType: "spot" }),
+                /gpuNodeGroups\[0\]\.capacityType: "spot" is not one of ON_DEMAND, SPOT/,
+            ));
         it("rejects GPU root volumes under 50 GiB", () =>
-            assertRejected(gpu({ rootVolumeSizeGiB: 30 }), /gpuNodeGroups\[0\]\.rootVolumeSizeGiB: 30 GiB must be an integer in \[50, 16384\]/));
+            assertRejected(
+                gpu({ rootVolumeSizeGiB: 30 }),
+                /gpuNodeGroups\[0\]\.rootVolumeSizeGiB: 30 GiB must be an integer in \[50, 16384\]/,
+            ));
         it("rejects a public endpoint without CIDRs", () =>
-            assertRejected({ endpointPublicAccess: true }, /publicAccessCidrs: required when endpointPublicAccess is true/));
+            assertRejected(
+                { endpointPublicAccess: true },
+                /publicAccessCidrs: required when endpointPublicAccess is true/,
+            ));
         it("rejects a malformed public CIDR", () =>
-            assertRejected({ endpointPublicAccess: true, publicAccessCidrs: ["10.0.0.0/33"] }, /publicAccessCidrs\[0\]: "10\.0\.0\.0\/33" is not an IPv4 CIDR/));
+            assertRejected(
+                { endpointPublicAccess: true, publicAccessCidrs: ["10.0.0.0/33"] },
+                /publicAccessCidrs\[0\]: "10\.0\.0\.0\/33" is not an IPv4 CIDR/,
+            ));
         it("rejects an invalid cluster name", () =>
-            assertRejected({ clusterName: "-gpu cluster" }, /clusterName: "-gpu cluster" is not an EKS cluster name/));
+            assertRejected(
+                { clusterName: "-gpu cluster" },
+                /clusterName: "-gpu cluster" is not an EKS cluster name/,
+            ));
         it("rejects an empty subnet list", () =>
-            assertRejected({ privateSubnetIds: [] }, /privateSubnetIds: got 0 subnet\(s\); EKS needs subnets in at least two Availability Zones/));
+            assertRejected(
+                { privateSubnetIds: [] },
+                /privateSubnetIds: got 0 subnet\(s\); EKS needs subnets in at least two Availability Zones/,
+            ));
         it("rejects a Kubernetes version without pins", () =>
-            assertRejected({ kubernetesVersion: "1.29" }, /kubernetesVersion: "1\.29" has no pinned add-on and autoscaler versions; supported: 1\.33, 1\.34/));
+            assertRejected(
+                { kubernetesVersion: "1.29" },
+                /kubernetesVersion: "1\.29" has no pinned add-on and autoscaler versions; supported: 1\.33, 1\.34/,
+            ));
         it("rejects an admin principal that is not an IAM role or user ARN", () =>
             assertRejected(
                 { adminPrincipalArns: ["arn:aws:sts::123456789012:assumed-role/admin/me"] },
                 /adminPrincipalArns\[0\]: "arn:aws:sts::123456789012:assumed-role\/admin\/me" is not an IAM role or user ARN/,
             ));
         it("rejects a log retention CloudWatch does not offer", () =>
-            assertRejected({ controlPlaneLogRetentionDays: 45 }, /controlPlaneLogRetentionDays: 45 is not a CloudWatch Logs retention/));
+            assertRejected(
+                { controlPlaneLogRetentionDays: 45 },
+                /controlPlaneLogRetentionDays: 45 is not a CloudWatch Logs retention/,
+            ));
 
         it("lists every problem in one error", () =>
             assertRejected(
-                { clusterName: "_bad", gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], maxSize: 0 }], privateSubnetIds: ["subnet-a"] },
+                {
+                    clusterName: "_bad",
+                    gpuNodeGroups: [{ name: "a", instanceTypes: ["g5.xlarge"], maxSize: 0 }],
+                    privateSubnetIds: ["subnet-a"],
+                },
                 /GpuCluster "gc" has 3 problems:\n {2}- clusterName: .*\n {2}- privateSubnetIds: .*\n {2}- gpuNodeGroups\[0\]\.maxSize: /,
             ));
     });

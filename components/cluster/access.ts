@@ -10,7 +10,11 @@ export function grantClusterAdmins(
     name: string,
     cluster: aws.eks.Cluster,
     principalArns: pulumi.Input<string>[],
-    context: { parent: pulumi.Resource; partition: pulumi.Input<string>; tags: Record<string, string> },
+    context: {
+        parent: pulumi.Resource;
+        partition: pulumi.Input<string>;
+        tags: Record<string, string>;
+    },
 ): void {
     const { parent, partition, tags } = context;
     const policyArn = pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;

@@ -43,7 +43,12 @@ export function createNodeBootstrapAddons(name: string, context: AddonContext): 
         // any pod identity machinery runs on a fresh node.
         addon(`${name}-vpc-cni`, "vpc-cni", versions.vpcCni, context),
         addon(`${name}-kube-proxy`, "kube-proxy", versions.kubeProxy, context),
-        addon(`${name}-pod-identity-agent`, "eks-pod-identity-agent", versions.podIdentityAgent, context),
+        addon(
+            `${name}-pod-identity-agent`,
+            "eks-pod-identity-agent",
+            versions.podIdentityAgent,
+            context,
+        ),
     ];
 }
 

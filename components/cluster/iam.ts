@@ -16,12 +16,18 @@ export interface IrsaIssuer {
     hostPath: pulumi.Input<string>;
 }
 
-function managedPolicyArn(partition: pulumi.Input<string>, policyName: string): pulumi.Output<string> {
+function managedPolicyArn(
+    partition: pulumi.Input<string>,
+    policyName: string,
+): pulumi.Output<string> {
     return pulumi.interpolate`arn:${partition}:iam::aws:policy/${policyName}`;
 }
 
 /** Trust policy letting an AWS service (`eks.amazonaws.com`, `ec2.amazonaws.com`) assume the role. */
-export function serviceTrustPolicy(service: string, parent: pulumi.Resource): pulumi.Output<string> {
+export function serviceTrustPolicy(
+    service: string,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
     return aws.iam.getPolicyDocumentOutput(
         {
             statements: [
@@ -88,7 +94,11 @@ export function irsaRole(
             { statements: policies.inlineStatements },
             { parent: context.parent },
         ).json;
-        new aws.iam.RolePolicy(`${resourceName}-policy`, { role: role.id, policy }, { parent: context.parent });
+        new aws.iam.RolePolicy(
+            `${resourceName}-policy`,
+            { role: role.id, policy },
+            { parent: context.parent },
+        );
     }
     return role;
 }

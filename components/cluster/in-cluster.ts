@@ -14,7 +14,10 @@ export interface InClusterContext {
 }
 
 /** Advertises `nvidia.com/gpu` on GPU nodes; the AL2023 NVIDIA AMI ships the driver but not this plugin. */
-export function installNvidiaDevicePlugin(name: string, context: InClusterContext): k8s.helm.v3.Release {
+export function installNvidiaDevicePlugin(
+    name: string,
+    context: InClusterContext,
+): k8s.helm.v3.Release {
     const { parent, provider } = context;
     const namespace = new k8s.core.v1.Namespace(
         `${name}-device-plugin-ns`,
@@ -63,7 +66,9 @@ export function installClusterAutoscaler(
     );
     const values = pulumi
         .all([inputs.clusterName, inputs.region])
-        .apply(([clusterName, region]) => clusterAutoscalerValues({ clusterName, region, imageTag: inputs.imageTag }));
+        .apply(([clusterName, region]) =>
+            clusterAutoscalerValues({ clusterName, region, imageTag: inputs.imageTag }),
+        );
     return new k8s.helm.v3.Release(
         `${name}-cluster-autoscaler`,
         {

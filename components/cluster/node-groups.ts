@@ -22,7 +22,10 @@ export function createManagedNodeGroup(
     context: NodeGroupContext,
 ): { launchTemplate: aws.ec2.LaunchTemplate; nodeGroup: aws.eks.NodeGroup } {
     const { parent } = context;
-    const instanceTags = { ...context.tags, Name: pulumi.interpolate`${context.clusterName}-${plan.role}` };
+    const instanceTags = {
+        ...context.tags,
+        Name: pulumi.interpolate`${context.clusterName}-${plan.role}`,
+    };
     const launchTemplate = new aws.ec2.LaunchTemplate(
         `${name}-${plan.role}-lt`,
         {
@@ -82,7 +85,9 @@ export function createManagedNodeGroup(
 
     // EKS copies neither node group tags nor labels to the Auto Scaling group, yet the autoscaler
     // reads node templates from ASG tags (terraform-aws-eks documents the same workaround).
-    const autoscalingGroupName = nodeGroup.resources.apply((resources) => resources[0].autoscalingGroups[0].name);
+    const autoscalingGroupName = nodeGroup.resources.apply(
+        (resources) => resources[0].autoscalingGroups[0].name,
+    );
     for (const [key, value] of Object.entries(plan.nodeTemplateTags)) {
         new aws.autoscaling.Tag(
             `${name}-${plan.role}-asg-${tagResourceSuffix(key)}`,
@@ -94,5 +99,7 @@ export function createManagedNodeGroup(
 }
 
 function tagResourceSuffix(tagKey: string): string {
-    return tagKey.replace(/^k8s\.io\/cluster-autoscaler\/node-template\//, "").replace(/[^A-Za-z0-9-]+/g, "-");
+    return tagKey
+        .replace(/^k8s\.io\/cluster-autoscaler\/node-template\//, "")
+        .replace(/[^A-Za-z0-9-]+/g, "-");
 }

@@ -24,7 +24,10 @@ export const clusterAutoscalerChart = {
 };
 
 /** The EFS CSI controller's service account, fixed by the aws-efs-csi-driver add-on. */
-export const efsCsiControllerServiceAccount = { namespace: "kube-system", name: "efs-csi-controller-sa" };
+export const efsCsiControllerServiceAccount = {
+    namespace: "kube-system",
+    name: "efs-csi-controller-sa",
+};
 
 /** `system:serviceaccount:<ns>:<name>`, the `sub` claim EKS puts in a pod's projected token. */
 export function serviceAccountSubject(account: { namespace: string; name: string }): string {
@@ -47,7 +50,15 @@ export function renderKubeconfig(inputs: KubeconfigInputs): string {
     const kubeconfig = {
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": certificateAuthorityData } }],
+        clusters: [
+            {
+                name: clusterName,
+                cluster: {
+                    server: endpoint,
+                    "certificate-authority-data": certificateAuthorityData,
+                },
+            },
+        ],
         contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
         "current-context": clusterName,
         users: [
@@ -57,7 +68,16 @@ export function renderKubeconfig(inputs: KubeconfigInputs): string {
                     exec: {
                         apiVersion: "client.authentication.k8s.io/v1beta1",
                         command: "aws",
-                        args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
+                        args: [
+                            "eks",
+                            "get-token",
+                            "--cluster-name",
+                            clusterName,
+                            "--region",
+                            region,
+                            "--output",
+                            "json",
+                        ],
                         interactiveMode: "Never",
                     },
                 },
@@ -71,7 +91,13 @@ export function renderKubeconfig(inputs: KubeconfigInputs): string {
 const gpuNodeAffinity = {
     nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchExpressions: [{ key: nodeRoleLabel, operator: "In", values: [gpuNodeRole] }] }],
+            nodeSelectorTerms: [
+                {
+                    matchExpressions: [
+                        { key: nodeRoleLabel, operator: "In", values: [gpuNodeRole] },
+                    ],
+                },
+            ],
         },
     },
 };
@@ -92,7 +118,9 @@ export interface ClusterAutoscalerValuesInputs {
     imageTag: string;
 }
 
-export function clusterAutoscalerValues(inputs: ClusterAutoscalerValuesInputs): Record<string, unknown> {
+export function clusterAutoscalerValues(
+    inputs: ClusterAutoscalerValuesInputs,
+): Record<string, unknown> {
     return {
         cloudProvider: "aws",
         awsRegion: inputs.region,
@@ -100,7 +128,9 @@ export function clusterAutoscalerValues(inputs: ClusterAutoscalerValuesInputs): 
         image: { tag: inputs.imageTag },
         fullnameOverride: clusterAutoscalerChart.releaseName,
         // GpuCluster creates the account itself so its IRSA annotation and the role's trust subject share one name.
-        rbac: { serviceAccount: { create: false, name: clusterAutoscalerChart.serviceAccountName } },
+        rbac: {
+            serviceAccount: { create: false, name: clusterAutoscalerChart.serviceAccountName },
+        },
         nodeSelector: { ...systemNodeLabels },
         extraArgs: {
             // Picks the GPU group that leaves the fewest idle GPUs/CPUs after the pending pods land.
@@ -127,7 +157,10 @@ export function clusterAutoscalerPolicyStatements(clusterName: string): PolicySt
     return [
         {
             sid: "ScaleOwnNodeGroups",
-            actions: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            actions: [
+                "autoscaling:SetDesiredCapacity",
+                "autoscaling:TerminateInstanceInAutoScalingGroup",
+            ],
             resources: ["*"],
             conditions: [
                 {

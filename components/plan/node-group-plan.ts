@@ -1,7 +1,13 @@
 import type { GpuNodeGroupArgs } from "../gpu-cluster";
 import { ClusterSettings, gpuAmiType, rootDeviceName, systemAmiType } from "./cluster-plan";
 import { gpusPerNode } from "./gpu-instances";
-import { gpuNodeLabels, gpuResourceName, gpuTaint, gpuTaintEks, systemNodeLabels } from "./scheduling";
+import {
+    gpuNodeLabels,
+    gpuResourceName,
+    gpuTaint,
+    gpuTaintEks,
+    systemNodeLabels,
+} from "./scheduling";
 
 /** What one managed node group and its launch template are made of. */
 export interface NodeGroupPlan {
@@ -40,7 +46,10 @@ export function systemNodeGroupPlan(settings: ClusterSettings): NodeGroupPlan {
     };
 }
 
-export function gpuNodeGroupPlan(settings: ClusterSettings, group: Required<GpuNodeGroupArgs>): NodeGroupPlan {
+export function gpuNodeGroupPlan(
+    settings: ClusterSettings,
+    group: Required<GpuNodeGroupArgs>,
+): NodeGroupPlan {
     const labels = { ...group.labels, ...gpuNodeLabels(group.name) };
     const nodeTemplateTags = autoscalerNodeTemplateTags(labels, gpusPerNode(group.instanceTypes));
     return {
@@ -54,14 +63,21 @@ export function gpuNodeGroupPlan(settings: ClusterSettings, group: Required<GpuN
         scaling: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
         maxUnavailable: group.maxUnavailable,
         rootVolumeSizeGiB: group.rootVolumeSizeGiB,
-        tags: { ...settings.tags, ...autoscalerDiscoveryTags(settings.clusterName), ...nodeTemplateTags },
+        tags: {
+            ...settings.tags,
+            ...autoscalerDiscoveryTags(settings.clusterName),
+            ...nodeTemplateTags,
+        },
         nodeTemplateTags,
     };
 }
 
 /** The tags cluster-autoscaler's `--node-group-auto-discovery=asg:tag=…` looks for. */
 export function autoscalerDiscoveryTags(clusterName: string): Record<string, string> {
-    return { "k8s.io/cluster-autoscaler/enabled": "true", [`k8s.io/cluster-autoscaler/${clusterName}`]: "owned" };
+    return {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        [`k8s.io/cluster-autoscaler/${clusterName}`]: "owned",
+    };
 }
 
 /**
@@ -69,7 +85,10 @@ export function autoscalerDiscoveryTags(clusterName: string): Record<string, str
  * tags (cluster-autoscaler AWS README, "Auto-Discovery Setup"). Without the taint and GPU count a
  * pending GPU pod never triggers a scale-up from zero.
  */
-export function autoscalerNodeTemplateTags(labels: Record<string, string>, gpus: number): Record<string, string> {
+export function autoscalerNodeTemplateTags(
+    labels: Record<string, string>,
+    gpus: number,
+): Record<string, string> {
     const prefix = "k8s.io/cluster-autoscaler/node-template";
     const tags: Record<string, string> = {};
     for (const [key, value] of Object.entries(labels)) tags[`${prefix}/label/${key}`] = value;
@@ -83,7 +102,12 @@ export function launchTemplateBlockDeviceMappings(rootVolumeSizeGiB: number) {
     return [
         {
             deviceName: rootDeviceName,
-            ebs: { volumeSize: rootVolumeSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            ebs: {
+                volumeSize: rootVolumeSizeGiB,
+                volumeType: "gp3",
+                encrypted: "true",
+                deleteOnTermination: "true",
+            },
         },
     ];
 }
