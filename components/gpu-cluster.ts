@@ -8,8 +8,11 @@ import { irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster
 import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
-import { kubernetesVersionPins, resolveClusterSettings } from "./plan/cluster-plan";
-import { validateClusterSettings } from "./plan/cluster-validation";
+import {
+    kubernetesVersionPins,
+    resolveClusterSettings,
+    validateClusterSettings,
+} from "./plan/cluster-plan";
 import { gpuNodeGroupPlan, systemNodeGroupPlan } from "./plan/node-group-plan";
 import {
     clusterAutoscalerChart,

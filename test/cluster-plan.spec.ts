@@ -2,8 +2,11 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
 import type { GpuClusterArgs } from "../components/gpu-cluster";
-import { kubernetesVersionPins, resolveClusterSettings } from "../components/plan/cluster-plan";
-import { validateClusterSettings } from "../components/plan/cluster-validation";
+import {
+    kubernetesVersionPins,
+    resolveClusterSettings,
+    validateClusterSettings,
+} from "../components/plan/cluster-plan";
 import {
     gpuNodeGroupPlan,
     launchTemplateBlockDeviceMappings,

@@ -1,19 +1,29 @@
 import type { GpuClusterArgs, GpuNodeGroupArgs, SystemNodeGroupArgs } from "../gpu-cluster";
-import {
-    ClusterSettings,
-    capacityTypes,
-    kubernetesVersionPins,
-    logRetentionDays,
-    maxGpuGroupNameLength,
-    maxRootVolumeSizeGiB,
-    minGpuRootVolumeSizeGiB,
-    minSystemRootVolumeSizeGiB,
-    systemAmiType,
-} from "./cluster-plan";
+import type { ClusterSettings } from "./cluster-plan";
 import { gpuInstanceTypeProblem, gpuInstanceTypes } from "./gpu-instances";
 import { dns1123LabelReason, isDns1123Label, isEksClusterName } from "./names";
 import { Problems, isKnown } from "./problems";
+import { kubernetesVersionPins } from "./kubernetes-versions";
+import { systemAmiType } from "./node-group-plan";
 import { gpuGroupLabel, gpuPresentLabel, nodeRoleLabel } from "./scheduling";
+
+export const capacityTypes = ["ON_DEMAND", "SPOT"] as const;
+/** GPU root volumes hold serving images of 10–25 GB unpacked (vllm/vllm-openai ≈ 12 GB compressed), and containerd keeps the compressed layers beside the unpacked snapshot. */
+export const minGpuRootVolumeSizeGiB = 50;
+/** The AL2023 EKS AMI snapshot is 20 GiB; a smaller root volume cannot be launched. */
+export const minSystemRootVolumeSizeGiB = 20;
+/** gp3 maximum volume size. */
+export const maxRootVolumeSizeGiB = 16384;
+/**
+ * EKS appends a 26-character unique suffix to `nodeGroupNamePrefix` and caps names at 63, so a
+ * changed group can be created before the old one is deleted; `<group>-` must fit in 37.
+ */
+export const maxGpuGroupNameLength = 36;
+/** Values CloudWatch Logs accepts for `retentionInDays`. */
+export const logRetentionDays = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 /** Every problem with the plain inputs, collected into `problems` (nothing thrown). */
 export function validateClusterSettings(

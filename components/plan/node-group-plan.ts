@@ -1,5 +1,5 @@
 import type { GpuNodeGroupArgs } from "../gpu-cluster";
-import { ClusterSettings, gpuAmiType, rootDeviceName, systemAmiType } from "./cluster-plan";
+import type { ClusterSettings } from "./cluster-plan";
 import { gpusPerNode } from "./gpu-instances";
 import {
     gpuNodeLabels,
@@ -8,6 +8,11 @@ import {
     gpuTaintEks,
     systemNodeLabels,
 } from "./scheduling";
+
+export const systemAmiType = "AL2023_x86_64_STANDARD";
+export const gpuAmiType = "AL2023_x86_64_NVIDIA";
+/** The AL2023 EKS AMIs boot from this device; a mapping under another name adds a second, unused disk. */
+export const rootDeviceName = "/dev/xvda";
 
 /** What one managed node group and its launch template are made of. */
 export interface NodeGroupPlan {
