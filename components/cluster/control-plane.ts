@@ -76,7 +76,7 @@ export function createControlPlane(
             version: settings.kubernetesVersion,
             roleArn: clusterRole.role.arn,
             vpcConfig: {
-                subnetIds: subnetIds,
+                subnetIds,
                 endpointPrivateAccess: true,
                 endpointPublicAccess: settings.endpointPublicAccess,
                 publicAccessCidrs: settings.endpointPublicAccess
@@ -85,7 +85,7 @@ export function createControlPlane(
             },
             accessConfig: {
                 authenticationMode: "API",
-                // The deployer must reach the API to install the in-cluster releases below.
+                // GpuCluster installs its Helm releases with the deployer's own credentials.
                 bootstrapClusterCreatorAdminPermissions: true,
             },
             // vpc-cni, kube-proxy and CoreDNS come as managed add-ons instead.
