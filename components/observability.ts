@@ -42,8 +42,9 @@ export interface ObservabilityArgs {
     tags?: Record<string, string>;
 }
 
-function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilitySettings {
-    const settings: plan.ObservabilitySettings = {
+/** ObservabilityArgs with every default applied. */
+export function resolveObservabilitySettings(args: ObservabilityArgs): plan.ObservabilitySettings {
+    return {
         namespace: args.namespace ?? "monitoring",
         logRetentionDays: args.logRetentionDays ?? 30,
         prometheusRetention: args.prometheusRetention ?? "15d",
@@ -56,13 +57,20 @@ function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilityS
         queueDepthHighThreshold: args.queueDepthHighThreshold ?? 20,
         p95LatencySecondsThreshold: args.p95LatencySecondsThreshold ?? 10,
     };
-    const problems = new Problems();
+}
+
+/** Every problem with `args`, each under its property path; the stack runs this before creating anything. */
+export function observabilityArgsProblems(args: ObservabilityArgs, problems = new Problems()): Problems {
     if (isKnown(args.clusterName)) {
         problems.expect(isEksClusterName(args.clusterName), "clusterName", `"${args.clusterName}" is not an EKS cluster name`);
     }
-    plan.observabilityProblems(settings, problems);
-    problems.throwIfAny(`Observability "${name}"`);
-    return settings;
+    plan.observabilityProblems(resolveObservabilitySettings(args), problems);
+    return problems;
+}
+
+function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilitySettings {
+    observabilityArgsProblems(args).throwIfAny(`Observability "${name}"`);
+    return resolveObservabilitySettings(args);
 }
 
 /**

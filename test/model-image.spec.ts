@@ -19,13 +19,6 @@ function renderImage(overrides: Partial<ModelImageArgs> = {}) {
     return render(() => new ModelImage("vllm", { ...baseArgs, ...overrides }));
 }
 
-// The harness leaves secret support off (it sets flags on a store it cannot reach), so inputs
-// arrive with secrets unwrapped; a program can switch it on for its own run.
-function enableSecretSerialisation(): void {
-    const state = require("@pulumi/pulumi/runtime/state");
-    state.getStore().supportsSecrets = true;
-}
-
 describe("ModelImage", () => {
     it("creates an IMMUTABLE repository that scans on push and keeps images on delete", async () => {
         const { resources } = await renderImage();
@@ -115,10 +108,15 @@ describe("ModelImage", () => {
     });
 
     it("logs in with the ECR token and keeps the registry password secret", async () => {
-        const { resources } = await render(() => {
-            enableSecretSerialisation();
-            return new ModelImage("vllm", baseArgs);
+        const { resources } = await render(() => new ModelImage("vllm", baseArgs));
+        const image = resources.one(imageType);
+        assert.ok(image.secretInputs.includes("registry"), "registry input is secret");
+        assert.deepEqual(image.inputs.registry, {
+            server: repositoryUrl,
+            username: "AWS",
+            password: "mock-ecr-password",
         });
+    });
         const registry = resources.one(imageType).inputs.registry;
         // The engine reports a nested secret by marking the whole enclosing input secret.
         assert.ok(pulumi.runtime.isRpcSecret(registry), "registry input is secret");

@@ -1,5 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+// Declared in no .d.ts, but it is what setMocks uses to switch features on.
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => Record<string, boolean> };
+const { specialSigKey, specialSecretSig } = pulumi.runtime;
+
+/** Replaces secret envelopes with their values; returns the top-level keys that were secret. */
+function unwrapSecrets(value: any, secretKeys?: Set<string>, key?: string): any {
+    if (Array.isArray(value)) return value.map((v) => unwrapSecrets(v, secretKeys, key));
+    if (value && typeof value === "object") {
+        if (value[specialSigKey] === specialSecretSig) {
+            if (key !== undefined) secretKeys?.add(key);
+            return unwrapSecrets(value.value, secretKeys, key);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, secretKeys, key ?? k)]));
+    }
+    return value;
+}
 import { mocks } from "./mocks";
 
 /** A resource as the engine saw it: inputs after resolution, plus the options a spec checks. */
@@ -18,6 +35,8 @@ export interface RegisteredResource {
     replaceOnChanges: string[];
     additionalSecretOutputs: string[];
     aliases: unknown[];
+    /** Top-level input keys that hold a secret anywhere inside. */
+    secretInputs: string[];
     /** Provider reference `urn::id`, "" for the default provider. */
     provider: string;
     dependencies: string[];
@@ -29,13 +48,16 @@ class RecordingMonitor extends MockMonitor {
 
     async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
         this.pending++;
+        const secretKeys = new Set<string>();
+        const inputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject()), secretKeys);
         const record: RegisteredResource = {
             type: req.getType(),
             name: req.getName(),
             urn: "",
             parent: req.getParent(),
             custom: req.getCustom(),
-            inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+            inputs,
+            secretInputs: [...secretKeys],
             protect: req.hasProtect() ? req.getProtect() : false,
             retainOnDelete: Boolean(req.getRetainondelete()),
             deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
@@ -108,14 +130,13 @@ export async function render<T>(program: () => T, options: RenderOptions = {}): 
     const stack = options.stack ?? "test";
     monitor = new RecordingMonitor(mocks);
     pulumi.runtime.setMockOptions(monitor, project, stack, false);
-    const store = (pulumi.runtime as any).getStore?.();
-    if (store) {
-        store.supportsSecrets = true;
-        store.supportsResourceReferences = true;
-        store.supportsOutputValues = false;
-        store.supportsDeletedWith = true;
-        store.supportsAliasSpecs = true;
-    }
+    // setMockOptions alone leaves these off; setMocks turns them on, so do the same.
+    const store = getStore();
+    store.supportsSecrets = true;
+    store.supportsResourceReferences = true;
+    store.supportsOutputValues = false;
+    store.supportsDeletedWith = true;
+    store.supportsAliasSpecs = true;
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.config ?? {})) {
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
