@@ -1,0 +1,226 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ModelServiceArgs } from "../model-service";
+import {
+    ColdStartEstimate,
+    StartupProbeBudget,
+    defaultWarmupSeconds,
+    efsPerClientReadMiBps,
+    estimateColdStart,
+    startupProbeBudget,
+} from "../plan/cold-start";
+import { defaultShmSizeGiB, runtimePresets } from "./runtimes";
+
+/**
+ * Example staging images pinned by digest (resolved from Docker Hub; re-resolve and pin your own
+ * with `docker buildx imagetools inspect <image>:<tag>` before relying on them).
+ */
+export const defaultStagingImages: Readonly<Record<string, string>> = {
+    s3: "docker.io/amazon/aws-cli@sha256:eb85b2c72442c9eab0bdbe608095b9b909bc2a7136924124d63fe0c03b2ec334",
+    hf: "docker.io/library/python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea",
+};
+
+export const defaultPrometheusUrl = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
+
+/**
+ * Seconds a Terminating pod keeps serving so routes to it are gone before the server stops: a
+ * ClusterIP Service only waits for kube-proxy to drop the endpoint (seconds); an NLB in ip mode keeps
+ * sending to a deregistering target for about two minutes (kubernetes-sigs/aws-load-balancer-controller
+ * issues 3270 and 1834), so a LoadBalancer Service waits that long.
+ */
+export function drainSecondsFor(serviceType: string): number {
+    return serviceType === "ClusterIP" ? 10 : 120;
+}
+/** Longest generation we let finish after SIGTERM, seconds: long completions run for minutes. */
+export const inFlightRequestSeconds = 120;
+/** Headroom between the end of the in-flight budget and the kubelet's SIGKILL, seconds. */
+export const shutdownHeadroomSeconds = 15;
+
+/** HPA's upper bound for stabilizationWindowSeconds (autoscaling/v2 HPAScalingRules). */
+export const maxStabilizationWindowSeconds = 3600;
+
+export const modelsMountPath = "/models";
+export const stagedMarker = ".staged";
+
+/** Everything the builders need, defaults applied. Plain values except the pulumi.Input fields. */
+export interface ServingSettings {
+    modelName: string;
+    namespace: pulumi.Input<string>;
+    image: pulumi.Input<string>;
+    runtime: string;
+    modelVersion: string;
+    weightsScheme: "s3" | "hf";
+    weightsSource: string;
+    weightsRevision?: string;
+    weightsSizeGiB: number;
+    modelClaimName: pulumi.Input<string>;
+    /** Directory of this model version on the claim, as mounted in pods. */
+    modelDir: string;
+    gpuGroup: string;
+    gpusPerReplica: number;
+    minReplicas: number;
+    maxReplicas: number;
+    cpu: string;
+    memoryGiB: number;
+    shmSizeGiB: number;
+    storageReadMiBps: number;
+    warmupSeconds: number;
+    imageSizeGiB: number;
+    loadFormat: string;
+    tensorParallelSize: number;
+    maxModelLen?: number;
+    port: number;
+    healthPath: string;
+    readinessPath: string;
+    metricsPath: string;
+    extraArgs: string[];
+    apiKeyEnv: string;
+    queueDepthTarget: number;
+    cooldownSeconds: number;
+    prometheusUrl: pulumi.Input<string>;
+    hpaCpuUtilization?: number;
+    hpaMetricName?: string;
+    hpaMetricTarget?: number;
+    serviceType: string;
+    allowedNamespaces: string[];
+    monitoringNamespace: string;
+    stagingImage: pulumi.Input<string>;
+    serviceAccountRoleArn?: pulumi.Input<string>;
+    monitoring: boolean;
+    autoscaling: boolean;
+    readOnlyRootFilesystem: boolean;
+    /** Labels on every object (user labels included). */
+    labels: Record<string, string>;
+    /** The immutable subset that Deployment, Service, PDB, NetworkPolicy and ServiceMonitor select on. */
+    selectorLabels: Record<string, string>;
+    apiKeySecretName: string;
+    apiKeySecretKey: string;
+    stagingJobName: string;
+    coldStart: ColdStartEstimate;
+    startupProbe: StartupProbeBudget;
+    drainSeconds: number;
+    /** drain + in-flight requests + headroom. */
+    terminationGracePeriodSeconds: number;
+    /** Longest a healthy new pod may take to become Ready: node launch, image pull, startup budget. */
+    podReadySeconds: number;
+}
+
+/** Keys the component owns; user labels may not change them or the selectors would drift. */
+export const reservedLabelKeys: readonly string[] = [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+];
+
+/** DNS-1123 label from a free-form version: lower case, runs of other characters become '-'. */
+export function sanitizeForName(value: string): string {
+    return value
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-|-$/g, "");
+}
+
+/**
+ * `<modelName>-stage-<version>`: one Job per model version, so a new version stages next to the old
+ * one while the old pods keep serving. Cut to 63 characters (Jobs label their pods with their name).
+ */
+export function stagingJobName(modelName: string, modelVersion: string): string {
+    return `${modelName}-stage-${sanitizeForName(modelVersion)}`.slice(0, 63).replace(/-+$/, "");
+}
+
+/** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
+export function coldStartFor(args: ModelServiceArgs): ColdStartEstimate {
+    const preset = runtimePresets[args.runtime];
+    return estimateColdStart({
+        runtime: args.runtime,
+        imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
+        weightsSizeGiB: args.weightsSizeGiB,
+        storageReadMiBps: args.storageReadMiBps ?? efsPerClientReadMiBps,
+        warmupSeconds: args.warmupSeconds ?? defaultWarmupSeconds(args.runtime),
+    });
+}
+
+/** Default scale-down cooldown: never shorter than bringing a replica back costs, at least 5 minutes. */
+export function defaultCooldownSeconds(coldStart: ColdStartEstimate): number {
+    return Math.max(300, coldStart.totalSeconds);
+}
+
+/** Applies every default. Call only after `modelServiceProblems` found nothing. */
+export function resolveServingSettings(args: ModelServiceArgs): ServingSettings {
+    const preset = runtimePresets[args.runtime];
+    const isVllm = args.runtime === "vllm";
+    const weightsScheme = args.weightsSource.startsWith("hf://") ? "hf" : "s3";
+    const tensorParallelSize = args.tensorParallelSize ?? args.gpusPerReplica;
+    const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
+    const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
+    const coldStart = coldStartFor(args);
+    const startupProbe = startupProbeBudget({ weightsSizeGiB: args.weightsSizeGiB, storageReadMiBps, warmupSeconds });
+    const byStage = Object.fromEntries(coldStart.stages.map((stage) => [stage.name, stage.seconds]));
+    const serviceType = args.serviceType ?? "ClusterIP";
+    const drainSeconds = drainSecondsFor(serviceType);
+    const selectorLabels = { "app.kubernetes.io/name": args.modelName, "app.kubernetes.io/component": "model-server" };
+    return {
+        modelName: args.modelName,
+        namespace: args.namespace,
+        image: args.image,
+        runtime: args.runtime,
+        modelVersion: args.modelVersion,
+        weightsScheme,
+        weightsSource: args.weightsSource,
+        weightsRevision: args.weightsRevision,
+        weightsSizeGiB: args.weightsSizeGiB,
+        modelClaimName: args.modelClaimName,
+        modelDir: `${modelsMountPath}/${args.modelName}/${args.modelVersion}`,
+        gpuGroup: args.gpuGroup,
+        gpusPerReplica: args.gpusPerReplica,
+        minReplicas: args.minReplicas,
+        maxReplicas: args.maxReplicas,
+        cpu: args.cpu ?? String(preset.cpuPerGpu * args.gpusPerReplica),
+        memoryGiB: args.memoryGiB ?? preset.memoryGiBPerGpu * args.gpusPerReplica,
+        shmSizeGiB: args.shmSizeGiB ?? defaultShmSizeGiB(args.runtime, tensorParallelSize),
+        storageReadMiBps,
+        warmupSeconds,
+        imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
+        loadFormat: args.loadFormat ?? "safetensors",
+        tensorParallelSize,
+        maxModelLen: args.maxModelLen,
+        port: args.port ?? preset.port,
+        healthPath: args.healthPath ?? preset.healthPath,
+        readinessPath: args.readinessPath ?? args.healthPath ?? preset.readinessPath,
+        metricsPath: args.metricsPath ?? preset.metricsPath,
+        extraArgs: args.extraArgs ?? [],
+        apiKeyEnv: preset.apiKeyEnv,
+        queueDepthTarget: args.queueDepthTarget ?? 5,
+        cooldownSeconds: args.cooldownSeconds ?? defaultCooldownSeconds(coldStart),
+        prometheusUrl: args.prometheusUrl ?? defaultPrometheusUrl,
+        hpaCpuUtilization: isVllm ? undefined : args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70),
+        hpaMetricName: args.hpaMetricName,
+        hpaMetricTarget: args.hpaMetricTarget,
+        serviceType,
+        allowedNamespaces: args.allowedNamespaces ?? [],
+        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+        stagingImage: args.stagingImage ?? defaultStagingImages[weightsScheme],
+        serviceAccountRoleArn: args.serviceAccountRoleArn,
+        monitoring: args.monitoring ?? true,
+        autoscaling: args.autoscaling ?? true,
+        readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+        labels: {
+            ...args.labels,
+            ...selectorLabels,
+            "app.kubernetes.io/version": args.modelVersion,
+            "app.kubernetes.io/part-of": "gpu-serving",
+            "app.kubernetes.io/managed-by": "pulumi",
+        },
+        selectorLabels,
+        apiKeySecretName: `${args.modelName}-api-key`,
+        apiKeySecretKey: "api-key",
+        stagingJobName: stagingJobName(args.modelName, args.modelVersion),
+        coldStart,
+        startupProbe,
+        drainSeconds,
+        terminationGracePeriodSeconds: drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
+        podReadySeconds: byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
+    };
+}

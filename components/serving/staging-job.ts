@@ -1,0 +1,161 @@
+import * as k8s from "@pulumi/kubernetes";
+import { systemNodeLabels } from "../plan/scheduling";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { ServingSettings, modelsMountPath, stagedMarker } from "./settings";
+
+/**
+ * Weights staging: a Job per model version copies the weights onto the shared claim once, and every
+ * serving pod waits for the result instead of downloading on a GPU node (GPU time is the expensive
+ * part of a cold start). Both scripts are idempotent: they exit at once when the version's marker
+ * exists, download into `<version>.partial` next to the target (resumable: files already complete
+ * are skipped), write the marker last inside it, and publish with one rename so a reader never sees
+ * a half-written version. Values reach the scripts through the environment, never by interpolation.
+ */
+
+/** POSIX sh for the amazon/aws-cli image. */
+export const s3StagingScript = `set -eu
+if [ -f "$MODEL_DIR/${stagedMarker}" ]; then
+  echo "weights already staged at $MODEL_DIR"
+  exit 0
+fi
+partial="$MODEL_DIR.partial"
+mkdir -p "$partial"
+aws s3 sync --only-show-errors --no-progress "$WEIGHTS_SOURCE" "$partial"
+if [ -z "$(ls -A "$partial")" ]; then
+  echo "no objects under $WEIGHTS_SOURCE" >&2
+  exit 1
+fi
+date -u +%Y-%m-%dT%H:%M:%SZ > "$partial/${stagedMarker}"
+rm -rf "$MODEL_DIR"
+mv "$partial" "$MODEL_DIR"
+echo "staged $WEIGHTS_SOURCE at $MODEL_DIR"
+`;
+
+/**
+ * Python standard library only (no pip on a read-only root): the Hub API lists the revision's files
+ * with sizes, each is fetched from the resolved commit so the whole download is one snapshot.
+ */
+export const hfStagingScript = `import json, os, shutil, sys, urllib.parse, urllib.request
+from pathlib import Path
+
+model_dir = Path(os.environ["MODEL_DIR"])
+repo, revision = os.environ["HF_REPO"], os.environ["HF_REVISION"]
+if (model_dir / "${stagedMarker}").exists():
+    print(f"weights already staged at {model_dir}")
+    sys.exit(0)
+partial = model_dir.with_name(model_dir.name + ".partial")
+token = os.environ.get("HF_TOKEN")
+headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+def fetch(url):
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=120)
+
+with fetch(f"https://huggingface.co/api/models/{repo}/revision/{urllib.parse.quote(revision, safe='')}?blobs=true") as response:
+    info = json.load(response)
+commit, files = info["sha"], info.get("siblings") or []
+if not files:
+    sys.exit(f"{repo}@{revision} lists no files")
+for entry in files:
+    name, size = entry["rfilename"], entry.get("size")
+    if name.startswith("/") or ".." in Path(name).parts:
+        sys.exit(f"refusing file name {name!r}")
+    target = partial / name
+    if size is not None and target.is_file() and target.stat().st_size == size:
+        continue
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    with fetch(f"https://huggingface.co/{repo}/resolve/{commit}/{urllib.parse.quote(name)}") as response, open(part, "wb") as out:
+        shutil.copyfileobj(response, out, 16 << 20)
+    os.replace(part, target)
+(partial / "${stagedMarker}").write_text(commit + "\\n")
+shutil.rmtree(model_dir, ignore_errors=True)
+os.replace(partial, model_dir)
+print(f"staged {repo}@{commit} at {model_dir}")
+`;
+
+/** Serving pods' init container: waits (never downloads) until the version's marker exists. */
+export const waitForWeightsScript = `until [ -f "$MODEL_DIR/${stagedMarker}" ]; do
+  echo "waiting for staged weights at $MODEL_DIR (Job $STAGING_JOB)"
+  sleep 10
+done
+`;
+
+/** Optional Secret `hf-token` (key `token`) in the namespace for gated Hugging Face repositories. */
+export const hfTokenSecret = { name: "hf-token", key: "token" };
+
+export function stagingContainerCommand(s: ServingSettings): string[] {
+    return s.weightsScheme === "hf" ? ["python3", "-c", hfStagingScript] : ["/bin/sh", "-c", s3StagingScript];
+}
+
+function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
+    const common = [
+        { name: "MODEL_DIR", value: s.modelDir },
+        // The images' HOME (/root) is not writable by uid 1000; aws-cli keeps its cache under HOME.
+        { name: "HOME", value: "/tmp" },
+    ];
+    if (s.weightsScheme === "s3") return [...common, { name: "WEIGHTS_SOURCE", value: s.weightsSource }];
+    return [
+        ...common,
+        { name: "HF_REPO", value: s.weightsSource.replace(/^hf:\/\//, "") },
+        { name: "HF_REVISION", value: s.weightsRevision ?? "" },
+        { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+        {
+            name: "HF_TOKEN",
+            valueFrom: { secretKeyRef: { name: hfTokenSecret.name, key: hfTokenSecret.key, optional: true } },
+        },
+    ];
+}
+
+/** The serving labels with their own component, so no serving selector matches staging pods. */
+export function stagingLabels(s: ServingSettings): Record<string, string> {
+    return { ...s.labels, "app.kubernetes.io/component": "weights-staging" };
+}
+
+/**
+ * Runs on system (CPU) nodes: it needs no GPU, and a download on a GPU node would bill GPU hours
+ * for network time. Retries a few times for transient network errors; each retry resumes.
+ */
+export function stagingJobSpec(s: ServingSettings, serviceAccountName: string): k8s.types.input.batch.v1.JobSpec {
+    const labels = stagingLabels(s);
+    return {
+        backoffLimit: 4,
+        // Kept a day so its logs can be read; an up after refresh re-creates it and it exits at once.
+        ttlSecondsAfterFinished: 86400,
+        template: {
+            metadata: { labels },
+            spec: {
+                restartPolicy: "Never",
+                serviceAccountName,
+                nodeSelector: systemNodeLabels,
+                securityContext: restrictedPodSecurityContext,
+                containers: [
+                    {
+                        name: "stage-weights",
+                        image: s.stagingImage,
+                        command: stagingContainerCommand(s),
+                        env: stagingEnv(s),
+                        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+                        securityContext: restrictedContainerSecurityContext(true),
+                        volumeMounts: [
+                            { name: "models", mountPath: modelsMountPath },
+                            { name: "tmp", mountPath: "/tmp" },
+                        ],
+                    },
+                ],
+                volumes: [
+                    { name: "models", persistentVolumeClaim: { claimName: s.modelClaimName } },
+                    { name: "tmp", emptyDir: {} },
+                ],
+            },
+        },
+    };
+}
+
+/**
+ * Pulumi waits for a Job to complete, 10 minutes by default. Staging speed is bounded by the
+ * download, assumed no faster than a registry pull (≈ 50 MiB/s, see plan/cold-start.ts); twice that
+ * estimate, at least 10 minutes. When it runs out the Job keeps going and the next up resumes.
+ */
+export function stagingTimeoutSeconds(weightsSizeGiB: number, downloadMiBps = 50): number {
+    return Math.max(600, Math.ceil(((weightsSizeGiB * 1024) / downloadMiBps) * 2));
+}

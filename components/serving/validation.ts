@@ -1,0 +1,220 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ModelServiceArgs } from "../model-service";
+import { dns1123LabelReason, isDns1123Label } from "../plan/names";
+import { Problems, isKnown } from "../plan/problems";
+import { flagOf, managedVllmFlags, runtimeNames, runtimePresets, vllmLoadFormats } from "./runtimes";
+import { coldStartFor, defaultCooldownSeconds, maxStabilizationWindowSeconds, reservedLabelKeys } from "./settings";
+
+export const serviceTypes = ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"] as const;
+
+/** `registry/repo@sha256:<64 hex>` (a tag before the digest is allowed and ignored by the runtime). */
+export function isDigestReference(image: string): boolean {
+    return /^[^\s@]+@sha256:[0-9a-f]{64}$/.test(image);
+}
+
+export function digestReason(image: string): string {
+    return `"${image}" is not pinned by digest: use <repository>@sha256:<64 hex digits> so every node runs the same bytes`;
+}
+
+/**
+ * `image` once it resolves, or a ResourceError naming `path` when it is not pinned by digest. Feeding
+ * the result into a resource's inputs keeps that resource from being registered with a movable tag.
+ */
+export function digestPinned(image: pulumi.Input<string>, path: string, resource: pulumi.Resource | undefined): pulumi.Output<string> {
+    return pulumi.output(image).apply((ref) => {
+        if (!isDigestReference(ref)) throw new pulumi.ResourceError(`${path}: ${digestReason(ref)}`, resource);
+        return ref;
+    });
+}
+
+const s3Source = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s'"`$\\]*)?$/;
+const hfSource = /^hf:\/\/[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+/** A safe path segment that is also a label value: it names a directory on the claim and a Job. */
+const versionPattern = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+const labelValuePattern = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+/** Kubernetes CPU quantity: whole or decimal cores, or millicores. */
+const cpuQuantity = /^([0-9]+(\.[0-9]+)?|[0-9]+m)$/;
+
+function isPositive(value: number): boolean {
+    return Number.isFinite(value) && value > 0;
+}
+
+function isWholeAtLeast(value: number, minimum: number): boolean {
+    return Number.isInteger(value) && value >= minimum;
+}
+
+/** Every problem in ModelService args, each under its property path; nothing is registered before this runs. */
+export function modelServiceProblems(args: ModelServiceArgs): Problems {
+    const problems = new Problems();
+    const isVllm = args.runtime === "vllm";
+    const autoscaling = args.autoscaling ?? true;
+
+    problems.expect(
+        isDns1123Label(args.modelName) && /^[a-z]/.test(args.modelName),
+        "modelName",
+        `${dns1123LabelReason(args.modelName)}, and start with a letter (it names the Service, a DNS-1035 label)`,
+    );
+    if (isKnown(args.namespace)) {
+        problems.expect(isDns1123Label(args.namespace), "namespace", dns1123LabelReason(args.namespace));
+    }
+    const runtimeOk = problems.expect(
+        (runtimeNames as readonly string[]).includes(args.runtime),
+        "runtime",
+        `"${args.runtime}" is not a runtime; allowed: ${runtimeNames.join(", ")}`,
+    );
+    problems.expect(
+        versionPattern.test(args.modelVersion),
+        "modelVersion",
+        `"${args.modelVersion}" must be 1–63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit (it names a directory and a Job)`,
+    );
+
+    const isHf = args.weightsSource.startsWith("hf://");
+    problems.expect(
+        s3Source.test(args.weightsSource) || hfSource.test(args.weightsSource),
+        "weightsSource",
+        `"${args.weightsSource}" must be s3://<bucket>[/<prefix>] or hf://<org>/<repo>`,
+    );
+    if (isHf) {
+        problems.expect(
+            args.weightsRevision !== undefined && /^[\w./-]+$/.test(args.weightsRevision),
+            "weightsRevision",
+            "is required for hf:// sources: a commit SHA (or tag), never an implicit main that moves under a version",
+        );
+    } else if (args.weightsRevision !== undefined) {
+        problems.add("weightsRevision", "applies to hf:// sources only; S3 prefixes are versioned by their path");
+    }
+    const sizeOk = problems.expect(isPositive(args.weightsSizeGiB), "weightsSizeGiB", `must be > 0 GiB, got ${args.weightsSizeGiB}`);
+
+    if (isKnown(args.image)) problems.expect(isDigestReference(args.image), "image", digestReason(args.image));
+    if (isKnown(args.stagingImage)) {
+        problems.expect(isDigestReference(args.stagingImage), "stagingImage", digestReason(args.stagingImage));
+    }
+    problems.expect(
+        labelValuePattern.test(args.gpuGroup),
+        "gpuGroup",
+        `"${args.gpuGroup}" is not a valid node label value (the gpu-serving.io/gpu-group label of the group's nodes)`,
+    );
+
+    const gpusOk = problems.expect(
+        isWholeAtLeast(args.gpusPerReplica, 1),
+        "gpusPerReplica",
+        `must be a whole number ≥ 1, got ${args.gpusPerReplica}`,
+    );
+    const hpa = !isVllm && autoscaling;
+    const minOk = problems.expect(
+        isWholeAtLeast(args.minReplicas, hpa ? 1 : 0),
+        "minReplicas",
+        hpa
+            ? `must be a whole number ≥ 1 for the custom runtime's HorizontalPodAutoscaler, got ${args.minReplicas}`
+            : `must be a whole number ≥ 0, got ${args.minReplicas}`,
+    );
+    const maxOk = problems.expect(
+        isWholeAtLeast(args.maxReplicas, 1),
+        "maxReplicas",
+        `must be a whole number ≥ 1, got ${args.maxReplicas}`,
+    );
+    if (minOk && maxOk) {
+        problems.expect(
+            args.minReplicas <= args.maxReplicas,
+            "minReplicas",
+            `${args.minReplicas} exceeds maxReplicas ${args.maxReplicas}`,
+        );
+    }
+
+    if (args.cpu !== undefined) problems.expect(cpuQuantity.test(args.cpu), "cpu", `"${args.cpu}" is not a CPU quantity such as "4" or "3500m"`);
+    for (const key of ["memoryGiB", "shmSizeGiB", "storageReadMiBps", "imageSizeGiB"] as const) {
+        const value = args[key];
+        if (value !== undefined) problems.expect(isPositive(value), key, `must be > 0, got ${value}`);
+    }
+    const warmupOk = args.warmupSeconds === undefined || isPositive(args.warmupSeconds) || args.warmupSeconds === 0;
+    problems.expect(warmupOk, "warmupSeconds", `must be ≥ 0 seconds, got ${args.warmupSeconds}`);
+
+    const onlyFor = (key: keyof ModelServiceArgs, runtime: string, why: string) => {
+        if (args[key] !== undefined && runtimeOk && args.runtime !== runtime) problems.add(key, `applies to runtime "${runtime}" only (${why})`);
+    };
+    onlyFor("loadFormat", "vllm", "a vLLM flag");
+    onlyFor("tensorParallelSize", "vllm", "a vLLM flag");
+    onlyFor("maxModelLen", "vllm", "a vLLM flag");
+    onlyFor("queueDepthTarget", "vllm", "KEDA scales on vLLM's queue metric");
+    onlyFor("port", "custom", `the vllm preset serves on ${runtimePresets.vllm.port}`);
+    onlyFor("healthPath", "custom", `the vllm preset probes ${runtimePresets.vllm.healthPath}`);
+    onlyFor("readinessPath", "custom", `the vllm preset probes ${runtimePresets.vllm.readinessPath}`);
+    onlyFor("metricsPath", "custom", `the vllm preset serves ${runtimePresets.vllm.metricsPath}`);
+    onlyFor("hpaCpuUtilization", "custom", "vllm scales on queue depth with KEDA");
+    onlyFor("hpaMetricName", "custom", "vllm scales on queue depth with KEDA");
+    onlyFor("hpaMetricTarget", "custom", "vllm scales on queue depth with KEDA");
+
+    if (args.loadFormat !== undefined && isVllm) {
+        problems.expect(
+            (vllmLoadFormats as readonly string[]).includes(args.loadFormat),
+            "loadFormat",
+            `"${args.loadFormat}" is not supported; allowed: ${vllmLoadFormats.join(", ")}`,
+        );
+    }
+    if (args.tensorParallelSize !== undefined && isVllm && gpusOk) {
+        problems.expect(
+            isWholeAtLeast(args.tensorParallelSize, 1) && args.gpusPerReplica % args.tensorParallelSize === 0,
+            "tensorParallelSize",
+            `${args.tensorParallelSize} must divide gpusPerReplica ${args.gpusPerReplica} (the rest become pipeline stages)`,
+        );
+    }
+    if (args.maxModelLen !== undefined) {
+        problems.expect(isWholeAtLeast(args.maxModelLen, 1), "maxModelLen", `must be a whole number of tokens ≥ 1, got ${args.maxModelLen}`);
+    }
+    if (args.port !== undefined) {
+        problems.expect(isWholeAtLeast(args.port, 1) && args.port <= 65535, "port", `must be 1–65535, got ${args.port}`);
+    }
+    for (const key of ["healthPath", "readinessPath", "metricsPath"] as const) {
+        const path = args[key];
+        if (path !== undefined) problems.expect(/^\/\S*$/.test(path), key, `"${path}" must be an absolute URL path starting with '/'`);
+    }
+    (args.extraArgs ?? []).forEach((arg, i) => {
+        if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
+            problems.add(`extraArgs[${i}]`, `${flagOf(arg)} is set by ModelService from its args; set that arg instead`);
+        }
+    });
+    if (args.queueDepthTarget !== undefined) {
+        problems.expect(isPositive(args.queueDepthTarget), "queueDepthTarget", `must be > 0 waiting requests per replica, got ${args.queueDepthTarget}`);
+    }
+    if (args.hpaCpuUtilization !== undefined) {
+        problems.expect(isWholeAtLeast(args.hpaCpuUtilization, 1), "hpaCpuUtilization", `must be a whole percentage ≥ 1, got ${args.hpaCpuUtilization}`);
+    }
+    if ((args.hpaMetricName === undefined) !== (args.hpaMetricTarget === undefined)) {
+        problems.add(args.hpaMetricName === undefined ? "hpaMetricName" : "hpaMetricTarget", "hpaMetricName and hpaMetricTarget go together");
+    } else if (args.hpaMetricTarget !== undefined) {
+        problems.expect(isPositive(args.hpaMetricTarget), "hpaMetricTarget", `must be > 0, got ${args.hpaMetricTarget}`);
+    }
+
+    const coldStartInputsOk =
+        runtimeOk && sizeOk && warmupOk && [args.storageReadMiBps, args.imageSizeGiB].every((v) => v === undefined || isPositive(v));
+    if (coldStartInputsOk) {
+        const coldStart = coldStartFor(args);
+        const cooldown = args.cooldownSeconds ?? defaultCooldownSeconds(coldStart);
+        const given = args.cooldownSeconds === undefined ? "the default " : "";
+        if (!Number.isInteger(cooldown)) {
+            problems.add("cooldownSeconds", `must be whole seconds, got ${cooldown}`);
+        } else if (cooldown < coldStart.totalSeconds) {
+            problems.add("cooldownSeconds", `${given}${cooldown} s is below the ${coldStart.totalSeconds} s cold-start estimate: scaling down would cost more than keeping the replica`);
+        } else if (cooldown > maxStabilizationWindowSeconds) {
+            problems.add("cooldownSeconds", `${given}${cooldown} s exceeds the autoscaler's ${maxStabilizationWindowSeconds} s stabilization window limit`);
+        }
+    }
+
+    if (args.serviceType !== undefined) {
+        problems.expect(
+            (serviceTypes as readonly string[]).includes(args.serviceType),
+            "serviceType",
+            `"${args.serviceType}" is not a service type; allowed: ${serviceTypes.join(", ")}`,
+        );
+    }
+    (args.allowedNamespaces ?? []).forEach((ns, i) => {
+        problems.expect(isDns1123Label(ns), `allowedNamespaces[${i}]`, dns1123LabelReason(ns));
+    });
+    if (args.monitoringNamespace !== undefined) {
+        problems.expect(isDns1123Label(args.monitoringNamespace), "monitoringNamespace", dns1123LabelReason(args.monitoringNamespace));
+    }
+    for (const key of Object.keys(args.labels ?? {})) {
+        if (reservedLabelKeys.includes(key)) problems.add(`labels["${key}"]`, "is set by ModelService (selectors and versioning depend on it)");
+    }
+    return problems;
+}
