@@ -117,7 +117,6 @@ describe("ModelImage", () => {
             password: "mock-ecr-password",
         });
     });
-    });
 
     it("seeds the build cache from this version's tag in the same repository", async () => {
         const { resources } = await renderImage();
