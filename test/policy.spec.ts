@@ -32,6 +32,7 @@ function record(type: string, name: string, inputs: Record<string, any>, extra: 
         ignoreChanges: [],
         replaceOnChanges: [],
         additionalSecretOutputs: [],
+        secretInputs: [],
         aliases: [],
         provider: "",
         dependencies: [],
