@@ -1,25 +1,34 @@
-import { gpuInstanceTypeProblem } from "../components/plan/gpu-instances";
-import { dns1123LabelReason, isDns1123Label, isEksClusterName } from "../components/plan/names";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveClusterSettings, validateClusterSettings } from "../components/plan/cluster-plan";
+import { capacityProblems } from "../components/plan/capacity";
+import {
+    checkModelImageArgs,
+    defaultImagePlatform,
+    defaultKeepTaggedImages,
+    defaultUntaggedExpiryDays,
+} from "../components/plan/image-plan";
+import { networkProblems } from "../components/plan/network-plan";
 import { Problems } from "../components/plan/problems";
-import { stackConfigSchema } from "./config-schema";
+import { checkModelStoreArgs, defaultClaimSizeGiB, defaultStorageClassName } from "../components/plan/store-plan";
+import { modelServiceProblems } from "../components/serving/validation";
+import { observabilityArgsProblems } from "../components/observability";
+import { gpuClusterArgs, networkArgs, observabilityArgs } from "./aws-platform";
+import { modelSchema, stackConfigSchema } from "./config-schema";
 import { Parsed } from "./schema";
+import { capacityGroups, gpuDemands, modelConfigPaths, modelServiceArgs } from "./serving-plan";
 
 export type StackConfig = Parsed<typeof stackConfigSchema>;
 export type ModelConfig = StackConfig["models"][number];
 export type GpuNodeGroupConfig = StackConfig["cluster"]["gpuNodeGroups"][number];
 
-const digestReference = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
+const exampleDigest = `example@sha256:${"0".repeat(64)}`;
 
 /**
  * Parses raw stack config into typed config and checks everything knowable before any resource
- * exists. Problems found here and by `moreChecks` (the components' own validators, capacity) are
- * reported together in one error.
+ * exists: the schema, rules between sections, each component's own argument checks (mapped back to
+ * config keys) and the GPU capacity plan. Every problem lands in one error.
  */
-export function parseStackConfig(
-    raw: Record<string, unknown>,
-    stack: string,
-    moreChecks: (config: StackConfig, problems: Problems) => void = () => undefined,
-): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
     const problems = new Problems();
     const known = Object.keys(stackConfigSchema);
     for (const key of Object.keys(raw)) {
@@ -30,14 +39,50 @@ export function parseStackConfig(
         parsed[key] = schema.parse(raw[key], key, problems);
     }
     const config = parsed as StackConfig;
-    const parsedCleanly = problems.list.length === 0;
+    // Models are checked one by one so a typo in one does not hide the problems of the others.
+    const models = Array.isArray(raw.models)
+        ? raw.models.map((m, i) => modelSchema.parse(m, `models[${i}]`, new Problems()))
+        : [];
     checkPlatform(config, raw, problems);
+    const eks = config.platform === "eks";
     if (config.cluster) checkCluster(config, stack, problems);
-    if (config.models && config.cluster) checkModels(config, problems);
-    // Component validators assume a well-typed config; they run only once the schema is satisfied.
-    if (parsedCleanly) moreChecks(config, problems);
+    if (eks && config.network && config.cluster) absorb(problems, networkProblems(networkArgs(config, stack)).list, "network.", { clusterName: "=cluster.name" });
+    if (eks && config.modelStore && config.network) checkModelStore(config, problems);
+    if (eks && config.observability?.enabled && config.cluster) {
+        absorb(problems, observabilityArgsProblems(observabilityArgs(config, stack)).list, "observability.", {
+            clusterName: "=cluster.name",
+        });
+    }
+    if (config.serving && config.modelStore) {
+        models.forEach((model, i) => model && checkModel(config, model, i, problems));
+        checkModelNames(models, problems);
+    }
+    if (config.cluster && models.every((m) => m !== undefined)) {
+        const demands = gpuDemands(models as ModelConfig[]);
+        const groupIndex = (name: string) => config.cluster.gpuNodeGroups.findIndex((g) => g.name === name);
+        const paths = { model: (i: number) => `models[${i}]`, group: (name: string) => `cluster.gpuNodeGroups[${groupIndex(name)}]` };
+        const found = capacityProblems(capacityGroups(config.cluster.gpuNodeGroups), demands, paths);
+        // Instance types are GpuCluster's to report; capacity adds only what is about fit.
+        absorb(problems, found.filter((p) => !p.propertyPath.includes(".instanceTypes[")), "");
+    }
     problems.throwIfAny(`Stack "${stack}" config`);
     return config;
+}
+
+/**
+ * Copies `found` into `problems` under `prefix`. `rename` maps a component's property to the config
+ * key a user edits; a target starting with "=" is a full config path, reported once even when
+ * several components check the same value.
+ */
+function absorb(problems: Problems, found: readonly pulumi.InputPropertyErrorDetails[], prefix: string, rename: Readonly<Record<string, string>> = {}): void {
+    for (const { propertyPath, reason } of found) {
+        const [head, ...rest] = propertyPath.split(/(?=[.[])/);
+        const target = rename[head] ?? head;
+        const absolute = target.startsWith("=");
+        const path = (absolute ? target.slice(1) : prefix + target) + rest.join("");
+        const repeated = problems.list.some((p) => p.propertyPath === path && (absolute || p.reason === reason));
+        if (!repeated) problems.add(path, reason);
+    }
 }
 
 function checkPlatform(config: StackConfig, raw: Record<string, unknown>, problems: Problems): void {
@@ -55,83 +100,76 @@ function checkPlatform(config: StackConfig, raw: Record<string, unknown>, proble
 }
 
 function checkCluster(config: StackConfig, stack: string, problems: Problems): void {
-    const cluster = config.cluster;
-    const name = clusterName(config, stack);
-    problems.expect(isEksClusterName(name), "cluster.name", `"${name}" is not a valid EKS cluster name: 1–100 letters, digits, '-' or '_', starting with a letter or digit`);
-    if (cluster.endpointPublicAccess && cluster.publicAccessCidrs.length === 0) {
-        problems.add("cluster.publicAccessCidrs", "must list the CIDRs allowed to a public endpoint (AWS opens an empty list to 0.0.0.0/0)");
-    }
-    const seen = new Set<string>();
-    cluster.gpuNodeGroups.forEach((group, i) => {
-        const path = `cluster.gpuNodeGroups[${i}]`;
-        problems.expect(isDns1123Label(group.name), `${path}.name`, dns1123LabelReason(group.name));
-        problems.expect(!seen.has(group.name), `${path}.name`, `"${group.name}" is used by another GPU node group`);
-        seen.add(group.name);
-        group.instanceTypes.forEach((type, j) => {
-            const reason = gpuInstanceTypeProblem(type);
-            if (reason) problems.add(`${path}.instanceTypes[${j}]`, reason);
-        });
-        problems.expect(group.minSize <= group.maxSize, `${path}.minSize`, `${group.minSize} exceeds maxSize ${group.maxSize}`);
-        const desired = group.desiredSize ?? group.minSize;
-        problems.expect(
-            desired >= group.minSize && desired <= group.maxSize,
-            `${path}.desiredSize`,
-            `${desired} must lie between minSize ${group.minSize} and maxSize ${group.maxSize}`,
-        );
-    });
+    const args = gpuClusterArgs(config, stack, "vpc", ["subnet-a", "subnet-b"]);
+    const clusterProblems = new Problems();
+    validateClusterSettings(resolveClusterSettings("cluster", args), args, clusterProblems);
+    absorb(problems, clusterProblems.list, "cluster.", { clusterName: "=cluster.name" });
 }
 
-function checkModels(config: StackConfig, problems: Problems): void {
-    const names = new Set<string>();
-    const groups = new Map(config.cluster.gpuNodeGroups.map((g) => [g.name, g]));
-    config.models.forEach((model, i) => {
-        const path = `models[${i}]`;
-        problems.expect(isDns1123Label(model.name, 40), `${path}.name`, dns1123LabelReason(model.name, 40));
-        problems.expect(!names.has(model.name), `${path}.name`, `"${model.name}" is served twice`);
-        names.add(model.name);
-        checkImage(model, config.platform, `${path}.image`, problems);
-        checkWeights(model, `${path}.weights`, problems);
-        problems.expect(model.minReplicas <= model.maxReplicas, `${path}.minReplicas`, `${model.minReplicas} exceeds maxReplicas ${model.maxReplicas}`);
-        problems.expect(
-            groups.has(model.gpuGroup),
-            `${path}.gpuGroup`,
-            `"${model.gpuGroup}" is not a GPU node group; defined groups: ${[...groups.keys()].join(", ")}`,
-        );
-        checkRuntimeKeys(model, path, problems);
-    });
+function checkModelStore(config: StackConfig, problems: Problems): void {
+    const storeProblems = new Problems();
+    checkModelStoreArgs(
+        {
+            privateSubnetIds: Array.from({ length: config.network?.availabilityZoneCount ?? 2 }, (_, i) => `subnet-${i}`),
+            storageClassName: defaultStorageClassName,
+            claimName: config.modelStore.claimName,
+            claimSizeGiB: defaultClaimSizeGiB,
+            throughputMode: config.modelStore.throughputMode,
+        },
+        storeProblems,
+    );
+    absorb(problems, storeProblems.list, "modelStore.");
 }
 
-function checkImage(model: ModelConfig, platform: string, path: string, problems: Problems): void {
+function checkModel(config: StackConfig, model: ModelConfig, index: number, problems: Problems): void {
+    const path = `models[${index}]`;
     const { context, reference } = model.image;
     if ((context === undefined) === (reference === undefined)) {
-        problems.add(path, "set exactly one of `context` (build and push to ECR) or `reference` (an existing image by digest)");
+        problems.add(`${path}.image`, "set exactly one of `context` (build and push to ECR) or `reference` (an existing image by digest)");
     }
-    if (reference !== undefined && !digestReference.test(reference)) {
-        problems.add(`${path}.reference`, `"${reference}" is not a digest reference (repo@sha256:<64 hex>); tags can move under a running Deployment`);
+    if (config.platform === "existing" && context !== undefined) {
+        problems.add(`${path}.image.context`, 'cannot build without ECR on platform "existing"; set `reference` to an image digest');
     }
-    if (platform === "existing" && context !== undefined) {
-        problems.add(`${path}.context`, 'cannot build without ECR on platform "existing"; set `reference` to an image digest');
+    const args = modelServiceArgs(config, model, {
+        namespace: config.serving.namespace,
+        image: reference ?? exampleDigest,
+        modelClaimName: config.modelStore.claimName,
+    });
+    const serviceProblems = modelServiceProblems(args).list.filter((p) => p.propertyPath !== "gpuGroup");
+    absorb(problems, serviceProblems, `${path}.`, modelConfigPaths);
+    if (context !== undefined) {
+        const imageProblems = new Problems();
+        checkModelImageArgs(
+            {
+                repositoryName: model.image.repository ?? imageRepositoryName(model),
+                context,
+                dockerfile: model.image.dockerfile,
+                modelVersion: model.version,
+                platform: defaultImagePlatform,
+                keepTaggedImages: defaultKeepTaggedImages,
+                untaggedExpiryDays: defaultUntaggedExpiryDays,
+            },
+            imageProblems,
+        );
+        absorb(problems, imageProblems.list, `${path}.image.`, {
+            // A derived repository name is only wrong because the model name is; report it there once.
+            repositoryName: model.image.repository === undefined ? `=${path}.name` : "repository",
+            modelVersion: `=${path}.version`,
+        });
     }
 }
 
-function checkWeights(model: ModelConfig, path: string, problems: Problems): void {
-    const { source, revision } = model.weights;
-    const s3 = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(source);
-    const hf = /^hf:\/\/[\w.-]+\/[\w.-]+$/.test(source);
-    problems.expect(s3 || hf, `${path}.source`, `"${source}" must be s3://bucket/prefix or hf://org/repo`);
-    if (hf && !revision) {
-        problems.add(`${path}.revision`, "is required for hf:// sources: pin a commit so every replica serves the same weights");
-    }
+function checkModelNames(models: readonly (ModelConfig | undefined)[], problems: Problems): void {
+    const seen = new Set<string>();
+    models.forEach((model, i) => {
+        if (!model) return;
+        problems.expect(!seen.has(model.name), `models[${i}].name`, `"${model.name}" is served twice`);
+        seen.add(model.name);
+    });
 }
 
-const vllmOnlyKeys = ["loadFormat", "tensorParallelSize", "maxModelLen", "queueDepthTarget"] as const;
-const customOnlyKeys = ["port", "healthPath", "readinessPath", "metricsPath", "hpaCpuUtilization"] as const;
-
-function checkRuntimeKeys(model: ModelConfig, path: string, problems: Problems): void {
-    const foreign = model.runtime === "vllm" ? customOnlyKeys : vllmOnlyKeys;
-    for (const key of foreign) {
-        if (model[key] !== undefined) problems.add(`${path}.${key}`, `does not apply to runtime "${model.runtime}"`);
-    }
+export function imageRepositoryName(model: ModelConfig): string {
+    return `gpu-serving/${model.name}`;
 }
 
 export function clusterName(config: StackConfig, stack: string): string {

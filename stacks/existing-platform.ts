@@ -1,0 +1,76 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./validate";
+
+export interface ServingPlatform {
+    provider: k8s.Provider;
+    /** Namespace of the serving workloads, created by the platform. */
+    namespace: pulumi.Output<string>;
+    /** The ReadWriteMany claim holding model weights, in `namespace`. */
+    modelClaimName: pulumi.Output<string>;
+    /** Where KEDA reads queue depth; undefined when the platform has no Prometheus of ours. */
+    prometheusUrl?: pulumi.Output<string>;
+    clusterName: pulumi.Output<string>;
+    kubeconfig?: pulumi.Output<string>;
+    /** Resources the serving half must wait for (node groups, CSI driver, device plugin). */
+    readiness: pulumi.Resource[];
+}
+
+/**
+ * "Bring your own cluster": the serving half on a cluster reached through a kubeconfig. Storage is
+ * a static volume on a node path when the cluster has no RWX driver (local clusters), else a claim
+ * on the named storage class.
+ */
+export function useExistingCluster(config: StackConfig, stack: string): ServingPlatform {
+    const { cluster, modelStore, serving } = config;
+    const provider = new k8s.Provider("cluster", {
+        kubeconfig: cluster.kubeconfigPath,
+        context: cluster.kubeContext,
+    });
+    const opts = { provider };
+    const namespace = new k8s.core.v1.Namespace(
+        "serving-namespace",
+        { metadata: { name: serving.namespace, labels: { "app.kubernetes.io/part-of": "gpu-serving" } } },
+        opts,
+    );
+    const namespaceName = namespace.metadata.name;
+    let volume: k8s.core.v1.PersistentVolume | undefined;
+    if (modelStore.hostPath !== undefined) {
+        volume = new k8s.core.v1.PersistentVolume(
+            "model-cache-volume",
+            {
+                metadata: { name: `${serving.namespace}-${modelStore.claimName}` },
+                spec: {
+                    capacity: { storage: "1Ti" },
+                    accessModes: ["ReadWriteMany"],
+                    storageClassName: modelStore.storageClassName,
+                    // Staged weights are expensive to fetch again: keep them when the claim goes.
+                    persistentVolumeReclaimPolicy: "Retain",
+                    hostPath: { path: modelStore.hostPath, type: "DirectoryOrCreate" },
+                    claimRef: { namespace: serving.namespace, name: modelStore.claimName },
+                },
+            },
+            opts,
+        );
+    }
+    const claim = new k8s.core.v1.PersistentVolumeClaim(
+        "model-cache-claim",
+        {
+            metadata: { name: modelStore.claimName, namespace: namespaceName },
+            spec: {
+                accessModes: ["ReadWriteMany"],
+                storageClassName: modelStore.storageClassName,
+                volumeName: volume?.metadata.name,
+                resources: { requests: { storage: "1Ti" } },
+            },
+        },
+        { ...opts, protect: config.protect },
+    );
+    return {
+        provider,
+        namespace: namespaceName,
+        modelClaimName: claim.metadata.name,
+        clusterName: pulumi.output(cluster.kubeContext ?? `existing-${stack}`),
+        readiness: [],
+    };
+}
