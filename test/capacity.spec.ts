@@ -1,12 +1,30 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { GpuGroupCapacityInput, ModelGpuDemand, capacityProblems, planGpuCapacity } from "../components/plan/capacity";
+import {
+    GpuGroupCapacityInput,
+    ModelGpuDemand,
+    capacityProblems,
+    planGpuCapacity,
+} from "../components/plan/capacity";
 import { gpuInstanceTypes } from "../components/plan/gpu-instances";
 
-const inference: GpuGroupCapacityInput = { name: "inference", instanceTypes: ["g5.12xlarge"], minSize: 1, maxSize: 3 };
+const inference: GpuGroupCapacityInput = {
+    name: "inference",
+    instanceTypes: ["g5.12xlarge"],
+    minSize: 1,
+    maxSize: 3,
+};
 
 function demand(overrides: Partial<ModelGpuDemand>): ModelGpuDemand {
-    return { modelName: "m", gpuGroup: "inference", gpusPerReplica: 1, minReplicas: 1, maxReplicas: 1, surge: 1, ...overrides };
+    return {
+        modelName: "m",
+        gpuGroup: "inference",
+        gpusPerReplica: 1,
+        minReplicas: 1,
+        maxReplicas: 1,
+        surge: 1,
+        ...overrides,
+    };
 }
 
 describe("GPU capacity plan", () => {
@@ -35,21 +53,37 @@ describe("GPU capacity plan", () => {
     });
 
     it("strands GPUs a replica cannot use: 3-GPU replicas on 4-GPU nodes take a node each", () => {
-        const [plan] = planGpuCapacity([{ ...inference, maxSize: 2 }], [demand({ gpusPerReplica: 3, maxReplicas: 1 })]);
+        const [plan] = planGpuCapacity(
+            [{ ...inference, maxSize: 2 }],
+            [demand({ gpusPerReplica: 3, maxReplicas: 1 })],
+        );
         assert.equal(plan.gpusRequestedAtMax, 6);
         assert.equal(plan.nodesNeeded, 2);
         assert.equal(plan.fits, true);
     });
 
     it("sizes a mixed group by its smallest instance type", () => {
-        const [plan] = planGpuCapacity([{ name: "mixed", instanceTypes: ["g5.48xlarge", "g5.2xlarge"], minSize: 0, maxSize: 4 }], []);
+        const [plan] = planGpuCapacity(
+            [
+                {
+                    name: "mixed",
+                    instanceTypes: ["g5.48xlarge", "g5.2xlarge"],
+                    minSize: 0,
+                    maxSize: 4,
+                },
+            ],
+            [],
+        );
         assert.equal(plan.gpusPerNode, 1);
         assert.equal(plan.gpusAvailableAtMax, 4);
         assert.equal(plan.fits, true);
     });
 
     it("marks a model whose replica exceeds a node unplaceable and the group as not fitting", () => {
-        const [plan] = planGpuCapacity([{ ...inference, instanceTypes: ["g5.2xlarge"] }], [demand({ modelName: "big", gpusPerReplica: 8 })]);
+        const [plan] = planGpuCapacity(
+            [{ ...inference, instanceTypes: ["g5.2xlarge"] }],
+            [demand({ modelName: "big", gpusPerReplica: 8 })],
+        );
         assert.deepEqual(plan.unplaceable, ["big"]);
         assert.equal(plan.nodesNeeded, 0);
         assert.equal(plan.fits, false);
@@ -72,11 +106,15 @@ describe("GPU capacity plan", () => {
         fc.assert(
             fc.property(scenario, ({ types: instanceTypes, maxSize, demands }) => {
                 const groups = [{ name: "g", instanceTypes, minSize: 0, maxSize }];
-                const models = demands.map((d, i) => demand({ ...d, modelName: `m${i}`, gpuGroup: "g" }));
+                const models = demands.map((d, i) =>
+                    demand({ ...d, modelName: `m${i}`, gpuGroup: "g" }),
+                );
                 const [plan] = planGpuCapacity(groups, models);
                 if (plan.fits) assert.ok(plan.gpusRequestedAtMax <= plan.gpusAvailableAtMax);
                 if (plan.unplaceable.length === 0) {
-                    assert.ok(plan.nodesNeeded >= Math.ceil(plan.gpusRequestedAtMax / plan.gpusPerNode));
+                    assert.ok(
+                        plan.nodesNeeded >= Math.ceil(plan.gpusRequestedAtMax / plan.gpusPerNode),
+                    );
                 }
                 assert.equal(plan.fits, capacityProblems(groups, models).length === 0);
             }),
@@ -91,19 +129,30 @@ describe("GPU capacity problems", () => {
             [demand({ modelName: "ok" }), demand({ modelName: "big", gpusPerReplica: 8 })],
         );
         assert.deepEqual(problems, [
-            { propertyPath: "models[1].gpusPerReplica", reason: "8 exceeds the 1 GPU of g5.2xlarge (gpuGroups.inference)" },
+            {
+                propertyPath: "models[1].gpusPerReplica",
+                reason: "8 exceeds the 1 GPU of g5.2xlarge (gpuGroups.inference)",
+            },
         ]);
     });
 
     it("reports a model on a group that does not exist, listing the groups", () => {
         const problems = capacityProblems([inference], [demand({ gpuGroup: "training" })]);
-        assert.deepEqual(problems, [{ propertyPath: "models[0].gpuGroup", reason: '"training" is not a GPU group; groups: inference' }]);
+        assert.deepEqual(problems, [
+            {
+                propertyPath: "models[0].gpuGroup",
+                reason: '"training" is not a GPU group; groups: inference',
+            },
+        ]);
     });
 
     it("reports a group whose maxSize is below the nodes the plan needs, with the per-model arithmetic", () => {
         const problems = capacityProblems(
             [inference],
-            [demand({ modelName: "small", maxReplicas: 4 }), demand({ modelName: "medium", gpusPerReplica: 2, maxReplicas: 2 })],
+            [
+                demand({ modelName: "small", maxReplicas: 4 }),
+                demand({ modelName: "medium", gpusPerReplica: 2, maxReplicas: 2 }),
+            ],
         );
         assert.deepEqual(problems, [
             {
@@ -116,18 +165,28 @@ describe("GPU capacity problems", () => {
     });
 
     it("reports unknown instance types instead of a misleading 0-GPU comparison", () => {
-        const problems = capacityProblems([{ ...inference, instanceTypes: ["g5.3xlarge"] }], [demand({})]);
+        const problems = capacityProblems(
+            [{ ...inference, instanceTypes: ["g5.3xlarge"] }],
+            [demand({})],
+        );
         assert.equal(problems.length, 1);
         assert.equal(problems[0].propertyPath, "gpuGroups.inference.instanceTypes[0]");
         assert.match(problems[0].reason, /unknown size "g5.3xlarge"/);
     });
 
     it("uses the caller's property paths", () => {
-        const problems = capacityProblems([{ ...inference, instanceTypes: ["g5.2xlarge"] }], [demand({ gpusPerReplica: 2 })], {
-            model: (i) => `services[${i}]`,
-            group: (name) => `cluster.gpuNodeGroups["${name}"]`,
-        });
-        assert.deepEqual(problems.map((p) => p.propertyPath), ["services[0].gpusPerReplica"]);
+        const problems = capacityProblems(
+            [{ ...inference, instanceTypes: ["g5.2xlarge"] }],
+            [demand({ gpusPerReplica: 2 })],
+            {
+                model: (i) => `services[${i}]`,
+                group: (name) => `cluster.gpuNodeGroups["${name}"]`,
+            },
+        );
+        assert.deepEqual(
+            problems.map((p) => p.propertyPath),
+            ["services[0].gpusPerReplica"],
+        );
         assert.match(problems[0].reason, /\(cluster\.gpuNodeGroups\["inference"\]\)$/);
     });
 

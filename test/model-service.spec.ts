@@ -3,7 +3,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ModelService, ModelServiceArgs } from "../components/model-service";
 import { InvalidInputsError } from "../components/plan/problems";
-import { gpuGroupLabel, gpuResourceName, gpuToleration, systemNodeLabels } from "../components/plan/scheduling";
+import {
+    gpuGroupLabel,
+    gpuResourceName,
+    gpuToleration,
+    systemNodeLabels,
+} from "../components/plan/scheduling";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { RegisteredResource, Rendered, isSecret, render, valueOf } from "./harness/render";
 
@@ -39,7 +44,10 @@ const baseArgs: ModelServiceArgs = {
     maxReplicas: 4,
 };
 
-function renderService(args: Partial<ModelServiceArgs> = {}, opts?: pulumi.ComponentResourceOptions) {
+function renderService(
+    args: Partial<ModelServiceArgs> = {},
+    opts?: pulumi.ComponentResourceOptions,
+) {
     return render(() => new ModelService("llm", { ...baseArgs, ...args }, opts));
 }
 
@@ -64,12 +72,19 @@ async function assertRejected(args: Partial<ModelServiceArgs>, pattern: RegExp):
     const { resources } = await render(() =>
         assert.throws(() => new ModelService("llm", { ...baseArgs, ...args }), pattern),
     );
-    assert.deepEqual(resources.all.map((r) => r.name), []);
+    assert.deepEqual(
+        resources.all.map((r) => r.name),
+        [],
+    );
 }
 
 describe("ModelService", () => {
     it("renders only schema-valid Kubernetes objects", async () => {
-        for (const args of [{}, { runtime: "custom", serviceType: "InternalLoadBalancer" }, { weightsSource: "hf://meta/llama", weightsRevision: "0123abc" }]) {
+        for (const args of [
+            {},
+            { runtime: "custom", serviceType: "InternalLoadBalancer" },
+            { weightsSource: "hf://meta/llama", weightsRevision: "0123abc" },
+        ]) {
             const { resources } = await renderService(args);
             assert.ok((await validateRenderedKubernetesObjects(resources)) > 0);
         }
@@ -79,15 +94,23 @@ describe("ModelService", () => {
         const { resources } = await renderService();
         const scaledObject = resources.one(types.scaledObject).inputs;
         const serviceMonitor = resources.one(types.serviceMonitor).inputs;
-        assert.deepEqual([scaledObject.apiVersion, scaledObject.kind], ["keda.sh/v1alpha1", "ScaledObject"]);
-        assert.deepEqual([serviceMonitor.apiVersion, serviceMonitor.kind], ["monitoring.coreos.com/v1", "ServiceMonitor"]);
+        assert.deepEqual(
+            [scaledObject.apiVersion, scaledObject.kind],
+            ["keda.sh/v1alpha1", "ScaledObject"],
+        );
+        assert.deepEqual(
+            [serviceMonitor.apiVersion, serviceMonitor.kind],
+            ["monitoring.coreos.com/v1", "ServiceMonitor"],
+        );
     });
 
     it("names every object explicitly from the model name, as children of the component", async () => {
         const { resources } = await renderService();
         const component = resources.one(types.component);
         const names = Object.fromEntries(
-            resources.all.filter((r) => r.type.startsWith("kubernetes:")).map((r) => [r.type, r.inputs.metadata.name]),
+            resources.all
+                .filter((r) => r.type.startsWith("kubernetes:"))
+                .map((r) => [r.type, r.inputs.metadata.name]),
         );
         assert.deepEqual(names, {
             [types.serviceAccount]: "llama-8b",
@@ -100,7 +123,8 @@ describe("ModelService", () => {
             [types.scaledObject]: "llama-8b",
             [types.serviceMonitor]: "llama-8b",
         });
-        for (const child of resources.all.filter((r) => r !== component)) assert.equal(child.parent, component.urn, child.name);
+        for (const child of resources.all.filter((r) => r !== component))
+            assert.equal(child.parent, component.urn, child.name);
     });
 
     it("hands the consumer's Kubernetes provider to every Kubernetes child", async () => {
@@ -108,7 +132,9 @@ describe("ModelService", () => {
             const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
             return new ModelService("llm", baseArgs, { providers: { kubernetes: provider } });
         });
-        for (const child of resources.all.filter((r) => r.type.startsWith("kubernetes:") && r.custom)) {
+        for (const child of resources.all.filter(
+            (r) => r.type.startsWith("kubernetes:") && r.custom,
+        )) {
             assert.match(child.provider, /pulumi:providers:kubernetes::cluster::/, child.name);
         }
     });
@@ -119,9 +145,17 @@ describe("ModelService", () => {
             const { requests, limits } = server(resources).resources;
             assert.equal(requests[gpuResourceName], "4");
             assert.equal(limits[gpuResourceName], "4");
-            assert.deepEqual(podSpec(resources).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, [
-                { matchExpressions: [{ key: gpuGroupLabel, operator: "In", values: ["inference"] }] },
-            ]);
+            assert.deepEqual(
+                podSpec(resources).affinity.nodeAffinity
+                    .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+                [
+                    {
+                        matchExpressions: [
+                            { key: gpuGroupLabel, operator: "In", values: ["inference"] },
+                        ],
+                    },
+                ],
+            );
             assert.deepEqual(podSpec(resources).tolerations, [{ ...gpuToleration }]);
         });
 
@@ -129,7 +163,10 @@ describe("ModelService", () => {
             const small = await renderService({ weightsSizeGiB: 16 });
             const large = await renderService({ weightsSizeGiB: 64 });
             const probe = (r: Rendered) => server(r).startupProbe;
-            assert.deepEqual([probe(small.resources).periodSeconds, probe(small.resources).failureThreshold], [10, 46]);
+            assert.deepEqual(
+                [probe(small.resources).periodSeconds, probe(small.resources).failureThreshold],
+                [10, 46],
+            );
             assert.equal(probe(large.resources).failureThreshold, 66);
             assert.equal(await valueOf(small.result.startupBudgetSeconds), 460);
             assert.equal(await valueOf(large.result.startupBudgetSeconds), 660);
@@ -144,21 +181,36 @@ describe("ModelService", () => {
             const { resources } = await renderService({ gpusPerReplica: 4, tensorParallelSize: 4 });
             const dshm = podSpec(resources).volumes.find((v: any) => v.name === "dshm");
             assert.deepEqual(dshm.emptyDir, { medium: "Memory", sizeLimit: "8Gi" });
-            assert.ok(server(resources).volumeMounts.some((m: any) => m.name === "dshm" && m.mountPath === "/dev/shm"));
+            assert.ok(
+                server(resources).volumeMounts.some(
+                    (m: any) => m.name === "dshm" && m.mountPath === "/dev/shm",
+                ),
+            );
             assert.equal(server(resources).resources.requests.memory, "48Gi");
             assert.equal(server(resources).resources.limits.memory, "56Gi");
             const explicit = await renderService({ shmSizeGiB: 3 });
-            assert.equal(podSpec(explicit.resources).volumes.find((v: any) => v.name === "dshm").emptyDir.sizeLimit, "3Gi");
+            assert.equal(
+                podSpec(explicit.resources).volumes.find((v: any) => v.name === "dshm").emptyDir
+                    .sizeLimit,
+                "3Gi",
+            );
         });
 
         it("mounts the model claim read-only and serves the staged version directory", async () => {
             const { resources } = await renderService();
-            assert.deepEqual(podSpec(resources).volumes.find((v: any) => v.name === "models").persistentVolumeClaim, {
-                claimName: "model-cache",
-                readOnly: true,
-            });
+            assert.deepEqual(
+                podSpec(resources).volumes.find((v: any) => v.name === "models")
+                    .persistentVolumeClaim,
+                {
+                    claimName: "model-cache",
+                    readOnly: true,
+                },
+            );
             for (const container of [...podSpec(resources).initContainers, server(resources)]) {
-                assert.deepEqual(container.volumeMounts.find((m: any) => m.name === "models"), { name: "models", mountPath: "/models", readOnly: true });
+                assert.deepEqual(
+                    container.volumeMounts.find((m: any) => m.name === "models"),
+                    { name: "models", mountPath: "/models", readOnly: true },
+                );
             }
             const args: string[] = server(resources).args;
             assert.equal(args[args.indexOf("--model") + 1], "/models/llama-8b/2024.07");
@@ -170,7 +222,10 @@ describe("ModelService", () => {
             const [init] = podSpec(resources).initContainers;
             assert.equal(init.name, "wait-for-weights");
             assert.match(init.command.join(" "), /until \[ -f "\$MODEL_DIR\/\.staged" \]/);
-            assert.deepEqual(init.env.find((e: any) => e.name === "MODEL_DIR"), { name: "MODEL_DIR", value: "/models/llama-8b/2024.07" });
+            assert.deepEqual(
+                init.env.find((e: any) => e.name === "MODEL_DIR"),
+                { name: "MODEL_DIR", value: "/models/llama-8b/2024.07" },
+            );
             assert.equal(init.resources.limits[gpuResourceName], undefined);
         });
 
@@ -190,9 +245,21 @@ describe("ModelService", () => {
                     seccompProfile: { type: "RuntimeDefault" },
                 });
                 for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
-                    assert.equal(container.securityContext.allowPrivilegeEscalation, false, container.name);
-                    assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] }, container.name);
-                    assert.equal(container.securityContext.readOnlyRootFilesystem, true, container.name);
+                    assert.equal(
+                        container.securityContext.allowPrivilegeEscalation,
+                        false,
+                        container.name,
+                    );
+                    assert.deepEqual(
+                        container.securityContext.capabilities,
+                        { drop: ["ALL"] },
+                        container.name,
+                    );
+                    assert.equal(
+                        container.securityContext.readOnlyRootFilesystem,
+                        true,
+                        container.name,
+                    );
                 }
             }
             const mounts = server(resources).volumeMounts.map((m: any) => m.mountPath);
@@ -211,7 +278,9 @@ describe("ModelService", () => {
 
         it("drains before stopping and allows in-flight requests to finish within the grace period", async () => {
             const clusterIp = await renderService();
-            assert.deepEqual(server(clusterIp.resources).lifecycle, { preStop: { sleep: { seconds: 10 } } });
+            assert.deepEqual(server(clusterIp.resources).lifecycle, {
+                preStop: { sleep: { seconds: 10 } },
+            });
             assert.equal(podSpec(clusterIp.resources).terminationGracePeriodSeconds, 10 + 120 + 15);
             const nlb = await renderService({ serviceType: "ExternalLoadBalancer" });
             assert.equal(server(nlb.resources).lifecycle.preStop.sleep.seconds, 120);
@@ -220,15 +289,22 @@ describe("ModelService", () => {
 
         it("spreads replicas across nodes strictly and across zones when possible", async () => {
             const { resources } = await renderService();
-            const spread = podSpec(resources).topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable, c.maxSkew]);
+            const spread = podSpec(resources).topologySpreadConstraints.map((c: any) => [
+                c.topologyKey,
+                c.whenUnsatisfiable,
+                c.maxSkew,
+            ]);
             assert.deepEqual(spread, [
                 ["kubernetes.io/hostname", "DoNotSchedule", 1],
                 ["topology.kubernetes.io/zone", "ScheduleAnyway", 1],
             ]);
-            assert.deepEqual(podSpec(resources).topologySpreadConstraints[0].labelSelector.matchLabels, {
-                "app.kubernetes.io/name": "llama-8b",
-                "app.kubernetes.io/component": "model-server",
-            });
+            assert.deepEqual(
+                podSpec(resources).topologySpreadConstraints[0].labelSelector.matchLabels,
+                {
+                    "app.kubernetes.io/name": "llama-8b",
+                    "app.kubernetes.io/component": "model-server",
+                },
+            );
         });
 
         it("gives the rollout a deadline and a Pulumi timeout longer than a cold pod takes", async () => {
@@ -256,18 +332,34 @@ describe("ModelService", () => {
             const { resources } = await renderService();
             const [container] = jobPodSpec(resources).containers;
             const script: string = container.command[2];
-            assert.ok(script.indexOf('[ -f "$MODEL_DIR/.staged" ]') < script.indexOf("aws s3 sync"));
-            assert.ok(script.indexOf('> "$partial/.staged"') < script.indexOf('mv "$partial" "$MODEL_DIR"'));
-            assert.deepEqual(container.env.find((e: any) => e.name === "WEIGHTS_SOURCE"), { name: "WEIGHTS_SOURCE", value: "s3://weights/llama-8b/2024.07" });
-            assert.deepEqual(container.volumeMounts.find((m: any) => m.name === "models"), { name: "models", mountPath: "/models" });
+            assert.ok(
+                script.indexOf('[ -f "$MODEL_DIR/.staged" ]') < script.indexOf("aws s3 sync"),
+            );
+            assert.ok(
+                script.indexOf('> "$partial/.staged"') <
+                    script.indexOf('mv "$partial" "$MODEL_DIR"'),
+            );
+            assert.deepEqual(
+                container.env.find((e: any) => e.name === "WEIGHTS_SOURCE"),
+                { name: "WEIGHTS_SOURCE", value: "s3://weights/llama-8b/2024.07" },
+            );
+            assert.deepEqual(
+                container.volumeMounts.find((m: any) => m.name === "models"),
+                { name: "models", mountPath: "/models" },
+            );
         });
 
         it("stages Hugging Face weights at the pinned revision with a Python image", async () => {
-            const { resources } = await renderService({ weightsSource: "hf://meta-llama/Llama-3.1-8B", weightsRevision: "0e9e39f" });
+            const { resources } = await renderService({
+                weightsSource: "hf://meta-llama/Llama-3.1-8B",
+                weightsRevision: "0e9e39f",
+            });
             const [container] = jobPodSpec(resources).containers;
             assert.equal(container.command[0], "python3");
             assert.match(container.image, /python:3\.12-slim@sha256:[0-9a-f]{64}$/);
-            const env = Object.fromEntries(container.env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]));
+            const env = Object.fromEntries(
+                container.env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]),
+            );
             assert.equal(env.HF_REPO, "meta-llama/Llama-3.1-8B");
             assert.equal(env.HF_REVISION, "0e9e39f");
         });
@@ -281,7 +373,9 @@ describe("ModelService", () => {
         it("annotates the ServiceAccount with the IRSA role when given", async () => {
             const arn = "arn:aws:iam::123456789012:role/weights-reader";
             const { resources } = await renderService({ serviceAccountRoleArn: arn });
-            assert.deepEqual(resources.one(types.serviceAccount).inputs.metadata.annotations, { "eks.amazonaws.com/role-arn": arn });
+            assert.deepEqual(resources.one(types.serviceAccount).inputs.metadata.annotations, {
+                "eks.amazonaws.com/role-arn": arn,
+            });
             assert.equal(jobPodSpec(resources).serviceAccountName, "llama-8b");
         });
     });
@@ -294,7 +388,8 @@ describe("ModelService", () => {
                 {
                     type: "prometheus",
                     metadata: {
-                        serverAddress: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
+                        serverAddress:
+                            "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
                         query: 'sum(vllm:num_requests_waiting{namespace="serving",model_name="llama-8b"})',
                         threshold: "3",
                     },
@@ -302,8 +397,16 @@ describe("ModelService", () => {
             ]);
             assert.deepEqual([spec.minReplicaCount, spec.maxReplicaCount], [1, 4]);
             assert.equal(spec.cooldownPeriod, 594);
-            assert.equal(spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds, 594);
-            assert.deepEqual(spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "llama-8b" });
+            assert.equal(
+                spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown
+                    .stabilizationWindowSeconds,
+                594,
+            );
+            assert.deepEqual(spec.scaleTargetRef, {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: "llama-8b",
+            });
         });
 
         it("leaves the replica count to the autoscaler", async () => {
@@ -324,7 +427,15 @@ describe("ModelService", () => {
             const { resources } = await renderService({ runtime: "custom", cooldownSeconds: 900 });
             assert.deepEqual(resources.ofType(types.scaledObject), []);
             const spec = resources.one(types.hpa).inputs.spec;
-            assert.deepEqual(spec.metrics, [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }]);
+            assert.deepEqual(spec.metrics, [
+                {
+                    type: "Resource",
+                    resource: {
+                        name: "cpu",
+                        target: { type: "Utilization", averageUtilization: 70 },
+                    },
+                },
+            ]);
             assert.deepEqual([spec.minReplicas, spec.maxReplicas], [1, 4]);
             assert.equal(spec.behavior.scaleDown.stabilizationWindowSeconds, 900);
         });
@@ -332,16 +443,35 @@ describe("ModelService", () => {
 
     describe("custom runtime", () => {
         it("serves on the given port and paths with the environment contract", async () => {
-            const { resources, result } = await renderService({ runtime: "custom", port: 9000, healthPath: "/livez", readinessPath: "/readyz", extraArgs: ["--workers", "2"] });
+            const { resources, result } = await renderService({
+                runtime: "custom",
+                port: 9000,
+                healthPath: "/livez",
+                readinessPath: "/readyz",
+                extraArgs: ["--workers", "2"],
+            });
             const container = server(resources);
             assert.deepEqual(container.args, ["--workers", "2"]);
-            assert.deepEqual(container.ports, [{ name: "http", containerPort: 9000, protocol: "TCP" }]);
+            assert.deepEqual(container.ports, [
+                { name: "http", containerPort: 9000, protocol: "TCP" },
+            ]);
             assert.equal(container.readinessProbe.httpGet.path, "/readyz");
             assert.equal(container.startupProbe.httpGet.path, "/livez");
-            const env = Object.fromEntries(container.env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]));
-            assert.deepEqual([env.PORT, env.MODEL_DIR, env.MODEL_NAME], ["9000", "/models/llama-8b/2024.07", "llama-8b"]);
-            assert.equal(container.env.find((e: any) => e.name === "API_KEY").valueFrom.secretKeyRef.name, "llama-8b-api-key");
-            assert.equal(await valueOf(result.endpoint), "http://llama-8b.serving.svc.cluster.local:9000");
+            const env = Object.fromEntries(
+                container.env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]),
+            );
+            assert.deepEqual(
+                [env.PORT, env.MODEL_DIR, env.MODEL_NAME],
+                ["9000", "/models/llama-8b/2024.07", "llama-8b"],
+            );
+            assert.equal(
+                container.env.find((e: any) => e.name === "API_KEY").valueFrom.secretKeyRef.name,
+                "llama-8b-api-key",
+            );
+            assert.equal(
+                await valueOf(result.endpoint),
+                "http://llama-8b.serving.svc.cluster.local:9000",
+            );
         });
     });
 
@@ -349,13 +479,22 @@ describe("ModelService", () => {
         it("generates a 40-character key without special characters and outputs it as a secret", async () => {
             const { resources, result } = await renderService();
             assert.deepEqual(
-                [resources.one(types.password).inputs.length, resources.one(types.password).inputs.special],
+                [
+                    resources.one(types.password).inputs.length,
+                    resources.one(types.password).inputs.special,
+                ],
                 [40, false],
             );
             assert.equal(await isSecret(result.apiKey), true);
             assert.match(await valueOf(result.apiKey), /^mock-password-/);
+            const secret = resources.one(types.secret);
+            assert.deepEqual(secret.inputs.stringData, { "api-key": await valueOf(result.apiKey) });
+            assert.ok(secret.secretInputs.includes("stringData"));
             const env = server(resources).env.find((e: any) => e.name === "VLLM_API_KEY");
-            assert.deepEqual(env.valueFrom.secretKeyRef, { name: "llama-8b-api-key", key: "api-key" });
+            assert.deepEqual(env.valueFrom.secretKeyRef, {
+                name: "llama-8b-api-key",
+                key: "api-key",
+            });
             const args: string[] = server(resources).args;
             assert.equal(args[args.indexOf("--api-key") + 1], "$(VLLM_API_KEY)");
         });
@@ -363,9 +502,9 @@ describe("ModelService", () => {
         it("stores a given key in the Secret and creates no password", async () => {
             const { resources, result } = await renderService({ apiKey: "given-key" });
             assert.deepEqual(resources.ofType(types.password), []);
-            const stringData = resources.one(types.secret).inputs.stringData;
-            const key = pulumi.runtime.isRpcSecret(stringData) ? pulumi.runtime.unwrapRpcSecret(stringData) : stringData;
-            assert.deepEqual(key, { "api-key": "given-key" });
+            const secret = resources.one(types.secret);
+            assert.deepEqual(secret.inputs.stringData, { "api-key": "given-key" });
+            assert.ok(secret.secretInputs.includes("stringData"), "a given key is made secret too");
             assert.equal(await isSecret(result.apiKey), true);
         });
     });
@@ -373,7 +512,10 @@ describe("ModelService", () => {
     describe("exposure", () => {
         it("outputs the in-cluster endpoint and the names of the Service and Deployment", async () => {
             const { result } = await renderService();
-            assert.equal(await valueOf(result.endpoint), "http://llama-8b.serving.svc.cluster.local:8000");
+            assert.equal(
+                await valueOf(result.endpoint),
+                "http://llama-8b.serving.svc.cluster.local:8000",
+            );
             assert.equal(await valueOf(result.serviceName), "llama-8b");
             assert.equal(await valueOf(result.deploymentName), "llama-8b");
         });
@@ -381,11 +523,17 @@ describe("ModelService", () => {
         it("makes a ClusterIP Service by default and an internet-facing NLB on request", async () => {
             const clusterIp = await renderService();
             assert.equal(clusterIp.resources.one(types.service).inputs.spec.type, "ClusterIP");
-            assert.equal(clusterIp.resources.one(types.service).inputs.metadata.annotations, undefined);
+            assert.equal(
+                clusterIp.resources.one(types.service).inputs.metadata.annotations,
+                undefined,
+            );
             const external = await renderService({ serviceType: "ExternalLoadBalancer" });
             const service = external.resources.one(types.service).inputs;
             assert.equal(service.spec.type, "LoadBalancer");
-            assert.equal(service.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+            assert.equal(
+                service.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+                "internet-facing",
+            );
         });
 
         it("admits the own namespace, allowed namespaces and monitoring to the serving port only", async () => {
@@ -395,11 +543,20 @@ describe("ModelService", () => {
             const peers = spec.ingress.flatMap((rule: any) => rule.from);
             assert.deepEqual(peers, [
                 { podSelector: {} },
-                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gateway" } } },
+                {
+                    namespaceSelector: {
+                        matchLabels: { "kubernetes.io/metadata.name": "gateway" },
+                    },
+                },
                 { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "batch" } } },
-                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+                {
+                    namespaceSelector: {
+                        matchLabels: { "kubernetes.io/metadata.name": "monitoring" },
+                    },
+                },
             ]);
-            for (const rule of spec.ingress) assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8000 }]);
+            for (const rule of spec.ingress)
+                assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8000 }]);
         });
 
         it("allows one voluntary eviction at a time", async () => {
@@ -419,31 +576,123 @@ describe("ModelService", () => {
 
     describe("validation", () => {
         const cases: [string, Partial<ModelServiceArgs>, RegExp][] = [
-            ["a model name that is not DNS-1123", { modelName: "Llama_8B" }, /modelName: "Llama_8B" is not a DNS-1123 label/],
-            ["a model name starting with a digit", { modelName: "8b" }, /modelName: .*start with a letter/],
-            ["an unknown runtime", { runtime: "triton" }, /runtime: "triton" is not a runtime; allowed: vllm, custom/],
-            ["fewer than one GPU per replica", { gpusPerReplica: 0 }, /gpusPerReplica: must be a whole number ≥ 1, got 0/],
-            ["minReplicas above maxReplicas", { minReplicas: 5, maxReplicas: 2 }, /minReplicas: 5 exceeds maxReplicas 2/],
-            ["no replicas at all", { maxReplicas: 0, minReplicas: 0 }, /maxReplicas: must be a whole number ≥ 1, got 0/],
-            ["a weights source of another scheme", { weightsSource: "gs://bucket/llama" }, /weightsSource: "gs:\/\/bucket\/llama" must be s3:\/\/<bucket>\[\/<prefix>\] or hf:\/\/<org>\/<repo>/],
-            ["a Hugging Face source without a revision", { weightsSource: "hf://meta/llama" }, /weightsRevision: is required for hf:\/\/ sources/],
-            ["a revision on an S3 source", { weightsRevision: "abc" }, /weightsRevision: applies to hf:\/\/ sources only/],
+            [
+                "a model name that is not DNS-1123",
+                { modelName: "Llama_8B" },
+                /modelName: "Llama_8B" is not a DNS-1123 label/,
+            ],
+            [
+                "a model name starting with a digit",
+                { modelName: "8b" },
+                /modelName: .*start with a letter/,
+            ],
+            [
+                "an unknown runtime",
+                { runtime: "triton" },
+                /runtime: "triton" is not a runtime; allowed: vllm, custom/,
+            ],
+            [
+                "fewer than one GPU per replica",
+                { gpusPerReplica: 0 },
+                /gpusPerReplica: must be a whole number ≥ 1, got 0/,
+            ],
+            [
+                "minReplicas above maxReplicas",
+                { minReplicas: 5, maxReplicas: 2 },
+                /minReplicas: 5 exceeds maxReplicas 2/,
+            ],
+            [
+                "no replicas at all",
+                { maxReplicas: 0, minReplicas: 0 },
+                /maxReplicas: must be a whole number ≥ 1, got 0/,
+            ],
+            [
+                "a weights source of another scheme",
+                { weightsSource: "gs://bucket/llama" },
+                /weightsSource: "gs:\/\/bucket\/llama" must be s3:\/\/<bucket>\[\/<prefix>\] or hf:\/\/<org>\/<repo>/,
+            ],
+            [
+                "a Hugging Face source without a revision",
+                { weightsSource: "hf://meta/llama" },
+                /weightsRevision: is required for hf:\/\/ sources/,
+            ],
+            [
+                "a revision on an S3 source",
+                { weightsRevision: "abc" },
+                /weightsRevision: applies to hf:\/\/ sources only/,
+            ],
             ["weights of no size", { weightsSizeGiB: 0 }, /weightsSizeGiB: must be > 0 GiB, got 0/],
-            ["an image by tag", { image: "registry/vllm:v0.6" }, /image: "registry\/vllm:v0.6" is not pinned by digest/],
-            ["a staging image by tag", { stagingImage: "amazon/aws-cli:latest" }, /stagingImage: "amazon\/aws-cli:latest" is not pinned by digest/],
-            ["a tensor parallel size that does not divide the GPUs", { gpusPerReplica: 4, tensorParallelSize: 3 }, /tensorParallelSize: 3 must divide gpusPerReplica 4/],
-            ["a cooldown below the cold start", { cooldownSeconds: 300 }, /cooldownSeconds: 300 s is below the 594 s cold-start estimate/],
-            ["a cooldown above the HPA limit", { cooldownSeconds: 7200 }, /cooldownSeconds: 7200 s exceeds the autoscaler's 3600 s/],
-            ["an unknown service type", { serviceType: "NodePort" }, /serviceType: "NodePort" is not a service type; allowed: ClusterIP, InternalLoadBalancer, ExternalLoadBalancer/],
-            ["an unknown load format", { loadFormat: "pt" }, /loadFormat: "pt" is not supported; allowed: safetensors, runai_streamer, fastsafetensors/],
-            ["a port out of range", { runtime: "custom", port: 70000 }, /port: must be 1–65535, got 70000/],
+            [
+                "an image by tag",
+                { image: "registry/vllm:v0.6" },
+                /image: "registry\/vllm:v0.6" is not pinned by digest/,
+            ],
+            [
+                "a staging image by tag",
+                { stagingImage: "amazon/aws-cli:latest" },
+                /stagingImage: "amazon\/aws-cli:latest" is not pinned by digest/,
+            ],
+            [
+                "a tensor parallel size that does not divide the GPUs",
+                { gpusPerReplica: 4, tensorParallelSize: 3 },
+                /tensorParallelSize: 3 must divide gpusPerReplica 4/,
+            ],
+            [
+                "a cooldown below the cold start",
+                { cooldownSeconds: 300 },
+                /cooldownSeconds: 300 s is below the 594 s cold-start estimate/,
+            ],
+            [
+                "a cooldown above the HPA limit",
+                { cooldownSeconds: 7200 },
+                /cooldownSeconds: 7200 s exceeds the autoscaler's 3600 s/,
+            ],
+            [
+                "an unknown service type",
+                { serviceType: "NodePort" },
+                /serviceType: "NodePort" is not a service type; allowed: ClusterIP, InternalLoadBalancer, ExternalLoadBalancer/,
+            ],
+            [
+                "an unknown load format",
+                { loadFormat: "pt" },
+                /loadFormat: "pt" is not supported; allowed: safetensors, runai_streamer, fastsafetensors/,
+            ],
+            [
+                "a port out of range",
+                { runtime: "custom", port: 70000 },
+                /port: must be 1–65535, got 70000/,
+            ],
             ["a port on the vllm preset", { port: 9000 }, /port: applies to runtime "custom" only/],
-            ["a managed vLLM flag in extraArgs", { extraArgs: ["--port=9000"] }, /extraArgs\[0\]: --port is set by ModelService/],
-            ["a version that is not a path segment", { modelVersion: "../v1" }, /modelVersion: "\.\.\/v1" must be 1–63 letters/],
-            ["an HPA metric without a target", { runtime: "custom", hpaMetricName: "inflight" }, /hpaMetricTarget: hpaMetricName and hpaMetricTarget go together/],
-            ["zero minReplicas under an HPA", { runtime: "custom", minReplicas: 0 }, /minReplicas: must be a whole number ≥ 1 for the custom runtime's HorizontalPodAutoscaler/],
-            ["a user label that overrides a selector label", { labels: { "app.kubernetes.io/name": "x" } }, /labels\["app.kubernetes.io\/name"\]: is set by ModelService/],
-            ["an allowed namespace that is not DNS-1123", { allowedNamespaces: ["Gateway"] }, /allowedNamespaces\[0\]: "Gateway" is not a DNS-1123 label/],
+            [
+                "a managed vLLM flag in extraArgs",
+                { extraArgs: ["--port=9000"] },
+                /extraArgs\[0\]: --port is set by ModelService/,
+            ],
+            [
+                "a version that is not a path segment",
+                { modelVersion: "../v1" },
+                /modelVersion: "\.\.\/v1" must be 1–63 letters/,
+            ],
+            [
+                "an HPA metric without a target",
+                { runtime: "custom", hpaMetricName: "inflight" },
+                /hpaMetricTarget: hpaMetricName and hpaMetricTarget go together/,
+            ],
+            [
+                "zero minReplicas under an HPA",
+                { runtime: "custom", minReplicas: 0 },
+                /minReplicas: must be a whole number ≥ 1 for the custom runtime's HorizontalPodAutoscaler/,
+            ],
+            [
+                "a user label that overrides a selector label",
+                { labels: { "app.kubernetes.io/name": "x" } },
+                /labels\["app.kubernetes.io\/name"\]: is set by ModelService/,
+            ],
+            [
+                "an allowed namespace that is not DNS-1123",
+                { allowedNamespaces: ["Gateway"] },
+                /allowedNamespaces\[0\]: "Gateway" is not a DNS-1123 label/,
+            ],
         ];
         for (const [what, args, pattern] of cases) {
             it(`rejects ${what} before registering anything`, async () => {
@@ -453,7 +702,14 @@ describe("ModelService", () => {
 
         it("reports every problem in one InvalidInputsError", () => {
             assert.throws(
-                () => new ModelService("llm", { ...baseArgs, modelName: "Bad", runtime: "triton", gpusPerReplica: 0, weightsSizeGiB: -1 }),
+                () =>
+                    new ModelService("llm", {
+                        ...baseArgs,
+                        modelName: "Bad",
+                        runtime: "triton",
+                        gpusPerReplica: 0,
+                        weightsSizeGiB: -1,
+                    }),
                 (error: Error) => {
                     assert.ok(error instanceof InvalidInputsError);
                     assert.match(error.message, /^ModelService "llm" has 4 problems:/);

@@ -1,15 +1,33 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import {
+    chmodSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    readdirSync,
+    rmSync,
+    writeFileSync,
+} from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceArgs } from "../components/model-service";
 import { horizontalPodAutoscalerSpec, queueDepthQuery } from "../components/serving/autoscaling";
-import { networkPolicySpec, podDisruptionBudgetSpec, serviceAnnotations } from "../components/serving/exposure";
+import {
+    networkPolicySpec,
+    podDisruptionBudgetSpec,
+    serviceAnnotations,
+} from "../components/serving/exposure";
 import { defaultShmSizeGiB, vllmArgs } from "../components/serving/runtimes";
 import { resolveServingSettings, stagingJobName } from "../components/serving/settings";
-import { hfStagingScript, s3StagingScript, stagingTimeoutSeconds, waitForWeightsScript } from "../components/serving/staging-job";
+import {
+    hfStagingScript,
+    s3StagingScript,
+    stagingTimeoutSeconds,
+    waitForWeightsScript,
+} from "../components/serving/staging-job";
 import { digestPinned, isDigestReference } from "../components/serving/validation";
 import { valueOf } from "./harness/render";
 
@@ -42,20 +60,36 @@ describe("ModelService builders", () => {
             extraArgs: ["--enable-prefix-caching"],
         });
         assert.deepEqual(args, [
-            "--model", "/models/llama/v1",
-            "--served-model-name", "llama",
-            "--port", "8000",
-            "--tensor-parallel-size", "2",
-            "--pipeline-parallel-size", "2",
-            "--load-format", "runai_streamer",
-            "--api-key", "$(VLLM_API_KEY)",
-            "--max-model-len", "8192",
+            "--model",
+            "/models/llama/v1",
+            "--served-model-name",
+            "llama",
+            "--port",
+            "8000",
+            "--tensor-parallel-size",
+            "2",
+            "--pipeline-parallel-size",
+            "2",
+            "--load-format",
+            "runai_streamer",
+            "--api-key",
+            "$(VLLM_API_KEY)",
+            "--max-model-len",
+            "8192",
             "--enable-prefix-caching",
         ]);
     });
 
     it("omits pipeline parallelism and max-model-len when not needed", () => {
-        const args = vllmArgs({ modelName: "m", modelDir: "/models/m/1", port: 8000, gpusPerReplica: 2, tensorParallelSize: 2, loadFormat: "safetensors", extraArgs: [] });
+        const args = vllmArgs({
+            modelName: "m",
+            modelDir: "/models/m/1",
+            port: 8000,
+            gpusPerReplica: 2,
+            tensorParallelSize: 2,
+            loadFormat: "safetensors",
+            extraArgs: [],
+        });
         assert.ok(!args.includes("--pipeline-parallel-size"));
         assert.ok(!args.includes("--max-model-len"));
     });
@@ -68,14 +102,35 @@ describe("ModelService builders", () => {
 
     it("resolves runtime defaults per GPU and derives the readiness path from healthPath", () => {
         const vllm = resolveServingSettings({ ...baseArgs, gpusPerReplica: 2 });
-        assert.deepEqual([vllm.cpu, vllm.memoryGiB, vllm.shmSizeGiB, vllm.port, vllm.tensorParallelSize], ["6", 24, 4, 8000, 2]);
-        const custom = resolveServingSettings({ ...baseArgs, runtime: "custom", healthPath: "/ping" });
-        assert.deepEqual([custom.cpu, custom.memoryGiB, custom.port, custom.readinessPath, custom.hpaCpuUtilization], ["2", 8, 8080, "/ping", 70]);
+        assert.deepEqual(
+            [vllm.cpu, vllm.memoryGiB, vllm.shmSizeGiB, vllm.port, vllm.tensorParallelSize],
+            ["6", 24, 4, 8000, 2],
+        );
+        const custom = resolveServingSettings({
+            ...baseArgs,
+            runtime: "custom",
+            healthPath: "/ping",
+        });
+        assert.deepEqual(
+            [
+                custom.cpu,
+                custom.memoryGiB,
+                custom.port,
+                custom.readinessPath,
+                custom.hpaCpuUtilization,
+            ],
+            ["2", 8, 8080, "/ping", 70],
+        );
     });
 
     it("defaults the cooldown to the cold-start estimate, at least 300 s", () => {
         assert.equal(resolveServingSettings(baseArgs).cooldownSeconds, 594);
-        const small = resolveServingSettings({ ...baseArgs, weightsSizeGiB: 1, warmupSeconds: 10, imageSizeGiB: 2 });
+        const small = resolveServingSettings({
+            ...baseArgs,
+            weightsSizeGiB: 1,
+            warmupSeconds: 10,
+            imageSizeGiB: 2,
+        });
         assert.equal(small.coldStart.totalSeconds, 120 + 41 + 3 + 10);
         assert.equal(small.cooldownSeconds, 300);
     });
@@ -94,38 +149,75 @@ describe("ModelService builders", () => {
     });
 
     it("fails a resolved image that is not pinned by digest with a ResourceError", async () => {
-        await assert.rejects(valueOf(digestPinned(pulumi.output("registry/vllm:latest"), "image", undefined)), (error: Error) => {
-            assert.ok(error instanceof pulumi.ResourceError, String(error));
-            assert.match(error.message, /^image: "registry\/vllm:latest" is not pinned by digest/);
-            return true;
-        });
-        assert.equal(await valueOf(digestPinned(pulumi.output(`r/v@${digest}`), "image", undefined)), `r/v@${digest}`);
+        await assert.rejects(
+            valueOf(digestPinned(pulumi.output("registry/vllm:latest"), "image", undefined)),
+            (error: Error) => {
+                assert.ok(error instanceof pulumi.ResourceError, String(error));
+                assert.match(
+                    error.message,
+                    /^image: "registry\/vllm:latest" is not pinned by digest/,
+                );
+                return true;
+            },
+        );
+        assert.equal(
+            await valueOf(digestPinned(pulumi.output(`r/v@${digest}`), "image", undefined)),
+            `r/v@${digest}`,
+        );
     });
 
     it("queries waiting requests for this model in this namespace", () => {
-        assert.equal(queueDepthQuery("llama", "serving"), 'sum(vllm:num_requests_waiting{namespace="serving",model_name="llama"})');
+        assert.equal(
+            queueDepthQuery("llama", "serving"),
+            'sum(vllm:num_requests_waiting{namespace="serving",model_name="llama"})',
+        );
     });
 
     it("builds an HPA on a custom per-pod metric without the CPU default", () => {
-        const s = resolveServingSettings({ ...baseArgs, runtime: "custom", hpaMetricName: "inflight_requests", hpaMetricTarget: 8 });
+        const s = resolveServingSettings({
+            ...baseArgs,
+            runtime: "custom",
+            hpaMetricName: "inflight_requests",
+            hpaMetricTarget: 8,
+        });
         const spec = horizontalPodAutoscalerSpec(s, "llama");
         assert.deepEqual(spec.metrics, [
-            { type: "Pods", pods: { metric: { name: "inflight_requests" }, target: { type: "AverageValue", averageValue: "8" } } },
+            {
+                type: "Pods",
+                pods: {
+                    metric: { name: "inflight_requests" },
+                    target: { type: "AverageValue", averageValue: "8" },
+                },
+            },
         ]);
     });
 
     it("annotates load balancer Services for the AWS Load Balancer Controller by scheme", () => {
         assert.equal(serviceAnnotations("ClusterIP"), undefined);
-        assert.equal(serviceAnnotations("InternalLoadBalancer")?.["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        assert.equal(
+            serviceAnnotations("InternalLoadBalancer")?.[
+                "service.beta.kubernetes.io/aws-load-balancer-scheme"
+            ],
+            "internal",
+        );
         const external = serviceAnnotations("ExternalLoadBalancer");
-        assert.equal(external?.["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+        assert.equal(
+            external?.["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+            "internet-facing",
+        );
         assert.equal(external?.["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
-        assert.equal(external?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
+        assert.equal(
+            external?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"],
+            "ip",
+        );
     });
 
     it("opens the serving port to any address only for load balancer Services", () => {
         const cidrs = (serviceType: string) =>
-            (networkPolicySpec(resolveServingSettings({ ...baseArgs, serviceType })).ingress as any[]).flatMap((rule) =>
+            (
+                networkPolicySpec(resolveServingSettings({ ...baseArgs, serviceType }))
+                    .ingress as any[]
+            ).flatMap((rule) =>
                 rule.from.filter((peer: any) => peer.ipBlock).map((peer: any) => peer.ipBlock.cidr),
             );
         assert.deepEqual(cidrs("ClusterIP"), []);
@@ -178,7 +270,13 @@ describe("weights staging scripts", () => {
             chmodSync(join(bin, "aws"), 0o755);
         }
         return spawnSync("/bin/sh", ["-c", s3StagingScript], {
-            env: { PATH: `${bin}:${process.env.PATH}`, MODEL_DIR: dir.modelDir, WEIGHTS_SOURCE: "s3://weights/llama", CALLS: dir.calls, ...env },
+            env: {
+                PATH: `${bin}:${process.env.PATH}`,
+                MODEL_DIR: dir.modelDir,
+                WEIGHTS_SOURCE: "s3://weights/llama",
+                CALLS: dir.calls,
+                ...env,
+            },
             encoding: "utf8",
         });
     }
@@ -189,7 +287,9 @@ describe("weights staging scripts", () => {
         assert.equal(run.status, 0, run.stderr);
         assert.deepEqual(readdirSync(dir.modelDir).sort(), [".staged", "model.safetensors"]);
         assert.deepEqual(readdirSync(join(dir.root, "models", "llama")), ["v1"]);
-        assert.deepEqual(calls(dir.calls), [`s3 sync --only-show-errors --no-progress s3://weights/llama ${dir.modelDir}.partial`]);
+        assert.deepEqual(calls(dir.calls), [
+            `s3 sync --only-show-errors --no-progress s3://weights/llama ${dir.modelDir}.partial`,
+        ]);
     });
 
     it("skips the download when the version is already staged", () => {
@@ -226,7 +326,13 @@ def urlopen(request, timeout=None):
 urllib.request.urlopen = urlopen
 exec(compile(${JSON.stringify(hfStagingScript)}, "stage", "exec"))
 `;
-        const env = { ...process.env, MODEL_DIR: dir.modelDir, HF_REPO: "org/llama", HF_REVISION: "v1.0", CALLS: dir.calls };
+        const env = {
+            ...process.env,
+            MODEL_DIR: dir.modelDir,
+            HF_REPO: "org/llama",
+            HF_REVISION: "v1.0",
+            CALLS: dir.calls,
+        };
         const run = spawnSync("python3", ["-c", fake], { env, encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         assert.equal(readFileSync(join(dir.modelDir, ".staged"), "utf8"), "c0ffee\n");

@@ -53,7 +53,10 @@ function modelNodesNeeded(demand: ModelGpuDemand, gpusOnNode: number): number | 
 }
 
 /** Per GPU group: what its models need at maxReplicas plus rollout surge, against what maxSize nodes offer. */
-export function planGpuCapacity(groups: readonly GpuGroupCapacityInput[], demands: readonly ModelGpuDemand[]): GpuGroupCapacity[] {
+export function planGpuCapacity(
+    groups: readonly GpuGroupCapacityInput[],
+    demands: readonly ModelGpuDemand[],
+): GpuGroupCapacity[] {
     return groups.map((group) => {
         const perNode = gpusPerNode(group.instanceTypes);
         const onGroup = demands.filter((d) => d.gpuGroup === group.name);
@@ -70,7 +73,10 @@ export function planGpuCapacity(groups: readonly GpuGroupCapacityInput[], demand
             nodesAtMax: group.maxSize,
             gpusAvailableAtMax: group.maxSize * perNode,
             gpusAtMin: group.minSize * perNode,
-            gpusRequestedAtMax: onGroup.reduce((sum, d) => sum + replicasAtMax(d) * d.gpusPerReplica, 0),
+            gpusRequestedAtMax: onGroup.reduce(
+                (sum, d) => sum + replicasAtMax(d) * d.gpusPerReplica,
+                0,
+            ),
             nodesNeeded,
             unplaceable,
             fits: unplaceable.length === 0 && nodesNeeded <= group.maxSize,
@@ -96,7 +102,9 @@ function gpus(count: number): string {
 
 /** The instance type that sets the group's GPUs per node (its smallest). */
 function smallestType(instanceTypes: readonly string[]): string {
-    return [...instanceTypes].sort((a, b) => (gpuInstanceType(a)?.gpus ?? 0) - (gpuInstanceType(b)?.gpus ?? 0))[0];
+    return [...instanceTypes].sort(
+        (a, b) => (gpuInstanceType(a)?.gpus ?? 0) - (gpuInstanceType(b)?.gpus ?? 0),
+    )[0];
 }
 
 /**
@@ -117,7 +125,10 @@ export function capacityProblems(
             const problem = gpuInstanceTypeProblem(type);
             if (problem) {
                 groupsWithUnknownTypes.add(group.name);
-                problems.push({ propertyPath: `${paths.group(group.name)}.instanceTypes[${k}]`, reason: problem });
+                problems.push({
+                    propertyPath: `${paths.group(group.name)}.instanceTypes[${k}]`,
+                    reason: problem,
+                });
             }
         });
     }
@@ -145,7 +156,11 @@ export function capacityProblems(
     for (const plan of planGpuCapacity(groups, demands)) {
         if (groupsWithUnknownTypes.has(plan.group) || plan.nodesNeeded <= plan.nodesAtMax) continue;
         const perModel = demands
-            .filter((d) => d.gpuGroup === plan.group && modelNodesNeeded(d, plan.gpusPerNode) !== undefined)
+            .filter(
+                (d) =>
+                    d.gpuGroup === plan.group &&
+                    modelNodesNeeded(d, plan.gpusPerNode) !== undefined,
+            )
             .map((d) => {
                 const perNode = Math.floor(plan.gpusPerNode / d.gpusPerReplica);
                 const nodes = modelNodesNeeded(d, plan.gpusPerNode);

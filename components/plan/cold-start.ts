@@ -67,7 +67,9 @@ export interface ColdStartEstimate {
 export function defaultWarmupSeconds(runtime: string): number {
     const seconds = warmupSecondsByRuntime[runtime];
     if (seconds === undefined) {
-        throw new Error(`no warm-up figure for runtime "${runtime}"; known: ${Object.keys(warmupSecondsByRuntime).join(", ")}`);
+        throw new Error(
+            `no warm-up figure for runtime "${runtime}"; known: ${Object.keys(warmupSecondsByRuntime).join(", ")}`,
+        );
     }
     return seconds;
 }
@@ -104,7 +106,7 @@ export function estimateColdStart(input: ColdStartInput): ColdStartEstimate {
             name: "weights-read",
             seconds: Math.ceil(transferSeconds(input.weightsSizeGiB, readMiBps)),
             figure: `${input.weightsSizeGiB} GiB at ${readMiBps} MiB/s`,
-            source: "AWS EFS user guide, \"Amazon EFS performance\" (per-client throughput)",
+            source: 'AWS EFS user guide, "Amazon EFS performance" (per-client throughput)',
         },
         {
             name: "engine-warm-up",
@@ -147,7 +149,12 @@ export function startupProbeBudget(input: StartupProbeBudgetInput): StartupProbe
     const safetyFactor = input.safetyFactor ?? 2;
     const periodSeconds = input.periodSeconds ?? 10;
     const minimumSeconds = input.minimumSeconds ?? minimumStartupBudgetSeconds;
-    const loadSeconds = transferSeconds(input.weightsSizeGiB, input.storageReadMiBps) + input.warmupSeconds;
+    const loadSeconds =
+        transferSeconds(input.weightsSizeGiB, input.storageReadMiBps) + input.warmupSeconds;
     const budgetSeconds = Math.max(minimumSeconds, Math.ceil(loadSeconds * safetyFactor));
-    return { periodSeconds, failureThreshold: Math.ceil(budgetSeconds / periodSeconds), budgetSeconds };
+    return {
+        periodSeconds,
+        failureThreshold: Math.ceil(budgetSeconds / periodSeconds),
+        budgetSeconds,
+    };
 }

@@ -25,20 +25,27 @@ function scaleDownBehavior(s: ServingSettings) {
 }
 
 /** KEDA ScaledObject spec (keda.sh/v1alpha1) for the vllm runtime. */
-export function scaledObjectSpec(s: ServingSettings, deploymentName: string): Record<string, unknown> {
+export function scaledObjectSpec(
+    s: ServingSettings,
+    deploymentName: string,
+): Record<string, unknown> {
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
         minReplicaCount: s.minReplicas,
         maxReplicaCount: s.maxReplicas,
         pollingInterval: 15,
         cooldownPeriod: s.cooldownSeconds,
-        advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: scaleDownBehavior(s) } } },
+        advanced: {
+            horizontalPodAutoscalerConfig: { behavior: { scaleDown: scaleDownBehavior(s) } },
+        },
         triggers: [
             {
                 type: "prometheus",
                 metadata: {
                     serverAddress: s.prometheusUrl,
-                    query: pulumi.output(s.namespace).apply((ns) => queueDepthQuery(s.modelName, ns)),
+                    query: pulumi
+                        .output(s.namespace)
+                        .apply((ns) => queueDepthQuery(s.modelName, ns)),
                     // AverageValue: desired replicas = ceil(total waiting / threshold).
                     threshold: String(s.queueDepthTarget),
                 },
@@ -59,13 +66,19 @@ export function horizontalPodAutoscalerSpec(
     if (s.hpaCpuUtilization !== undefined) {
         metrics.push({
             type: "Resource",
-            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: s.hpaCpuUtilization } },
+            resource: {
+                name: "cpu",
+                target: { type: "Utilization", averageUtilization: s.hpaCpuUtilization },
+            },
         });
     }
     if (s.hpaMetricName !== undefined && s.hpaMetricTarget !== undefined) {
         metrics.push({
             type: "Pods",
-            pods: { metric: { name: s.hpaMetricName }, target: { type: "AverageValue", averageValue: String(s.hpaMetricTarget) } },
+            pods: {
+                metric: { name: s.hpaMetricName },
+                target: { type: "AverageValue", averageValue: String(s.hpaMetricTarget) },
+            },
         });
     }
     return {

@@ -36,13 +36,16 @@ function fromNamespace(name: string): k8s.types.input.networking.v1.NetworkPolic
  * port to any address; the load balancer's scheme and security groups bound who reaches it.
  * Enforced only where a policy engine runs (VPC CNI network policy agent, Calico, Cilium).
  */
-export function networkPolicySpec(s: ServingSettings): k8s.types.input.networking.v1.NetworkPolicySpec {
+export function networkPolicySpec(
+    s: ServingSettings,
+): k8s.types.input.networking.v1.NetworkPolicySpec {
     const ports = [{ protocol: "TCP", port: s.port }];
     const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [
         { from: [{ podSelector: {} }, ...s.allowedNamespaces.map(fromNamespace)], ports },
         { from: [fromNamespace(s.monitoringNamespace)], ports },
     ];
-    if (s.serviceType !== "ClusterIP") ingress.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports });
+    if (s.serviceType !== "ClusterIP")
+        ingress.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports });
     return { podSelector: { matchLabels: s.selectorLabels }, policyTypes: ["Ingress"], ingress };
 }
 
@@ -53,7 +56,9 @@ export function networkPolicySpec(s: ServingSettings): k8s.types.input.networkin
  * rest serving while the evicted replica pays its cold start elsewhere; use minReplicas ≥ 2 for no
  * downtime during drains. Unready pods may always be evicted, or a crash-looping pod would block drains.
  */
-export function podDisruptionBudgetSpec(s: ServingSettings): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+export function podDisruptionBudgetSpec(
+    s: ServingSettings,
+): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
     return {
         maxUnavailable: 1,
         selector: { matchLabels: s.selectorLabels },

@@ -7,7 +7,7 @@ import { waitForWeightsScript } from "./staging-job";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-/** Writable directories for a read-only root: vLLM, Triton, torch.compile and Hugging Face write caches under these. */
+/** Writable cache root for a read-only root filesystem (vLLM, Triton, torch.compile, Hugging Face). */
 export const cacheMountPath = "/cache";
 
 function serverEnv(s: ServingSettings): EnvVar[] {
@@ -30,7 +30,8 @@ function serverEnv(s: ServingSettings): EnvVar[] {
             { name: "VLLM_NO_USAGE_STATS", value: "1" },
         ];
     }
-    // The custom runtime's contract: serve on PORT, load MODEL_DIR, check API_KEY on inference routes.
+    // The custom runtime's contract: serve on PORT, load MODEL_DIR, check API_KEY on inference
+    // routes.
     return [
         apiKey,
         ...caches,
@@ -65,7 +66,7 @@ function serverContainer(s: ServingSettings): k8s.types.input.core.v1.Container 
         ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
         resources: {
             requests: { cpu: s.cpu, memory: `${s.memoryGiB}Gi`, [gpuResourceName]: gpus },
-            // /dev/shm is tmpfs charged to this container's memory cgroup, so the limit makes room for it.
+            // /dev/shm is tmpfs charged to this container's memory cgroup: the limit makes room for it.
             limits: { memory: `${s.memoryGiB + s.shmSizeGiB}Gi`, [gpuResourceName]: gpus },
         },
         startupProbe: {
@@ -74,9 +75,19 @@ function serverContainer(s: ServingSettings): k8s.types.input.core.v1.Container 
             failureThreshold: s.startupProbe.failureThreshold,
             timeoutSeconds: 5,
         },
-        readinessProbe: { httpGet: httpGet(s.readinessPath), periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+        readinessProbe: {
+            httpGet: httpGet(s.readinessPath),
+            periodSeconds: 5,
+            failureThreshold: 3,
+            timeoutSeconds: 5,
+        },
         // Generous: a busy engine answers /health late, and a restart costs a full weights load.
-        livenessProbe: { httpGet: httpGet(s.healthPath), periodSeconds: 15, failureThreshold: 4, timeoutSeconds: 10 },
+        livenessProbe: {
+            httpGet: httpGet(s.healthPath),
+            periodSeconds: 15,
+            failureThreshold: 4,
+            timeoutSeconds: 10,
+        },
         lifecycle: { preStop: { sleep: { seconds: s.drainSeconds } } },
         securityContext: restrictedContainerSecurityContext(s.readOnlyRootFilesystem),
         volumeMounts: [
@@ -104,7 +115,10 @@ function waitForWeightsContainer(s: ServingSettings): k8s.types.input.core.v1.Co
     };
 }
 
-export function servingPodSpec(s: ServingSettings, serviceAccountName: string): k8s.types.input.core.v1.PodSpec {
+export function servingPodSpec(
+    s: ServingSettings,
+    serviceAccountName: string,
+): k8s.types.input.core.v1.PodSpec {
     const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
         maxSkew: 1,
         topologyKey,
@@ -117,14 +131,20 @@ export function servingPodSpec(s: ServingSettings, serviceAccountName: string): 
         serviceAccountName,
         // The server never calls the Kubernetes API.
         automountServiceAccountToken: false,
-        // A Service named like an env prefix the server reads (a Service "vllm" injects VLLM_PORT=tcp://…)
-        // breaks vLLM's configuration; nothing here uses service links.
+        // A Service named like an env prefix the server reads breaks its configuration (a Service
+        // "vllm" injects VLLM_PORT=tcp://…, which vLLM parses); nothing here uses service links.
         enableServiceLinks: false,
         terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
         affinity: {
             nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: [{ matchExpressions: [{ key: gpuGroupLabel, operator: "In", values: [s.gpuGroup] }] }],
+                    nodeSelectorTerms: [
+                        {
+                            matchExpressions: [
+                                { key: gpuGroupLabel, operator: "In", values: [s.gpuGroup] },
+                            ],
+                        },
+                    ],
                 },
             },
         },
@@ -132,14 +152,18 @@ export function servingPodSpec(s: ServingSettings, serviceAccountName: string): 
         topologySpreadConstraints: [
             // One replica per node where possible: a node failure takes one replica, not several.
             spread("kubernetes.io/hostname", "DoNotSchedule"),
-            // Zones are preferred only: GPU capacity is often in one zone, and a hard rule would strand pods Pending.
+            // Zones are preferred only: GPU capacity is often in one zone, and a hard rule would
+            // strand pods Pending.
             spread("topology.kubernetes.io/zone", "ScheduleAnyway"),
         ],
         securityContext: restrictedPodSecurityContext,
         initContainers: [waitForWeightsContainer(s)],
         containers: [serverContainer(s)],
         volumes: [
-            { name: "models", persistentVolumeClaim: { claimName: s.modelClaimName, readOnly: true } },
+            {
+                name: "models",
+                persistentVolumeClaim: { claimName: s.modelClaimName, readOnly: true },
+            },
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${s.shmSizeGiB}Gi` } },
             { name: "cache", emptyDir: {} },
             { name: "tmp", emptyDir: {} },
@@ -147,7 +171,10 @@ export function servingPodSpec(s: ServingSettings, serviceAccountName: string): 
     };
 }
 
-export function deploymentSpec(s: ServingSettings, serviceAccountName: string): k8s.types.input.apps.v1.DeploymentSpec {
+export function deploymentSpec(
+    s: ServingSettings,
+    serviceAccountName: string,
+): k8s.types.input.apps.v1.DeploymentSpec {
     return {
         replicas: s.minReplicas,
         revisionHistoryLimit: 5,
@@ -155,7 +182,8 @@ export function deploymentSpec(s: ServingSettings, serviceAccountName: string): 
         // default would mark a healthy rollout as failed (and Pulumi with it).
         progressDeadlineSeconds: Math.max(600, s.podReadySeconds),
         selector: { matchLabels: s.selectorLabels },
-        // Never below the serving count: one extra replica at a time (a 100 % surge would need twice the GPUs).
+        // Never below the serving count, one extra replica at a time: a 100 % surge would need
+        // twice the GPUs.
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
             metadata: { labels: s.labels },

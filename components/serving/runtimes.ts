@@ -87,13 +87,21 @@ export interface VllmArgsInput {
 export function vllmArgs(input: VllmArgsInput): string[] {
     const pipelineParallelSize = input.gpusPerReplica / input.tensorParallelSize;
     return [
-        "--model", input.modelDir,
-        "--served-model-name", input.modelName,
-        "--port", String(input.port),
-        "--tensor-parallel-size", String(input.tensorParallelSize),
-        ...(pipelineParallelSize > 1 ? ["--pipeline-parallel-size", String(pipelineParallelSize)] : []),
-        "--load-format", input.loadFormat,
-        "--api-key", `$(${runtimePresets.vllm.apiKeyEnv})`,
+        "--model",
+        input.modelDir,
+        "--served-model-name",
+        input.modelName,
+        "--port",
+        String(input.port),
+        "--tensor-parallel-size",
+        String(input.tensorParallelSize),
+        ...(pipelineParallelSize > 1
+            ? ["--pipeline-parallel-size", String(pipelineParallelSize)]
+            : []),
+        "--load-format",
+        input.loadFormat,
+        "--api-key",
+        `$(${runtimePresets.vllm.apiKeyEnv})`,
         ...(input.maxModelLen !== undefined ? ["--max-model-len", String(input.maxModelLen)] : []),
         ...input.extraArgs,
     ];

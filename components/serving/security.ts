@@ -14,7 +14,9 @@ export const restrictedPodSecurityContext: k8s.types.input.core.v1.PodSecurityCo
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function restrictedContainerSecurityContext(readOnlyRootFilesystem: boolean): k8s.types.input.core.v1.SecurityContext {
+export function restrictedContainerSecurityContext(
+    readOnlyRootFilesystem: boolean,
+): k8s.types.input.core.v1.SecurityContext {
     return {
         runAsNonRoot: true,
         runAsUser: servingUid,

@@ -156,11 +156,20 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
     const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
     const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
     const coldStart = coldStartFor(args);
-    const startupProbe = startupProbeBudget({ weightsSizeGiB: args.weightsSizeGiB, storageReadMiBps, warmupSeconds });
-    const byStage = Object.fromEntries(coldStart.stages.map((stage) => [stage.name, stage.seconds]));
+    const startupProbe = startupProbeBudget({
+        weightsSizeGiB: args.weightsSizeGiB,
+        storageReadMiBps,
+        warmupSeconds,
+    });
+    const byStage = Object.fromEntries(
+        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
+    );
     const serviceType = args.serviceType ?? "ClusterIP";
     const drainSeconds = drainSecondsFor(serviceType);
-    const selectorLabels = { "app.kubernetes.io/name": args.modelName, "app.kubernetes.io/component": "model-server" };
+    const selectorLabels = {
+        "app.kubernetes.io/name": args.modelName,
+        "app.kubernetes.io/component": "model-server",
+    };
     return {
         modelName: args.modelName,
         namespace: args.namespace,
@@ -195,7 +204,9 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
         queueDepthTarget: args.queueDepthTarget ?? 5,
         cooldownSeconds: args.cooldownSeconds ?? defaultCooldownSeconds(coldStart),
         prometheusUrl: args.prometheusUrl ?? defaultPrometheusUrl,
-        hpaCpuUtilization: isVllm ? undefined : args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70),
+        hpaCpuUtilization: isVllm
+            ? undefined
+            : (args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70)),
         hpaMetricName: args.hpaMetricName,
         hpaMetricTarget: args.hpaMetricTarget,
         serviceType,
@@ -220,7 +231,9 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
         coldStart,
         startupProbe,
         drainSeconds,
-        terminationGracePeriodSeconds: drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
-        podReadySeconds: byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
+        terminationGracePeriodSeconds:
+            drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
+        podReadySeconds:
+            byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
     };
 }

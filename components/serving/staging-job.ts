@@ -84,7 +84,9 @@ done
 export const hfTokenSecret = { name: "hf-token", key: "token" };
 
 export function stagingContainerCommand(s: ServingSettings): string[] {
-    return s.weightsScheme === "hf" ? ["python3", "-c", hfStagingScript] : ["/bin/sh", "-c", s3StagingScript];
+    return s.weightsScheme === "hf"
+        ? ["python3", "-c", hfStagingScript]
+        : ["/bin/sh", "-c", s3StagingScript];
 }
 
 function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
@@ -93,7 +95,8 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
         // The images' HOME (/root) is not writable by uid 1000; aws-cli keeps its cache under HOME.
         { name: "HOME", value: "/tmp" },
     ];
-    if (s.weightsScheme === "s3") return [...common, { name: "WEIGHTS_SOURCE", value: s.weightsSource }];
+    if (s.weightsScheme === "s3")
+        return [...common, { name: "WEIGHTS_SOURCE", value: s.weightsSource }];
     return [
         ...common,
         { name: "HF_REPO", value: s.weightsSource.replace(/^hf:\/\//, "") },
@@ -101,7 +104,9 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
         { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
         {
             name: "HF_TOKEN",
-            valueFrom: { secretKeyRef: { name: hfTokenSecret.name, key: hfTokenSecret.key, optional: true } },
+            valueFrom: {
+                secretKeyRef: { name: hfTokenSecret.name, key: hfTokenSecret.key, optional: true },
+            },
         },
     ];
 }
@@ -115,11 +120,15 @@ export function stagingLabels(s: ServingSettings): Record<string, string> {
  * Runs on system (CPU) nodes: it needs no GPU, and a download on a GPU node would bill GPU hours
  * for network time. Retries a few times for transient network errors; each retry resumes.
  */
-export function stagingJobSpec(s: ServingSettings, serviceAccountName: string): k8s.types.input.batch.v1.JobSpec {
+export function stagingJobSpec(
+    s: ServingSettings,
+    serviceAccountName: string,
+): k8s.types.input.batch.v1.JobSpec {
     const labels = stagingLabels(s);
     return {
         backoffLimit: 4,
-        // Kept a day so its logs can be read; an up after refresh re-creates it and it exits at once.
+        // Kept a day so its logs can be read; an up after a refresh re-creates it, and it exits at
+        // once.
         ttlSecondsAfterFinished: 86400,
         template: {
             metadata: { labels },
@@ -134,7 +143,10 @@ export function stagingJobSpec(s: ServingSettings, serviceAccountName: string): 
                         image: s.stagingImage,
                         command: stagingContainerCommand(s),
                         env: stagingEnv(s),
-                        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+                        resources: {
+                            requests: { cpu: "500m", memory: "1Gi" },
+                            limits: { memory: "2Gi" },
+                        },
                         securityContext: restrictedContainerSecurityContext(true),
                         volumeMounts: [
                             { name: "models", mountPath: modelsMountPath },

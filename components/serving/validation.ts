@@ -2,8 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceArgs } from "../model-service";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
 import { Problems, isKnown } from "../plan/problems";
-import { flagOf, managedVllmFlags, runtimeNames, runtimePresets, vllmLoadFormats } from "./runtimes";
-import { coldStartFor, defaultCooldownSeconds, maxStabilizationWindowSeconds, reservedLabelKeys } from "./settings";
+import {
+    flagOf,
+    managedVllmFlags,
+    runtimeNames,
+    runtimePresets,
+    vllmLoadFormats,
+} from "./runtimes";
+import {
+    coldStartFor,
+    defaultCooldownSeconds,
+    maxStabilizationWindowSeconds,
+    reservedLabelKeys,
+} from "./settings";
 
 export const serviceTypes = ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"] as const;
 
@@ -20,9 +31,14 @@ export function digestReason(image: string): string {
  * `image` once it resolves, or a ResourceError naming `path` when it is not pinned by digest. Feeding
  * the result into a resource's inputs keeps that resource from being registered with a movable tag.
  */
-export function digestPinned(image: pulumi.Input<string>, path: string, resource: pulumi.Resource | undefined): pulumi.Output<string> {
+export function digestPinned(
+    image: pulumi.Input<string>,
+    path: string,
+    resource: pulumi.Resource | undefined,
+): pulumi.Output<string> {
     return pulumi.output(image).apply((ref) => {
-        if (!isDigestReference(ref)) throw new pulumi.ResourceError(`${path}: ${digestReason(ref)}`, resource);
+        if (!isDigestReference(ref))
+            throw new pulumi.ResourceError(`${path}: ${digestReason(ref)}`, resource);
         return ref;
     });
 }
@@ -55,7 +71,11 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         `${dns1123LabelReason(args.modelName)}, and start with a letter (it names the Service, a DNS-1035 label)`,
     );
     if (isKnown(args.namespace)) {
-        problems.expect(isDns1123Label(args.namespace), "namespace", dns1123LabelReason(args.namespace));
+        problems.expect(
+            isDns1123Label(args.namespace),
+            "namespace",
+            dns1123LabelReason(args.namespace),
+        );
     }
     const runtimeOk = problems.expect(
         (runtimeNames as readonly string[]).includes(args.runtime),
@@ -81,13 +101,25 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
             "is required for hf:// sources: a commit SHA (or tag), never an implicit main that moves under a version",
         );
     } else if (args.weightsRevision !== undefined) {
-        problems.add("weightsRevision", "applies to hf:// sources only; S3 prefixes are versioned by their path");
+        problems.add(
+            "weightsRevision",
+            "applies to hf:// sources only; S3 prefixes are versioned by their path",
+        );
     }
-    const sizeOk = problems.expect(isPositive(args.weightsSizeGiB), "weightsSizeGiB", `must be > 0 GiB, got ${args.weightsSizeGiB}`);
+    const sizeOk = problems.expect(
+        isPositive(args.weightsSizeGiB),
+        "weightsSizeGiB",
+        `must be > 0 GiB, got ${args.weightsSizeGiB}`,
+    );
 
-    if (isKnown(args.image)) problems.expect(isDigestReference(args.image), "image", digestReason(args.image));
+    if (isKnown(args.image))
+        problems.expect(isDigestReference(args.image), "image", digestReason(args.image));
     if (isKnown(args.stagingImage)) {
-        problems.expect(isDigestReference(args.stagingImage), "stagingImage", digestReason(args.stagingImage));
+        problems.expect(
+            isDigestReference(args.stagingImage),
+            "stagingImage",
+            digestReason(args.stagingImage),
+        );
     }
     problems.expect(
         labelValuePattern.test(args.gpuGroup),
@@ -121,16 +153,26 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         );
     }
 
-    if (args.cpu !== undefined) problems.expect(cpuQuantity.test(args.cpu), "cpu", `"${args.cpu}" is not a CPU quantity such as "4" or "3500m"`);
+    if (args.cpu !== undefined)
+        problems.expect(
+            cpuQuantity.test(args.cpu),
+            "cpu",
+            `"${args.cpu}" is not a CPU quantity such as "4" or "3500m"`,
+        );
     for (const key of ["memoryGiB", "shmSizeGiB", "storageReadMiBps", "imageSizeGiB"] as const) {
         const value = args[key];
-        if (value !== undefined) problems.expect(isPositive(value), key, `must be > 0, got ${value}`);
+        if (value !== undefined)
+            problems.expect(isPositive(value), key, `must be > 0, got ${value}`);
     }
-    const warmupOk = args.warmupSeconds === undefined || isPositive(args.warmupSeconds) || args.warmupSeconds === 0;
+    const warmupOk =
+        args.warmupSeconds === undefined ||
+        isPositive(args.warmupSeconds) ||
+        args.warmupSeconds === 0;
     problems.expect(warmupOk, "warmupSeconds", `must be ≥ 0 seconds, got ${args.warmupSeconds}`);
 
     const onlyFor = (key: keyof ModelServiceArgs, runtime: string, why: string) => {
-        if (args[key] !== undefined && runtimeOk && args.runtime !== runtime) problems.add(key, `applies to runtime "${runtime}" only (${why})`);
+        if (args[key] !== undefined && runtimeOk && args.runtime !== runtime)
+            problems.add(key, `applies to runtime "${runtime}" only (${why})`);
     };
     onlyFor("loadFormat", "vllm", "a vLLM flag");
     onlyFor("tensorParallelSize", "vllm", "a vLLM flag");
@@ -138,7 +180,11 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
     onlyFor("queueDepthTarget", "vllm", "KEDA scales on vLLM's queue metric");
     onlyFor("port", "custom", `the vllm preset serves on ${runtimePresets.vllm.port}`);
     onlyFor("healthPath", "custom", `the vllm preset probes ${runtimePresets.vllm.healthPath}`);
-    onlyFor("readinessPath", "custom", `the vllm preset probes ${runtimePresets.vllm.readinessPath}`);
+    onlyFor(
+        "readinessPath",
+        "custom",
+        `the vllm preset probes ${runtimePresets.vllm.readinessPath}`,
+    );
     onlyFor("metricsPath", "custom", `the vllm preset serves ${runtimePresets.vllm.metricsPath}`);
     onlyFor("hpaCpuUtilization", "custom", "vllm scales on queue depth with KEDA");
     onlyFor("hpaMetricName", "custom", "vllm scales on queue depth with KEDA");
@@ -153,40 +199,75 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
     }
     if (args.tensorParallelSize !== undefined && isVllm && gpusOk) {
         problems.expect(
-            isWholeAtLeast(args.tensorParallelSize, 1) && args.gpusPerReplica % args.tensorParallelSize === 0,
+            isWholeAtLeast(args.tensorParallelSize, 1) &&
+                args.gpusPerReplica % args.tensorParallelSize === 0,
             "tensorParallelSize",
             `${args.tensorParallelSize} must divide gpusPerReplica ${args.gpusPerReplica} (the rest become pipeline stages)`,
         );
     }
     if (args.maxModelLen !== undefined) {
-        problems.expect(isWholeAtLeast(args.maxModelLen, 1), "maxModelLen", `must be a whole number of tokens ≥ 1, got ${args.maxModelLen}`);
+        problems.expect(
+            isWholeAtLeast(args.maxModelLen, 1),
+            "maxModelLen",
+            `must be a whole number of tokens ≥ 1, got ${args.maxModelLen}`,
+        );
     }
     if (args.port !== undefined) {
-        problems.expect(isWholeAtLeast(args.port, 1) && args.port <= 65535, "port", `must be 1–65535, got ${args.port}`);
+        problems.expect(
+            isWholeAtLeast(args.port, 1) && args.port <= 65535,
+            "port",
+            `must be 1–65535, got ${args.port}`,
+        );
     }
     for (const key of ["healthPath", "readinessPath", "metricsPath"] as const) {
         const path = args[key];
-        if (path !== undefined) problems.expect(/^\/\S*$/.test(path), key, `"${path}" must be an absolute URL path starting with '/'`);
+        if (path !== undefined)
+            problems.expect(
+                /^\/\S*$/.test(path),
+                key,
+                `"${path}" must be an absolute URL path starting with '/'`,
+            );
     }
     (args.extraArgs ?? []).forEach((arg, i) => {
         if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
-            problems.add(`extraArgs[${i}]`, `${flagOf(arg)} is set by ModelService from its args; set that arg instead`);
+            problems.add(
+                `extraArgs[${i}]`,
+                `${flagOf(arg)} is set by ModelService from its args; set that arg instead`,
+            );
         }
     });
     if (args.queueDepthTarget !== undefined) {
-        problems.expect(isPositive(args.queueDepthTarget), "queueDepthTarget", `must be > 0 waiting requests per replica, got ${args.queueDepthTarget}`);
+        problems.expect(
+            isPositive(args.queueDepthTarget),
+            "queueDepthTarget",
+            `must be > 0 waiting requests per replica, got ${args.queueDepthTarget}`,
+        );
     }
     if (args.hpaCpuUtilization !== undefined) {
-        problems.expect(isWholeAtLeast(args.hpaCpuUtilization, 1), "hpaCpuUtilization", `must be a whole percentage ≥ 1, got ${args.hpaCpuUtilization}`);
+        problems.expect(
+            isWholeAtLeast(args.hpaCpuUtilization, 1),
+            "hpaCpuUtilization",
+            `must be a whole percentage ≥ 1, got ${args.hpaCpuUtilization}`,
+        );
     }
     if ((args.hpaMetricName === undefined) !== (args.hpaMetricTarget === undefined)) {
-        problems.add(args.hpaMetricName === undefined ? "hpaMetricName" : "hpaMetricTarget", "hpaMetricName and hpaMetricTarget go together");
+        problems.add(
+            args.hpaMetricName === undefined ? "hpaMetricName" : "hpaMetricTarget",
+            "hpaMetricName and hpaMetricTarget go together",
+        );
     } else if (args.hpaMetricTarget !== undefined) {
-        problems.expect(isPositive(args.hpaMetricTarget), "hpaMetricTarget", `must be > 0, got ${args.hpaMetricTarget}`);
+        problems.expect(
+            isPositive(args.hpaMetricTarget),
+            "hpaMetricTarget",
+            `must be > 0, got ${args.hpaMetricTarget}`,
+        );
     }
 
     const coldStartInputsOk =
-        runtimeOk && sizeOk && warmupOk && [args.storageReadMiBps, args.imageSizeGiB].every((v) => v === undefined || isPositive(v));
+        runtimeOk &&
+        sizeOk &&
+        warmupOk &&
+        [args.storageReadMiBps, args.imageSizeGiB].every((v) => v === undefined || isPositive(v));
     if (coldStartInputsOk) {
         const coldStart = coldStartFor(args);
         const cooldown = args.cooldownSeconds ?? defaultCooldownSeconds(coldStart);
@@ -194,9 +275,15 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         if (!Number.isInteger(cooldown)) {
             problems.add("cooldownSeconds", `must be whole seconds, got ${cooldown}`);
         } else if (cooldown < coldStart.totalSeconds) {
-            problems.add("cooldownSeconds", `${given}${cooldown} s is below the ${coldStart.totalSeconds} s cold-start estimate: scaling down would cost more than keeping the replica`);
+            problems.add(
+                "cooldownSeconds",
+                `${given}${cooldown} s is below the ${coldStart.totalSeconds} s cold-start estimate: scaling down would cost more than keeping the replica`,
+            );
         } else if (cooldown > maxStabilizationWindowSeconds) {
-            problems.add("cooldownSeconds", `${given}${cooldown} s exceeds the autoscaler's ${maxStabilizationWindowSeconds} s stabilization window limit`);
+            problems.add(
+                "cooldownSeconds",
+                `${given}${cooldown} s exceeds the autoscaler's ${maxStabilizationWindowSeconds} s stabilization window limit`,
+            );
         }
     }
 
@@ -211,10 +298,18 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         problems.expect(isDns1123Label(ns), `allowedNamespaces[${i}]`, dns1123LabelReason(ns));
     });
     if (args.monitoringNamespace !== undefined) {
-        problems.expect(isDns1123Label(args.monitoringNamespace), "monitoringNamespace", dns1123LabelReason(args.monitoringNamespace));
+        problems.expect(
+            isDns1123Label(args.monitoringNamespace),
+            "monitoringNamespace",
+            dns1123LabelReason(args.monitoringNamespace),
+        );
     }
     for (const key of Object.keys(args.labels ?? {})) {
-        if (reservedLabelKeys.includes(key)) problems.add(`labels["${key}"]`, "is set by ModelService (selectors and versioning depend on it)");
+        if (reservedLabelKeys.includes(key))
+            problems.add(
+                `labels["${key}"]`,
+                "is set by ModelService (selectors and versioning depend on it)",
+            );
     }
     return problems;
 }
