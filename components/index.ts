@@ -1,0 +1,7 @@
+// The public API of the package: these components are what `pulumi package add` generates SDKs for.
+export { GpuCluster, GpuClusterArgs, GpuNodeGroupArgs, SystemNodeGroupArgs, ClusterAddonVersionsArgs } from "./gpu-cluster";
+export { ModelImage, ModelImageArgs } from "./model-image";
+export { ModelService, ModelServiceArgs } from "./model-service";
+export { ModelStore, ModelStoreArgs } from "./model-store";
+export { Network, NetworkArgs } from "./network";
+export { Observability, ObservabilityArgs } from "./observability";

@@ -1,0 +1,4 @@
+// Pulumi program entry (Pulumi.yaml `main`): everything lives in stacks/.
+import { main } from "./stacks";
+
+export = main();

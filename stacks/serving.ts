@@ -1,0 +1,57 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { ModelImage } from "../components/model-image";
+import { ModelService } from "../components/model-service";
+import { ServingPlatform } from "./existing-platform";
+import { modelServiceArgs } from "./serving-plan";
+import { imageRepositoryName, ModelConfig, StackConfig } from "./validate";
+
+/** Build contexts in config are relative to the repository root, wherever Pulumi runs from. */
+const repositoryRoot = path.join(__dirname, "..");
+
+export interface ServedModel {
+    endpoint: pulumi.Output<string>;
+    image: pulumi.Output<string>;
+    apiKey: pulumi.Output<string>;
+    startupBudgetSeconds: pulumi.Output<number>;
+}
+
+function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<string> {
+    if (model.image.reference !== undefined) return pulumi.output(model.image.reference);
+    const image = new ModelImage(model.name, {
+        repositoryName: model.image.repository ?? imageRepositoryName(model),
+        context: path.relative(process.cwd(), path.join(repositoryRoot, model.image.context ?? "")) || ".",
+        dockerfile: model.image.dockerfile,
+        buildArgs: model.image.buildArgs,
+        modelVersion: model.version,
+        protect: config.protect,
+        tags: config.tags,
+    });
+    return image.imageReference;
+}
+
+/** One image and one ModelService per configured model, after the platform is ready. */
+export function deployModels(config: StackConfig, platform: ServingPlatform, apiKey?: pulumi.Output<string>): Record<string, ServedModel> {
+    const served: Record<string, ServedModel> = {};
+    for (const model of config.models) {
+        const image = modelImage(config, model);
+        const service = new ModelService(
+            model.name,
+            modelServiceArgs(config, model, {
+                namespace: platform.namespace,
+                image,
+                modelClaimName: platform.modelClaimName,
+                prometheusUrl: platform.prometheusUrl,
+                apiKey,
+            }),
+            { provider: platform.provider, dependsOn: platform.readiness },
+        );
+        served[model.name] = {
+            endpoint: service.endpoint,
+            image,
+            apiKey: service.apiKey,
+            startupBudgetSeconds: service.startupBudgetSeconds,
+        };
+    }
+    return served;
+}

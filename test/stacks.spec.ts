@@ -1,0 +1,125 @@
+import { strict as assert } from "assert";
+import { gpuTaintEks } from "../components/plan/scheduling";
+import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
+import { Rendered, valueOf, isSecret } from "./harness/render";
+import { renderStack } from "./harness/stacks";
+
+const nodeGroupType = "aws:eks/nodeGroup:NodeGroup";
+const deploymentType = "kubernetes:apps/v1:Deployment";
+
+type Rendering = Awaited<ReturnType<typeof renderStack>>;
+const renders: Record<string, Rendering> = {};
+
+async function stack(name: string): Promise<Rendering> {
+    renders[name] ??= await renderStack(name);
+    return renders[name];
+}
+
+function gpuNodeGroups(resources: Rendered) {
+    return resources.ofType(nodeGroupType).filter((g) => (g.inputs.taints ?? []).some((t: any) => t.key === gpuTaintEks.key));
+}
+
+describe("stacks", () => {
+    for (const name of ["dev", "staging", "prod", "local"]) {
+        it(`${name}: renders only schema-valid Kubernetes objects`, async () => {
+            const { resources } = await stack(name);
+            assert.ok((await validateRenderedKubernetesObjects(resources)) > 5);
+        });
+    }
+
+    it("dev: one spot GPU node normally, one NAT gateway, one model, no deletion protection", async () => {
+        const { resources } = await stack("dev");
+        const [group] = gpuNodeGroups(resources);
+        assert.equal(gpuNodeGroups(resources).length, 1);
+        assert.equal(group.inputs.capacityType, "SPOT");
+        assert.equal(group.inputs.scalingConfig.desiredSize, 1);
+        assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 1);
+        assert.equal(resources.ofType(deploymentType).filter((d) => d.inputs.metadata.namespace === "models").length, 1);
+        assert.equal(resources.one("aws:efs/fileSystem:FileSystem").protect, false);
+    });
+
+    it("prod: at least two on-demand GPU nodes per group, NAT per AZ, private endpoint, protection on", async () => {
+        const { resources } = await stack("prod");
+        const groups = gpuNodeGroups(resources);
+        assert.equal(groups.length, 2);
+        for (const group of groups) {
+            assert.equal(group.inputs.capacityType, "ON_DEMAND");
+            assert.ok(group.inputs.scalingConfig.minSize >= 2, `${group.name} minSize`);
+        }
+        assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
+        const cluster = resources.one("aws:eks/cluster:Cluster");
+        assert.equal(cluster.inputs.vpcConfig.endpointPublicAccess, false);
+        for (const type of ["aws:eks/cluster:Cluster", "aws:efs/fileSystem:FileSystem", "aws:ecr/repository:Repository"]) {
+            assert.ok(resources.ofType(type).every((r) => r.protect), `${type} protected`);
+        }
+    });
+
+    it("prod: every model runs at least two replicas spread across zones", async () => {
+        const { resources } = await stack("prod");
+        const deployments = resources.ofType(deploymentType).filter((d) => d.inputs.metadata.namespace === "models");
+        assert.equal(deployments.length, 3);
+        for (const deployment of deployments) {
+            assert.ok(deployment.inputs.spec.replicas >= 2, `${deployment.name} replicas`);
+            const keys = deployment.inputs.spec.template.spec.topologySpreadConstraints.map((c: any) => c.topologyKey);
+            assert.ok(keys.includes("topology.kubernetes.io/zone"));
+        }
+    });
+
+    it("staging: NAT per AZ and on-demand GPUs with protection on", async () => {
+        const { resources } = await stack("staging");
+        assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
+        assert.ok(gpuNodeGroups(resources).every((g) => g.inputs.capacityType === "ON_DEMAND"));
+        assert.ok(resources.one("aws:efs/fileSystem:FileSystem").protect);
+    });
+
+    it("local: creates no AWS resources and uses the image digest from config", async () => {
+        const { resources, result } = await stack("local");
+        assert.equal(resources.all.filter((r) => r.type.startsWith("aws:")).length, 0);
+        const digests = await valueOf(result.imageDigests);
+        assert.match(digests["llama-3-1-8b"], /@sha256:[0-9a-f]{64}$/);
+        const claim = resources.one("kubernetes:core/v1:PersistentVolumeClaim").inputs;
+        assert.equal(claim.spec.volumeName, resources.one("kubernetes:core/v1:PersistentVolume").inputs.metadata.name);
+    });
+
+    it("exports endpoints and image digests per model, the kubeconfig and API keys as secrets", async () => {
+        const { result } = await stack("prod");
+        const endpoints = await valueOf(result.endpoints);
+        assert.deepEqual(Object.keys(endpoints).sort(), ["llama-3-1-70b", "llama-3-1-8b", "resnet-classifier"]);
+        assert.match(endpoints["llama-3-1-8b"], /^http:\/\/llama-3-1-8b\.models\.svc\.cluster\.local:8000$/);
+        assert.ok(await isSecret(result.kubeconfig!));
+        assert.ok(await isSecret(result.apiKeys));
+        const digests = await valueOf(result.imageDigests);
+        assert.match(digests["resnet-classifier"], /\.dkr\.ecr\.us-west-2\.amazonaws\.com\/gpu-serving\/resnet-classifier@sha256:/);
+    });
+
+    it("exports a plan: GPUs requested vs available per group and a cold start per model", async () => {
+        const { result } = await stack("prod");
+        const inference = result.plan.gpuGroups.find((g) => g.group === "inference")!;
+        // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1 GPU; 8 × g6e.2xlarge.
+        assert.equal(inference.gpusRequestedAtMax, 8);
+        assert.equal(inference.gpusAvailableAtMax, 8);
+        const seventyB = result.plan.models.find((m) => m.model === "llama-3-1-70b")!;
+        const eightB = result.plan.models.find((m) => m.model === "llama-3-1-8b")!;
+        assert.ok(seventyB.coldStartSeconds > eightB.coldStartSeconds);
+    });
+
+    it("renders identical resource inputs on two runs of the same stack", async () => {
+        const first = await renderStack("staging");
+        const second = await renderStack("staging");
+        const inputs = (r: Rendering) => r.resources.all.map((x) => [x.type, x.name, JSON.stringify(x.inputs)]);
+        assert.deepEqual(inputs(second), inputs(first));
+    });
+
+    it("fails before registering anything when the plan does not fit the GPU groups", async () => {
+        const tooMany = { "gpu-serving-infra:models": [{ ...(await prodModel(0)), maxReplicas: 12 }] };
+        await assert.rejects(renderStack("prod", tooMany), (error: Error) => {
+            assert.match(error.message, /cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 13 nodes .* but maxSize is 8/);
+            return true;
+        });
+    });
+});
+
+async function prodModel(index: number): Promise<Record<string, unknown>> {
+    const { readStackFile } = await import("../stacks/stack-files");
+    return (readStackFile("prod")["gpu-serving-infra:models"] as Record<string, unknown>[])[index];
+}
