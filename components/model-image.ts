@@ -65,8 +65,11 @@ export interface ModelImageArgs {
  * the tag.
  */
 export class ModelImage extends pulumi.ComponentResource {
+    /** ECR repository URL, `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */
     public readonly repositoryUrl: pulumi.Output<string>;
+    /** ARN of the ECR repository, for IAM policies that pull from it. */
     public readonly repositoryArn: pulumi.Output<string>;
+    /** Tag pushed for this model version (never `latest`). */
     public readonly imageTag: pulumi.Output<string>;
     /** `<repositoryUrl>@sha256:<digest>` of the pushed image. */
     public readonly imageReference: pulumi.Output<string>;

@@ -129,14 +129,17 @@ export interface ModelServiceArgs {
  * autoscaling and metrics scraping.
  */
 export class ModelService extends pulumi.ComponentResource {
+    /** Name of the Kubernetes Service in front of the replicas. */
     public readonly serviceName: pulumi.Output<string>;
     /** In-cluster URL, `http://<service>.<namespace>.svc.cluster.local:<port>`. */
     public readonly endpoint: pulumi.Output<string>;
+    /** API key clients send as a bearer token; secret. */
     public readonly apiKey: pulumi.Output<string>;
     /** startupProbe window: failureThreshold × periodSeconds, seconds. */
     public readonly startupBudgetSeconds: pulumi.Output<number>;
     /** Worst-case seconds from scale-up to serving on a new node. */
     public readonly coldStartSeconds: pulumi.Output<number>;
+    /** Name of the serving Deployment. */
     public readonly deploymentName: pulumi.Output<string>;
 
     constructor(name: string, args: ModelServiceArgs, opts?: pulumi.ComponentResourceOptions) {

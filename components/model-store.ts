@@ -57,10 +57,15 @@ export interface ModelStoreArgs {
  * claim every serving replica mounts. Weights are staged once and read by all replicas.
  */
 export class ModelStore extends pulumi.ComponentResource {
+    /** EFS file system id (`fs-…`). */
     public readonly fileSystemId: pulumi.Output<string>;
+    /** ARN of the EFS file system, for backup and IAM policies. */
     public readonly fileSystemArn: pulumi.Output<string>;
+    /** Security group of the mount targets; allows NFS from the nodes only. */
     public readonly securityGroupId: pulumi.Output<string>;
+    /** Name of the EFS StorageClass (access-point provisioning). */
     public readonly storageClassName: pulumi.Output<string>;
+    /** Name of the ReadWriteMany claim holding model weights. */
     public readonly claimName: pulumi.Output<string>;
 
     constructor(name: string, args: ModelStoreArgs, opts?: pulumi.ComponentResourceOptions) {

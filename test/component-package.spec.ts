@@ -1,0 +1,63 @@
+import { strict as assert } from "assert";
+import * as path from "path";
+import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
+import * as publicApi from "../components";
+
+const root = path.join(__dirname, "..");
+const packageJson = require("../package.json");
+
+/** What `pulumi package add <this repo>` sees: Pulumi's own analyzer run over the TypeScript source. */
+describe("component package", () => {
+    const components = Object.entries(publicApi)
+        .filter(([, value]) => typeof value === "function")
+        .map(([name]) => name)
+        .sort();
+    let schema: AnalyzeResult;
+
+    before(function () {
+        this.timeout(180_000);
+        schema = new Analyzer(root, packageJson.name, packageJson, new Set(components)).analyze();
+    });
+
+    it("exports the platform and serving components from components/index.ts", () => {
+        assert.deepEqual(components, ["GpuCluster", "ModelImage", "ModelService", "ModelStore", "Network", "Observability"]);
+    });
+
+    it("infers a schema for every exported component", () => {
+        assert.deepEqual(Object.keys(schema.components).sort(), components);
+    });
+
+    it("documents every input and output of every component (the TSDoc becomes the SDKs' docs)", () => {
+        const undocumented: string[] = [];
+        for (const [name, component] of Object.entries(schema.components)) {
+            for (const [kind, properties] of [["input", component.inputs], ["output", component.outputs]] as const) {
+                for (const [property, definition] of Object.entries(properties)) {
+                    if (!definition.description?.trim()) undocumented.push(`${name}.${property} (${kind})`);
+                }
+            }
+        }
+        for (const [name, type] of Object.entries(schema.typeDefinitions)) {
+            for (const [property, definition] of Object.entries(type.properties ?? {})) {
+                if (!definition.description?.trim()) undocumented.push(`${name}.${property} (type field)`);
+            }
+        }
+        assert.deepEqual(undocumented, []);
+    });
+
+    it("keeps the arguments that decide resource counts plain, so other languages pass them as values", () => {
+        const cluster = schema.components.GpuCluster.inputs;
+        assert.equal(cluster.gpuNodeGroups.plain, true);
+        assert.equal(schema.components.Network.inputs.availabilityZoneCount.plain, true);
+    });
+
+    it("gives GpuCluster's consumers a Kubernetes provider and a kubeconfig", () => {
+        const outputs = schema.components.GpuCluster.outputs;
+        assert.match(JSON.stringify(outputs.provider), /kubernetes/);
+        assert.equal(outputs.kubeconfig.type, "string");
+        assert.ok(schema.dependencies.some((d) => d.name === "kubernetes"));
+    });
+
+    it("types every component with the gpu-serving package name the plugin host requires", () => {
+        assert.equal(packageJson.name, "gpu-serving");
+    });
+});
