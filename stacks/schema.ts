@@ -95,9 +95,13 @@ export function bool(options: Common<boolean>): Schema<boolean> {
     });
 }
 
-export function list<T>(item: Schema<T>, options: Common<T[]> & { minItems?: number; maxItems?: number }): Schema<T[]> {
-    const expected = `a list of ${item.expected}`;
-    return leaf(expected, options, (value, path, problems) => {
+export interface ListSchema<T> extends Schema<T[]> {
+    readonly item: Schema<T>;
+}
+
+export function list<T>(item: Schema<T>, options: Common<T[]> & { minItems?: number; maxItems?: number }): ListSchema<T> {
+    const expected = `a list of ${item.expected.replace(/^an? /, "")}s`;
+    const base = leaf(expected, options, (value, path, problems) => {
         if (!Array.isArray(value)) return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
         if (options.minItems !== undefined && value.length < options.minItems) {
             problems.add(path, `must have at least ${options.minItems} item(s), got ${value.length}`);
@@ -108,6 +112,7 @@ export function list<T>(item: Schema<T>, options: Common<T[]> & { minItems?: num
         const items = value.map((v, i) => item.parse(v, `${path}[${i}]`, problems));
         return items.every((v) => v !== undefined || item.optional) ? (items as T[]) : undefined;
     });
+    return { ...base, item };
 }
 
 export function dictionary(options: Common<Record<string, string>>): Schema<Record<string, string>> {

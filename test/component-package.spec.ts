@@ -53,7 +53,7 @@ describe("component package", () => {
     it("gives GpuCluster's consumers a Kubernetes provider and a kubeconfig", () => {
         const outputs = schema.components.GpuCluster.outputs;
         assert.match(JSON.stringify(outputs.provider), /kubernetes/);
-        assert.equal(outputs.kubeconfig.type, "string");
+        assert.deepEqual(outputs.kubeconfig, { type: "string", description: outputs.kubeconfig.description });
         assert.ok(schema.dependencies.some((d) => d.name === "kubernetes"));
     });
 
