@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# Local simulated Kubernetes cluster for gpu-serving-infra: etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler and the kwok controller run as plain
+# processes bound to 127.0.0.1 (binaries from scripts/build-tools.sh). kwok fakes
+# the nodes of scripts/local/nodes.yaml (1 system node, 2 GPU nodes) and moves the
+# pods bound to them to Running. No container ever runs.
+#
+# Usage: scripts/local-cluster.sh up|down|status|env
+#   up      generate certs/keys + kubeconfig in the state dir, start everything,
+#           wait for the API, register the nodes and wait until they are Ready
+#   down    stop every process started by `up` (by recorded pid) and remove the state dir
+#   status  show the processes and `kubectl get nodes`
+#   env     print `export KUBECONFIG=...; export PATH=...` for eval
+#
+# Env: GPU_SERVING_LOCAL_DIR (state dir, default ~/.cache/gpu-serving-infra/local),
+#      GPU_SERVING_CACHE (tool cache, default ~/.cache/gpu-serving-infra),
+#      LOCAL_ETCD_PORT (12379), LOCAL_ETCD_PEER_PORT (12380), LOCAL_APISERVER_PORT (16443),
+#      LOCAL_KCM_PORT (20257), LOCAL_SCHEDULER_PORT (20259), LOCAL_KWOK_PORT (20247),
+#      LOCAL_CLUSTER_TIMEOUT (seconds to wait for API/nodes, default 120).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}"
+BIN="$CACHE/bin"
+STATE="${GPU_SERVING_LOCAL_DIR:-$CACHE/local}"
+PKI="$STATE/pki"
+LOGS="$STATE/logs"
+PIDS="$STATE/pids"
+KUBECONFIG_FILE="$STATE/kubeconfig"
+NODES_YAML="$SCRIPT_DIR/local/nodes.yaml"
+KWOK_STAGES="$CACHE/share/kwok/stages.yaml"
+
+HOST=127.0.0.1
+ETCD_PORT="${LOCAL_ETCD_PORT:-12379}"
+ETCD_PEER_PORT="${LOCAL_ETCD_PEER_PORT:-12380}"
+APISERVER_PORT="${LOCAL_APISERVER_PORT:-16443}"
+KCM_PORT="${LOCAL_KCM_PORT:-20257}"
+SCHEDULER_PORT="${LOCAL_SCHEDULER_PORT:-20259}"
+KWOK_PORT="${LOCAL_KWOK_PORT:-20247}"
+TIMEOUT="${LOCAL_CLUSTER_TIMEOUT:-120}"
+SERVICE_CIDR=10.96.0.0/16 # virtual ClusterIPs: allocated in objects, never routed (no kube-proxy)
+POD_CIDR=10.244.0.0/16    # fake pod IPs written by kwok into pod status, never routed
+
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+log() { printf '[local-cluster] %s\n' "$*" >&2; }
+die() { printf '[local-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+
+kubectl_() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+
+ensure_cmd() { # ensure_cmd <command> <debian package>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing $2 (apt-get) for $1"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"; } >&2 ||
+      die "apt-get install $2 failed"
+  else
+    die "$1 not found: install the Debian package $2"
+  fi
+}
+
+# ---- processes ---------------------------------------------------------------
+pid_of() { [ -f "$PIDS/$1.pid" ] && cat "$PIDS/$1.pid"; }
+
+is_running() { # is_running <component>: pid alive and still our binary
+  local pid
+  pid="$(pid_of "$1" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+  local exe
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+  [ "${exe% (deleted)}" = "$BIN/$1" ]
+}
+
+start() { # start <component> <args...>
+  local name="$1"
+  shift
+  [ -x "$BIN/$name" ] || die "$BIN/$name missing: run scripts/build-tools.sh first"
+  if is_running "$name"; then
+    log "$name already running (pid $(pid_of "$name"))"
+    return 0
+  fi
+  # setsid: own session, so a Ctrl-C in the calling shell does not reach it.
+  setsid "$BIN/$name" "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$PIDS/$name.pid"
+  log "started $name (pid $!, log $LOGS/$name.log)"
+}
+
+stop() { # stop <component>: TERM, then KILL after 15 s; only the recorded pid
+  local name="$1" pid i
+  if ! is_running "$name"; then
+    rm -f "$PIDS/$name.pid"
+    return 0
+  fi
+  pid="$(pid_of "$name")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 30); do
+    [ -d "/proc/$pid" ] || break
+    sleep 0.5
+  done
+  if [ -d "/proc/$pid" ]; then
+    log "$name (pid $pid) did not stop on TERM; sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$PIDS/$name.pid"
+  log "stopped $name (pid $pid)"
+}
+
+wait_for() { # wait_for <description> <command...>
+  local what="$1" i
+  shift
+  for i in $(seq 1 "$TIMEOUT"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+
+check_alive() { # fail fast if a component died
+  local c
+  for c in "$@"; do
+    is_running "$c" || { tail -n 30 "$LOGS/$c.log" >&2 || true; die "$c exited; see $LOGS/$c.log"; }
+  done
+}
+
+# ---- certificates --------------------------------------------------------------
+gen_pki() {
+  [ -f "$PKI/front-proxy-client.crt" ] && return 0
+  ensure_cmd openssl openssl
+  mkdir -p "$PKI"
+  (
+    cd "$PKI"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+      -keyout ca.key -out ca.crt -subj "/CN=gpu-serving-local-ca" 2>/dev/null
+    # separate CA for the aggregation layer (requestheader / front proxy)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+      -keyout front-proxy-ca.key -out front-proxy-ca.crt -subj "/CN=gpu-serving-local-front-proxy-ca" 2>/dev/null
+    cat >apiserver.ext <<'EOF'
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+EOF
+    cat >client.ext <<'EOF'
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth
+EOF
+    # name subject extfile ca
+    for spec in "apiserver|/CN=kube-apiserver|apiserver.ext|ca" \
+      "admin|/O=system:masters/CN=kubernetes-admin|client.ext|ca" \
+      "front-proxy-client|/CN=front-proxy-client|client.ext|front-proxy-ca"; do
+      IFS='|' read -r name subj ext ca <<<"$spec"
+      openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "$subj" 2>/dev/null
+      openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial \
+        -days 3650 -sha256 -extfile "$ext" -out "$name.crt" 2>/dev/null
+      rm -f "$name.csr"
+    done
+    # service-account token signing key pair
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  ) || die "certificate generation failed"
+  log "generated CA, apiserver/admin certificates and service-account keys in $PKI"
+}
+
+write_kubeconfig() {
+  local kc="$KUBECONFIG_FILE.tmp"
+  rm -f "$kc"
+  "$BIN/kubectl" --kubeconfig "$kc" config set-cluster gpu-serving-local \
+    --server "https://$HOST:$APISERVER_PORT" --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
+  "$BIN/kubectl" --kubeconfig "$kc" config set-credentials gpu-serving-local-admin \
+    --client-certificate "$PKI/admin.crt" --client-key "$PKI/admin.key" --embed-certs >/dev/null
+  "$BIN/kubectl" --kubeconfig "$kc" config set-context gpu-serving-local \
+    --cluster gpu-serving-local --user gpu-serving-local-admin >/dev/null
+  "$BIN/kubectl" --kubeconfig "$kc" config use-context gpu-serving-local >/dev/null
+  chmod 600 "$kc"
+  mv -f "$kc" "$KUBECONFIG_FILE"
+}
+
+# ---- commands ------------------------------------------------------------------
+cmd_up() {
+  local t0=$SECONDS c
+  trap 'log "up failed: logs are in $LOGS; run scripts/local-cluster.sh down to stop what was started"' ERR
+  for c in "${COMPONENTS[@]}" kubectl; do
+    [ -x "$BIN/$c" ] || die "$BIN/$c missing: run scripts/build-tools.sh first"
+  done
+  [ -f "$KWOK_STAGES" ] || die "$KWOK_STAGES missing: run scripts/build-tools.sh kwok"
+  ensure_cmd setsid util-linux
+  mkdir -p "$STATE" "$LOGS" "$PIDS" "$STATE/etcd"
+  gen_pki
+  write_kubeconfig
+
+  start etcd \
+    --name=local --data-dir="$STATE/etcd" \
+    --listen-client-urls="http://$HOST:$ETCD_PORT" --advertise-client-urls="http://$HOST:$ETCD_PORT" \
+    --listen-peer-urls="http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://$HOST:$ETCD_PEER_PORT" \
+    --initial-cluster="local=http://$HOST:$ETCD_PEER_PORT" \
+    --auto-compaction-retention=1 --quota-backend-bytes=4294967296 \
+    --log-level=warn
+  wait_for "etcd" curl -fsS "http://$HOST:$ETCD_PORT/health" ||
+    { check_alive etcd; die "etcd not healthy after ${TIMEOUT}s"; }
+  log "etcd healthy"
+
+  start kube-apiserver \
+    --etcd-servers="http://$HOST:$ETCD_PORT" \
+    --bind-address=$HOST --secure-port="$APISERVER_PORT" --advertise-address=$HOST \
+    --endpoint-reconciler-type=none \
+    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --authorization-mode=RBAC --allow-privileged=true \
+    --enable-priority-and-fairness=false \
+    --profiling=false
+  wait_for "kube-apiserver" kubectl_ get --raw /readyz ||
+    { check_alive etcd kube-apiserver; die "kube-apiserver not ready after ${TIMEOUT}s"; }
+  log "kube-apiserver ready at https://$HOST:$APISERVER_PORT"
+
+  start kube-controller-manager \
+    --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
+    --authorization-kubeconfig="$KUBECONFIG_FILE" \
+    --bind-address=$HOST --secure-port="$KCM_PORT" --leader-elect=false \
+    --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
+    --use-service-account-credentials=false --service-cluster-ip-range="$SERVICE_CIDR" \
+    --profiling=false
+  start kube-scheduler \
+    --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
+    --authorization-kubeconfig="$KUBECONFIG_FILE" \
+    --bind-address=$HOST --secure-port="$SCHEDULER_PORT" --leader-elect=false \
+    --profiling=false
+  start kwok \
+    --kubeconfig="$KUBECONFIG_FILE" --config="$KWOK_STAGES" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --node-ip=$HOST --node-lease-duration-seconds=40 --cidr="$POD_CIDR" \
+    --server-address="$HOST:$KWOK_PORT"
+
+  sleep 2
+  check_alive "${COMPONENTS[@]}"
+  kubectl_ apply -f "$NODES_YAML" >/dev/null || die "kubectl apply $NODES_YAML failed"
+  log "registered nodes from scripts/local/nodes.yaml; waiting for Ready"
+  if ! kubectl_ wait --for=condition=Ready node --all --timeout="${TIMEOUT}s" >/dev/null; then
+    check_alive "${COMPONENTS[@]}"
+    kubectl_ get nodes -o wide >&2 || true
+    die "nodes not Ready after ${TIMEOUT}s (see $LOGS/kwok.log)"
+  fi
+  # The default service account is what pods need before they can be created.
+  wait_for "default service account" kubectl_ get serviceaccount default -n default ||
+    die "default service account not created (see $LOGS/kube-controller-manager.log)"
+  check_alive "${COMPONENTS[@]}"
+  kubectl_ get nodes -L gpu-serving.io/node-role,topology.kubernetes.io/zone
+  log "cluster up in $((SECONDS - t0))s"
+  printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN"
+}
+
+cmd_down() {
+  local i c
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+    c="${COMPONENTS[$i]}"
+    stop "$c"
+  done
+  if [ -d "$STATE" ]; then
+    rm -rf "$STATE"
+    log "removed $STATE"
+  fi
+}
+
+cmd_status() {
+  local c any=0
+  for c in "${COMPONENTS[@]}"; do
+    if is_running "$c"; then
+      printf '%-24s running (pid %s)\n' "$c" "$(pid_of "$c")"
+      any=1
+    else
+      printf '%-24s stopped\n' "$c"
+    fi
+  done
+  if [ "$any" = 1 ] && [ -f "$KUBECONFIG_FILE" ]; then
+    echo
+    kubectl_ get nodes -o wide -L gpu-serving.io/node-role,gpu-serving.io/gpu-group,topology.kubernetes.io/zone
+  fi
+  [ "$any" = 1 ]
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN" ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+esac
