@@ -1,7 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createNodeBootstrapAddons, createWorkloadAddons } from "./cluster/addons";
+import {
+    createNodeBootstrapAddons,
+    createWorkloadAddons,
+    ebsCsiControllerServiceAccount,
+} from "./cluster/addons";
 import { grantClusterAdmins } from "./cluster/access";
 import { createControlPlane } from "./cluster/control-plane";
 import { irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
@@ -21,7 +25,7 @@ import {
 } from "./plan/in-cluster-plan";
 import { Problems } from "./plan/problems";
 
-/** The CPU node group that runs cluster add-ons (CoreDNS, autoscaler, EFS CSI controller). */
+/** The CPU node group that runs cluster add-ons (CoreDNS, autoscaler, CSI controllers). */
 export interface SystemNodeGroupArgs {
     /** x86_64 CPU instance types; GPU types are rejected. @default ["m6i.large"] */
     instanceTypes?: string[];
@@ -69,6 +73,8 @@ export interface ClusterAddonVersionsArgs {
     podIdentityAgent?: string;
     /** Amazon EFS CSI driver. */
     efsCsiDriver?: string;
+    /** Amazon EBS CSI driver, which provisions gp3 volumes (Observability's Prometheus storage). */
+    ebsCsiDriver?: string;
 }
 
 export interface GpuClusterArgs {
@@ -164,6 +170,13 @@ export class GpuCluster extends pulumi.ComponentResource {
             { managedPolicyNames: ["service-role/AmazonEFSCSIDriverPolicy"] },
             roleContext,
         );
+        const ebsCsiRole = irsaRole(
+            `${name}-ebs-csi-role`,
+            issuer,
+            ebsCsiControllerServiceAccount,
+            { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
+            roleContext,
+        );
         const autoscalerRole = irsaRole(
             `${name}-cluster-autoscaler-role`,
             issuer,
@@ -200,7 +213,10 @@ export class GpuCluster extends pulumi.ComponentResource {
         const gpuGroups = settings.gpuNodeGroups.map((group) =>
             createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
         );
-        createWorkloadAddons(name, addonContext, system.nodeGroup, efsCsiRole.arn);
+        createWorkloadAddons(name, addonContext, system.nodeGroup, {
+            efsCsi: efsCsiRole.arn,
+            ebsCsi: ebsCsiRole.arn,
+        });
 
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);

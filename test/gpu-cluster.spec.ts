@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import { strict as assert } from "assert";
 import { GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
+import { kubernetesVersionPins } from "../components/plan/kubernetes-versions";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { mockAccountId, mockOidcIssuer, mockRegion } from "./harness/mocks";
 import { RegisteredResource, Rendered, isSecret, render, valueOf } from "./harness/render";
@@ -234,6 +235,24 @@ describe("GpuCluster", () => {
             );
         });
 
+        it("trusts the EBS CSI role to the controller service account's STS tokens only", () => {
+            const trust = trustOf(resources.one(types.role, "ebs-csi-role"));
+            const issuerHost = mockOidcIssuer.replace("https://", "");
+            assert.deepEqual(trust.Action, ["sts:AssumeRoleWithWebIdentity"]);
+            assert.deepEqual(trust.Principal, {
+                Federated: [`arn:aws:iam::${mockAccountId}:oidc-provider/${issuerHost}`],
+            });
+            assert.deepEqual(trust.Condition.StringEquals, {
+                [`${issuerHost}:sub`]: ["system:serviceaccount:kube-system:ebs-csi-controller-sa"],
+                [`${issuerHost}:aud`]: ["sts.amazonaws.com"],
+            });
+            const attached = resources.one(types.attachment, "ebs-csi-role");
+            assert.equal(
+                attached.inputs.policyArn,
+                "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+            );
+        });
+
         it("trusts the autoscaler role to its service account and scopes scaling to the cluster's groups", () => {
             const trust = trustOf(resources.one(types.role, "cluster-autoscaler-role"));
             const issuerHost = mockOidcIssuer.replace("https://", "");
@@ -371,13 +390,14 @@ describe("GpuCluster", () => {
     });
 
     describe("add-ons", () => {
-        it("installs the five managed add-ons at the versions pinned for 1.34", () => {
+        it("installs the six managed add-ons at the versions pinned for 1.34", () => {
             const versions = Object.fromEntries(
                 resources
                     .ofType(types.addon)
                     .map((a) => [a.inputs.addonName, a.inputs.addonVersion]),
             );
             assert.deepEqual(Object.keys(versions).sort(), [
+                "aws-ebs-csi-driver",
                 "aws-efs-csi-driver",
                 "coredns",
                 "eks-pod-identity-agent",
@@ -387,10 +407,11 @@ describe("GpuCluster", () => {
             assert.match(versions["kube-proxy"], /^v1\.34\./);
         });
 
-        it("waits for the system node group before CoreDNS and the EFS CSI driver", () => {
+        it("waits for the system node group before CoreDNS and the CSI drivers", () => {
             const system = resources.one(types.nodeGroup, "gc-system");
             assert.ok(dependsOn(resources.one(types.addon, "coredns"), system));
             assert.ok(dependsOn(resources.one(types.addon, "efs-csi-driver"), system));
+            assert.ok(dependsOn(resources.one(types.addon, "ebs-csi-driver"), system));
             assert.ok(!dependsOn(resources.one(types.addon, "vpc-cni"), system));
         });
 
@@ -399,6 +420,30 @@ describe("GpuCluster", () => {
             assert.equal(
                 efs.inputs.serviceAccountRoleArn,
                 `arn:aws:iam::${mockAccountId}:role/gc-efs-csi-role`,
+            );
+        });
+
+        it("runs the EBS CSI driver, which provisions Prometheus's gp3 volume, as its IRSA role", () => {
+            const ebs = resources.one(types.addon, "ebs-csi-driver");
+            assert.equal(
+                ebs.inputs.serviceAccountRoleArn,
+                `arn:aws:iam::${mockAccountId}:role/gc-ebs-csi-role`,
+            );
+        });
+
+        it("pins the EBS CSI driver per Kubernetes version and lets addonVersions override it", async () => {
+            const ebsVersion = (rendered: Rendered) =>
+                rendered.one(types.addon, "ebs-csi-driver").inputs.addonVersion;
+            const { resources: older } = await renderCluster({ kubernetesVersion: "1.33" });
+            const { resources: overridden } = await renderCluster({
+                addonVersions: { ebsCsiDriver: "v1.54.0-eksbuild.1" },
+            });
+            assert.equal(ebsVersion(resources), kubernetesVersionPins["1.34"].addons.ebsCsiDriver);
+            assert.equal(ebsVersion(older), kubernetesVersionPins["1.33"].addons.ebsCsiDriver);
+            assert.equal(ebsVersion(overridden), "v1.54.0-eksbuild.1");
+            assert.equal(
+                overridden.one(types.addon, "efs-csi-driver").inputs.addonVersion,
+                resources.one(types.addon, "efs-csi-driver").inputs.addonVersion,
             );
         });
     });

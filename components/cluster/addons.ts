@@ -52,6 +52,18 @@ export function createNodeBootstrapAddons(name: string, context: AddonContext): 
     ];
 }
 
+/** The EBS CSI controller's service account, fixed by the aws-ebs-csi-driver add-on. */
+export const ebsCsiControllerServiceAccount = {
+    namespace: "kube-system",
+    name: "ebs-csi-controller-sa",
+};
+
+/** IRSA roles the CSI drivers' controllers run as. */
+export interface CsiDriverRoleArns {
+    efsCsi: pulumi.Input<string>;
+    ebsCsi: pulumi.Input<string>;
+}
+
 /**
  * Add-ons with Deployments: created before any node exists they stay DEGRADED and the create call
  * times out, so they wait for the system node group.
@@ -60,7 +72,7 @@ export function createWorkloadAddons(
     name: string,
     context: AddonContext,
     systemNodeGroup: aws.eks.NodeGroup,
-    efsCsiRoleArn: pulumi.Input<string>,
+    roleArns: CsiDriverRoleArns,
 ): aws.eks.Addon[] {
     const { versions } = context;
     const dependsOn = [systemNodeGroup];
@@ -69,7 +81,13 @@ export function createWorkloadAddons(
         // Its node DaemonSet tolerates every taint by default, so GPU nodes can mount the model cache.
         addon(`${name}-efs-csi-driver`, "aws-efs-csi-driver", versions.efsCsiDriver, context, {
             dependsOn,
-            serviceAccountRoleArn: efsCsiRoleArn,
+            serviceAccountRoleArn: roleArns.efsCsi,
+        }),
+        // Kubernetes 1.27 removed the in-tree EBS volume plugin, so no gp3 volume (Observability's
+        // Prometheus storage class, provisioner ebs.csi.aws.com) is created without this driver.
+        addon(`${name}-ebs-csi-driver`, "aws-ebs-csi-driver", versions.ebsCsiDriver, context, {
+            dependsOn,
+            serviceAccountRoleArn: roleArns.ebsCsi,
         }),
     ];
 }
