@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
+import * as fs from "fs";
 import * as publicApi from "../components";
+import { componentApiMarkdown, readmeSection } from "../scripts/readme";
 
 const root = path.join(__dirname, "..");
 const packageJson = require("../package.json");
@@ -55,6 +57,11 @@ describe("component package", () => {
         assert.match(JSON.stringify(outputs.provider), /kubernetes/);
         assert.deepEqual(outputs.kubeconfig, { type: "string", description: outputs.kubeconfig.description });
         assert.ok(schema.dependencies.some((d) => d.name === "kubernetes"));
+    });
+
+    it("documents the same API in the README (regenerate with `npm run docs`)", () => {
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        assert.equal(readmeSection(readme, "component-api"), componentApiMarkdown(schema));
     });
 
     it("types every component with the gpu-serving package name the plugin host requires", () => {

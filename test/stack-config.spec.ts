@@ -1,4 +1,8 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { configReferenceTable } from "../stacks/config-reference";
+import { readmeSection } from "../scripts/readme";
 import { InvalidInputsError } from "../components/plan/problems";
 import { projectConfig, readStackFile } from "../stacks/stack-files";
 import { parseStackConfig } from "../stacks/validate";
@@ -50,6 +54,11 @@ describe("stack config", () => {
         assert.equal(config.models[0].gpusPerReplica, 1);
         assert.equal(config.serving.namespace, "models");
         assert.equal(config.modelStore.readThroughputMiBps, 500);
+    });
+
+    it("is documented key by key in the README (regenerate with `npm run docs`)", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        assert.equal(readmeSection(readme, "config-reference"), configReferenceTable());
     });
 
     for (const stack of ["dev", "staging", "prod", "local"]) {
