@@ -21,6 +21,7 @@ export function main(stack = pulumi.getStack()) {
         clusterName: platform.clusterName,
         kubeconfig: platform.kubeconfig ? pulumi.secret(platform.kubeconfig) : undefined,
         servingNamespace: platform.namespace,
+        modelClaimName: platform.modelClaimName,
         endpoints: pick((m) => m.endpoint),
         imageDigests: pick((m) => m.image),
         apiKeys: pulumi.secret(pick((m) => m.apiKey)),

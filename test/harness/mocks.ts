@@ -18,6 +18,19 @@ function arnFor(type: string, name: string): string {
 
 type State = Record<string, any>;
 
+/** The one stack a `pulumi.StackReference` can read under mocks: a deployed platform stack. */
+export const mockPlatformStackName = "acme/gpu-serving-infra/dev";
+/** What that platform stack exports (the main program's outputs); names differ from the defaults. */
+export const mockPlatformStackOutputs = {
+    clusterName: "gpu-serving-dev",
+    kubeconfig: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "gpu-serving-dev" }] }),
+    servingNamespace: "shared-models",
+    modelClaimName: "shared-weights",
+    imageDigests: {
+        "llama-3-1-8b": `${mockAccountId}.dkr.ecr.${mockRegion}.amazonaws.com/gpu-serving/llama-3-1-8b@sha256:${"ab".repeat(32)}`,
+    },
+};
+
 /**
  * What providers compute for the resources this project reads back. Anything a component reads
  * from a resource that is not an echo of its inputs must be produced here, or the spec would test
@@ -75,6 +88,11 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
     }),
     "aws:kms/key:Key": (name) => ({ keyId: shortHash(name) }),
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-password-${shortHash(name)}` }),
+    // Pulumi reads a referenced stack's outputs; any other stack is missing, as the backend reports it.
+    "pulumi:pulumi:StackReference": (_name, inputs) => {
+        if (inputs.name !== mockPlatformStackName) throw new Error(`unknown stack "${inputs.name}" (only ${mockPlatformStackName} exists under mocks)`);
+        return { outputs: mockPlatformStackOutputs, secretOutputNames: ["kubeconfig"] };
+    },
 };
 
 function mockId(type: string, name: string): string {
