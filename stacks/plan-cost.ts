@@ -1,0 +1,215 @@
+import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
+import { StackConfig } from "./validate";
+
+/** One priced item of a stack, per month at the node groups' minSize and at their maxSize. */
+export interface CostLine {
+    item: string;
+    /** How the figure was computed, for a reviewer to check: count × unit at price. */
+    basis: string;
+    /** USD per month; undefined when the price table has no figure (the basis says why). */
+    monthlyAtMin?: number;
+    monthlyAtMax?: number;
+}
+
+export interface CostEstimate {
+    lines: CostLine[];
+    /** Σ of the priced lines, USD per month. */
+    totalAtMin: number;
+    totalAtMax: number;
+    /** Assumptions and what is not included. */
+    notes: string[];
+}
+
+/** The instance type a node group is priced as, and why that one. */
+export interface PricedType {
+    instanceType: string;
+    /** USD per hour at the group's capacity type, undefined when the table has no price. */
+    perHour?: number;
+    /** Set for mixed-type groups: which member was picked and why. */
+    note?: string;
+}
+
+/**
+ * Mixed-type groups are priced as one member. On-demand: the first listed, because an EKS managed
+ * node group's Auto Scaling group launches on-demand capacity with the `prioritized` strategy, in
+ * list order. Spot: the cheapest listed, the optimistic end, since the capacity-optimized spot
+ * strategy may pick a pricier pool with more spare capacity.
+ */
+export function pricedInstanceType(
+    instanceTypes: readonly string[],
+    capacityType: string,
+    table: PriceTable = prices,
+): PricedType {
+    const spot = capacityType === "SPOT";
+    const perHour = (type: string) => {
+        const price = instancePrice(type, table);
+        return price && (spot ? price.spotPerHour : price.onDemandPerHour);
+    };
+    const priced = instanceTypes.filter((t) => perHour(t) !== undefined);
+    const cheapest = [...priced].sort((a, b) => perHour(a)! - perHour(b)!)[0];
+    const instanceType = spot && cheapest !== undefined ? cheapest : instanceTypes[0];
+    if (instanceTypes.length < 2) return { instanceType, perHour: perHour(instanceType) };
+    const reason = spot
+        ? "the cheapest spot price listed; capacity-optimized spot may launch another"
+        : "the first listed: on-demand launches in list order";
+    return {
+        instanceType,
+        perHour: perHour(instanceType),
+        note: `mixed types ${instanceTypes.join(", ")}: priced as ${instanceType}, ${reason}`,
+    };
+}
+
+export function formatUsd(amount: number): string {
+    const sign = amount < 0 ? "-" : "";
+    return `${sign}$${Math.round(Math.abs(amount)).toLocaleString("en-US")}`;
+}
+
+function nodeGroupLine(
+    item: string,
+    instanceTypes: readonly string[],
+    capacityType: string,
+    minSize: number,
+    maxSize: number,
+    table: PriceTable,
+): CostLine {
+    const { instanceType, perHour } = pricedInstanceType(instanceTypes, capacityType, table);
+    const capacity = capacityType === "SPOT" ? "spot" : "on-demand";
+    const count = minSize === maxSize ? `${maxSize}` : `${minSize}–${maxSize}`;
+    if (perHour === undefined) {
+        return {
+            item,
+            basis: `${count} × ${instanceType} ${capacity}: no price for ${instanceType} in stacks/prices.ts, not counted`,
+        };
+    }
+    return {
+        item,
+        basis: `${count} × ${instanceType} ${capacity} at $${perHour}/h`,
+        monthlyAtMin: minSize * perHour * hoursPerMonth,
+        monthlyAtMax: maxSize * perHour * hoursPerMonth,
+    };
+}
+
+function fixed(item: string, basis: string, monthly: number): CostLine {
+    return { item, basis, monthlyAtMin: monthly, monthlyAtMax: monthly };
+}
+
+/** NAT gateways the Network component creates: none in an existing VPC, else one shared or one per AZ. */
+export function natGatewayCount(config: StackConfig): number {
+    const { network } = config;
+    if (network.existingVpcId !== undefined) return 0;
+    return network.natGatewayPerAz ? network.availabilityZoneCount : 1;
+}
+
+/** Model weights on the shared file system: one version of each model. */
+export function storedWeightsGb(config: StackConfig): number {
+    return config.models.reduce((sum, model) => sum + model.weights.sizeGiB, 0);
+}
+
+/**
+ * What the stack's AWS resources cost per month (730 h), at the node groups' minSize and maxSize.
+ * Only what a stack on platform `eks` creates; an `existing` platform is someone else's bill.
+ */
+export function estimateMonthlyCost(config: StackConfig, table: PriceTable = prices): CostEstimate {
+    if (config.platform !== "eks") {
+        return {
+            lines: [],
+            totalAtMin: 0,
+            totalAtMax: 0,
+            notes: [
+                `platform "${config.platform}": the cluster, its nodes and storage exist outside this stack; no AWS cost is estimated.`,
+            ],
+        };
+    }
+    const notes: string[] = [];
+    const lines: CostLine[] = config.cluster.gpuNodeGroups.map((group) => {
+        const note = pricedInstanceType(group.instanceTypes, group.capacityType, table).note;
+        if (note) notes.push(`GPU group ${group.name}: ${note}.`);
+        return nodeGroupLine(
+            `GPU group ${group.name}`,
+            group.instanceTypes,
+            group.capacityType,
+            group.minSize,
+            group.maxSize,
+            table,
+        );
+    });
+    const system = config.cluster.systemNodeGroup;
+    // GpuCluster runs system nodes on-demand whatever their types (node-group-plan.ts).
+    const systemNote = pricedInstanceType(system.instanceTypes, "ON_DEMAND", table).note;
+    if (systemNote) notes.push(`System nodes: ${systemNote}.`);
+    lines.push(
+        nodeGroupLine(
+            "System nodes",
+            system.instanceTypes,
+            "ON_DEMAND",
+            system.minSize,
+            system.maxSize,
+            table,
+        ),
+    );
+
+    const nat = natGatewayCount(config);
+    if (nat > 0) {
+        const basis = `${nat} × $${table.natGatewayPerHour}/h (${config.network.natGatewayPerAz ? "one per AZ" : "one shared"})`;
+        lines.push(fixed("NAT gateways", basis, nat * table.natGatewayPerHour * hoursPerMonth));
+        notes.push(
+            `NAT gateways: hourly charge only; data processed is extra at $${table.natGatewayPerGbProcessed}/GB (image pulls from outside the VPC, Hugging Face downloads).`,
+        );
+    } else {
+        notes.push(
+            "NAT gateways: none created (existing VPC); its NAT costs are not this stack's.",
+        );
+    }
+
+    const storedGb = storedWeightsGb(config);
+    lines.push(
+        fixed(
+            "EFS model store",
+            `${round(storedGb)} GB at $${table.efsStoragePerGbMonth}/GB-month`,
+            storedGb * table.efsStoragePerGbMonth,
+        ),
+    );
+    notes.push(
+        `EFS: assumes the stored size is Σ weights.sizeGiB of the models (${round(storedGb)} GiB, counted as GB), one version each; ` +
+            "older versions left on the file system add to it.",
+    );
+    notes.push(efsTransferNote(config, storedGb, table));
+
+    lines.push(
+        fixed(
+            "EKS control plane",
+            `1 × $${table.eksControlPlanePerHour}/h (standard support)`,
+            table.eksControlPlanePerHour * hoursPerMonth,
+        ),
+    );
+    notes.push(
+        "Not included: EBS root volumes, load balancers, CloudWatch Logs, ECR storage, data transfer.",
+    );
+
+    const total = (pick: (line: CostLine) => number | undefined) =>
+        lines.reduce((sum, line) => sum + (pick(line) ?? 0), 0);
+    return {
+        lines,
+        totalAtMin: total((l) => l.monthlyAtMin),
+        totalAtMax: total((l) => l.monthlyAtMax),
+        notes,
+    };
+}
+
+function efsTransferNote(config: StackConfig, storedGb: number, table: PriceTable): string {
+    const mode = config.modelStore.throughputMode;
+    if (mode === "elastic") {
+        const staging = formatUsd(storedGb * table.efsElasticWritePerGb);
+        return (
+            `EFS Elastic throughput bills transfer on top: reads $${table.efsElasticReadPerGb}/GB (every replica start reads its weights), ` +
+            `writes $${table.efsElasticWritePerGb}/GB (staging every model once: ${staging}).`
+        );
+    }
+    if (mode === "provisioned")
+        return "EFS provisioned throughput is billed per MiB/s-month on top; not estimated.";
+    return "EFS bursting throughput: no transfer charge.";
+}
+
+function round(value: number): number {
+    return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,116 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parsePlanArgs, runPlan } from "../scripts/plan";
+import { servingPlanSummary } from "../stacks/serving-plan";
+import { projectConfig, readStackFile } from "../stacks/stack-files";
+import { parseStackConfig } from "../stacks/validate";
+
+describe("npm run plan", () => {
+    async function run(argv: string[], options: Parameters<typeof runPlan>[1] = {}) {
+        let out = "";
+        let err = "";
+        const code = await runPlan(argv, {
+            out: (t) => (out += t),
+            err: (t) => (err += t),
+            ...options,
+        });
+        return { code, out, err };
+    }
+
+    it("prints capacity, cold start, cost and resource counts for prod with the table's prices", async () => {
+        const { code, out, err } = await run(["--stack", "prod"]);
+        assert.equal(err, "");
+        assert.equal(code, 0);
+        for (const heading of [
+            "GPU capacity per node group",
+            "Cold start per model",
+            "Estimated monthly cost",
+            "Resources by type",
+        ]) {
+            assert.ok(out.includes(`#### ${heading}`), heading);
+        }
+        assert.ok(out.includes("| inference | g6e.2xlarge | ON_DEMAND | 8 | 8 | 8 | 8 | yes |"));
+        assert.ok(
+            out.includes(
+                "| GPU group inference | 2–8 × g6e.2xlarge on-demand at $2.24208/h | $3,273 | $13,094 |",
+            ),
+        );
+        assert.ok(out.includes("| **total** |  | **$19,229** | **$37,129** |"));
+        assert.ok(out.includes("prices as of 2026-11 for us-west-2"));
+        const plan = servingPlanSummary(
+            parseStackConfig(projectConfig(readStackFile("prod")), "prod"),
+        );
+        for (const model of plan.models)
+            assert.ok(
+                out.includes(
+                    `**${model.model}** on \`${model.gpuGroup}\`: ${model.coldStartSeconds} s`,
+                ),
+                model.model,
+            );
+        assert.ok(out.includes("| `aws:ec2/natGateway:NatGateway` | 3 |"));
+    });
+
+    it("reports no change against HEAD", async () => {
+        const { code, out } = await run(["--stack", "prod", "--base", "HEAD"]);
+        assert.equal(code, 0);
+        assert.ok(out.includes("No change against `HEAD`."));
+    });
+
+    it("renders the base config with this code and reports its resource and cost deltas", async () => {
+        const base = readStackFile("prod");
+        const stackFileAt = () => ({
+            ...base,
+            "gpu-serving-infra:network": {
+                ...(base["gpu-serving-infra:network"] as object),
+                natGatewayPerAz: false,
+            },
+        });
+        const { code, out } = await run(["--stack", "prod", "--base", "origin/main"], {
+            stackFileAt,
+        });
+        assert.equal(code, 0);
+        assert.ok(out.includes("- +2 `aws:ec2/natGateway:NatGateway` (1 → 3)"), out);
+        assert.ok(out.includes("- +$66/month at min size"), out);
+    });
+
+    it("exits 1 naming the stacks there are for an unknown stack", async () => {
+        const { code, out, err } = await run(["--stack", "qa"]);
+        assert.deepEqual([code, out], [1, ""]);
+        assert.match(
+            err,
+            /unknown stack "qa": there is no Pulumi\.qa\.yaml; stacks: dev, local, prod, staging/,
+        );
+    });
+
+    it("exits 1 with the validation error for a config that does not validate", async () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+        const staging = fs.readFileSync(path.join(__dirname, "..", "Pulumi.staging.yaml"), "utf8");
+        fs.writeFileSync(
+            path.join(root, "Pulumi.tight.yaml"),
+            staging.replace("maxSize: 5", "maxSize: 1"),
+        );
+        const { code, out, err } = await run(["--stack", "tight"], { root });
+        fs.rmSync(root, { recursive: true });
+        assert.deepEqual([code, out], [1, ""]);
+        assert.match(err, /^plan: Stack "tight" config has 2 problems:\n/);
+        assert.match(
+            err,
+            /\n {2}- cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 5 nodes .* but maxSize is 1\n/,
+        );
+    });
+
+    it("rejects a missing --stack and unknown arguments with the usage", () => {
+        assert.throws(() => parsePlanArgs([]), /--stack is required\nusage: npm run plan/);
+        assert.throws(
+            () => parsePlanArgs(["--stack", "prod", "--bse", "x"]),
+            /unknown argument "--bse"/,
+        );
+        assert.throws(() => parsePlanArgs(["--stack"]), /--stack needs a value/);
+        assert.deepEqual(parsePlanArgs(["--stack=dev", "--base", "origin/main"]), {
+            stack: "dev",
+            base: "origin/main",
+        });
+    });
+});
