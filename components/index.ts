@@ -1,5 +1,11 @@
 // The public API of the package: these components are what `pulumi package add` generates SDKs for.
-export { GpuCluster, GpuClusterArgs, GpuNodeGroupArgs, SystemNodeGroupArgs, ClusterAddonVersionsArgs } from "./gpu-cluster";
+export {
+    GpuCluster,
+    GpuClusterArgs,
+    GpuNodeGroupArgs,
+    SystemNodeGroupArgs,
+    ClusterAddonVersionsArgs,
+} from "./gpu-cluster";
 export { ModelImage, ModelImageArgs } from "./model-image";
 export { ModelService, ModelServiceArgs } from "./model-service";
 export { ModelStore, ModelStoreArgs } from "./model-store";

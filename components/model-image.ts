@@ -83,10 +83,7 @@ export class ModelImage extends pulumi.ComponentResource {
         const buildArgs = { BUILDKIT_INLINE_CACHE: "1", ...(args.buildArgs ?? {}) };
 
         const problems = new Problems();
-        checkModelImageArgs(
-            { ...args, platform, keepTaggedImages, untaggedExpiryDays },
-            problems,
-        );
+        checkModelImageArgs({ ...args, platform, keepTaggedImages, untaggedExpiryDays }, problems);
         // Before super(): a rejected component registers nothing, not even itself.
         problems.throwIfAny(`ModelImage "${name}"`);
         super("gpu-serving:index:ModelImage", name, {}, opts);

@@ -49,7 +49,8 @@ export function resolveObservabilitySettings(args: ObservabilityArgs): plan.Obse
         logRetentionDays: args.logRetentionDays ?? 30,
         prometheusRetention: args.prometheusRetention ?? "15d",
         prometheusStorageGiB: args.prometheusStorageGiB ?? 50,
-        kubePrometheusStackVersion: args.kubePrometheusStackVersion ?? plan.defaultChartVersions.kubePrometheusStack,
+        kubePrometheusStackVersion:
+            args.kubePrometheusStackVersion ?? plan.defaultChartVersions.kubePrometheusStack,
         kedaVersion: args.kedaVersion ?? plan.defaultChartVersions.keda,
         dcgmExporterVersion: args.dcgmExporterVersion ?? plan.defaultChartVersions.dcgmExporter,
         fluentBitVersion: args.fluentBitVersion ?? plan.defaultChartVersions.fluentBit,
@@ -60,9 +61,16 @@ export function resolveObservabilitySettings(args: ObservabilityArgs): plan.Obse
 }
 
 /** Every problem with `args`, each under its property path; the stack runs this before creating anything. */
-export function observabilityArgsProblems(args: ObservabilityArgs, problems = new Problems()): Problems {
+export function observabilityArgsProblems(
+    args: ObservabilityArgs,
+    problems = new Problems(),
+): Problems {
     if (isKnown(args.clusterName)) {
-        problems.expect(isEksClusterName(args.clusterName), "clusterName", `"${args.clusterName}" is not an EKS cluster name`);
+        problems.expect(
+            isEksClusterName(args.clusterName),
+            "clusterName",
+            `"${args.clusterName}" is not an EKS cluster name`,
+        );
     }
     plan.observabilityProblems(resolveObservabilitySettings(args), problems);
     return problems;
@@ -96,7 +104,12 @@ export class Observability extends pulumi.ComponentResource {
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: s.namespace, labels: { "app.kubernetes.io/part-of": "gpu-serving" } } },
+            {
+                metadata: {
+                    name: s.namespace,
+                    labels: { "app.kubernetes.io/part-of": "gpu-serving" },
+                },
+            },
             { parent: this },
         );
         const ns = namespace.metadata.name;
@@ -138,7 +151,10 @@ export class Observability extends pulumi.ComponentResource {
                 version: s.kubePrometheusStackVersion,
                 repositoryOpts: { repo: plan.charts.kubePrometheusStack.repo },
                 namespace: ns,
-                values: plan.kubePrometheusStackValues(s, plan.prometheusStorageClassName(s.namespace)),
+                values: plan.kubePrometheusStackValues(
+                    s,
+                    plan.prometheusStorageClassName(s.namespace),
+                ),
             },
             { parent: this, dependsOn: [storageClass, grafanaAdmin] },
         );
@@ -193,9 +209,18 @@ export class Observability extends pulumi.ComponentResource {
                             {
                                 test: "StringEquals",
                                 variable: pulumi.interpolate`${issuer}:sub`,
-                                values: [plan.serviceAccountSubject(s.namespace, plan.fluentBitServiceAccountName)],
+                                values: [
+                                    plan.serviceAccountSubject(
+                                        s.namespace,
+                                        plan.fluentBitServiceAccountName,
+                                    ),
+                                ],
                             },
-                            { test: "StringEquals", variable: pulumi.interpolate`${issuer}:aud`, values: ["sts.amazonaws.com"] },
+                            {
+                                test: "StringEquals",
+                                variable: pulumi.interpolate`${issuer}:aud`,
+                                values: ["sts.amazonaws.com"],
+                            },
                         ],
                     },
                 ],
@@ -204,7 +229,11 @@ export class Observability extends pulumi.ComponentResource {
         );
         const fluentBitRole = new aws.iam.Role(
             `${name}-fluent-bit`,
-            { description: "Ships container logs to CloudWatch (IRSA for fluent-bit)", assumeRolePolicy: trustPolicy.json, tags },
+            {
+                description: "Ships container logs to CloudWatch (IRSA for fluent-bit)",
+                assumeRolePolicy: trustPolicy.json,
+                tags,
+            },
             { parent: this },
         );
         const logsPolicy = aws.iam.getPolicyDocumentOutput(
@@ -212,7 +241,11 @@ export class Observability extends pulumi.ComponentResource {
                 statements: [
                     {
                         effect: "Allow",
-                        actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        actions: [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ],
                         // The group itself and its streams (`<arn>:log-stream:<name>`), nothing else.
                         resources: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
                     },
@@ -235,7 +268,11 @@ export class Observability extends pulumi.ComponentResource {
                 version: s.fluentBitVersion,
                 repositoryOpts: { repo: plan.charts.fluentBit.repo },
                 namespace: ns,
-                values: plan.fluentBitValues({ region, logGroupName: logGroup.name, roleArn: fluentBitRole.arn }),
+                values: plan.fluentBitValues({
+                    region,
+                    logGroupName: logGroup.name,
+                    roleArn: fluentBitRole.arn,
+                }),
             },
             // Pods that start before the policy is attached drop their first log batches.
             { parent: this, dependsOn: [fluentBitLogs] },
@@ -260,7 +297,11 @@ export class Observability extends pulumi.ComponentResource {
         new k8s.core.v1.ConfigMap(
             `${name}-dashboard`,
             {
-                metadata: { name: "gpu-serving-dashboard", namespace: ns, labels: { grafana_dashboard: "1" } },
+                metadata: {
+                    name: "gpu-serving-dashboard",
+                    namespace: ns,
+                    labels: { grafana_dashboard: "1" },
+                },
                 data: { "gpu-serving.json": JSON.stringify(plan.servingDashboard(thresholds)) },
             },
             { parent: this },

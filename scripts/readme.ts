@@ -2,21 +2,34 @@
 // and the component API (from Pulumi's analyzer, i.e. what generated SDKs get). `npm run docs`.
 import * as fs from "fs";
 import * as path from "path";
-import { AnalyzeResult, Analyzer, PropertyDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
+import {
+    AnalyzeResult,
+    Analyzer,
+    PropertyDefinition,
+} from "@pulumi/pulumi/provider/experimental/analyzer";
 import { configReferenceTable } from "../stacks/config-reference";
 
 const root = path.join(__dirname, "..");
 const readmePath = path.join(root, "README.md");
 
 function typeOf(definition: PropertyDefinition): string {
-    if ("$ref" in definition) return definition.$ref.replace(/^#\/types\/[^:]*:index:/, "").replace(/^\/kubernetes\/v[\d.]+\/schema\.json#\/resources\/kubernetes:index:/, "kubernetes ");
+    if ("$ref" in definition)
+        return definition.$ref
+            .replace(/^#\/types\/[^:]*:index:/, "")
+            .replace(
+                /^\/kubernetes\/v[\d.]+\/schema\.json#\/resources\/kubernetes:index:/,
+                "kubernetes ",
+            );
     if (definition.type === "array" && definition.items) return `${typeOf(definition.items)}[]`;
-    if (definition.type === "object" && definition.additionalProperties) return `map of ${typeOf(definition.additionalProperties)}`;
+    if (definition.type === "object" && definition.additionalProperties)
+        return `map of ${typeOf(definition.additionalProperties)}`;
     return definition.type;
 }
 
 function table(properties: Record<string, PropertyDefinition>, withRequired: boolean): string[] {
-    const header = withRequired ? ["| input | type | required | description |", "| --- | --- | --- | --- |"] : ["| output | type | description |", "| --- | --- | --- |"];
+    const header = withRequired
+        ? ["| input | type | required | description |", "| --- | --- | --- | --- |"]
+        : ["| output | type | description |", "| --- | --- | --- |"];
     return [
         ...header,
         ...Object.entries(properties).map(([name, d]) => {
@@ -32,19 +45,38 @@ export function componentApiMarkdown(schema: AnalyzeResult): string {
     const lines: string[] = [];
     for (const name of Object.keys(schema.components).sort()) {
         const component = schema.components[name];
-        lines.push(`#### ${name} (\`gpu-serving:index:${name}\`)`, "", (component.description ?? "").replace(/\n+/g, " "), "");
+        lines.push(
+            `#### ${name} (\`gpu-serving:index:${name}\`)`,
+            "",
+            (component.description ?? "").replace(/\n+/g, " "),
+            "",
+        );
         lines.push(...table(component.inputs, true), "", ...table(component.outputs, false), "");
     }
     for (const name of Object.keys(schema.typeDefinitions).sort()) {
         const type = schema.typeDefinitions[name];
-        lines.push(`#### ${name} (type)`, "", (type.description ?? "").replace(/\n+/g, " "), "", ...table(type.properties ?? {}, true), "");
+        lines.push(
+            `#### ${name} (type)`,
+            "",
+            (type.description ?? "").replace(/\n+/g, " "),
+            "",
+            ...table(type.properties ?? {}, true),
+            "",
+        );
     }
     return lines.join("\n").trim();
 }
 
 export function analyzePackage(): AnalyzeResult {
     const packageJson = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-    const names = ["GpuCluster", "ModelImage", "ModelService", "ModelStore", "Network", "Observability"];
+    const names = [
+        "GpuCluster",
+        "ModelImage",
+        "ModelService",
+        "ModelStore",
+        "Network",
+        "Observability",
+    ];
     return new Analyzer(root, packageJson.name, packageJson, new Set(names)).analyze();
 }
 

@@ -47,7 +47,11 @@ export function gpuClusterArgs(
     };
 }
 
-export function observabilityArgs(config: StackConfig, stack: string, cluster?: GpuCluster): ObservabilityArgs {
+export function observabilityArgs(
+    config: StackConfig,
+    stack: string,
+    cluster?: GpuCluster,
+): ObservabilityArgs {
     return {
         clusterName: cluster?.clusterName ?? clusterName(config, stack),
         oidcProviderArn: cluster?.oidcProviderArn ?? "",
@@ -65,14 +69,23 @@ function perZone(ids: pulumi.Output<string[]>, count: number): pulumi.Output<str
 /** VPC, EKS with GPU node groups, EFS model store and the monitoring stack on AWS. */
 export function provisionAwsPlatform(config: StackConfig, stack: string): ServingPlatform {
     const network = new Network("network", networkArgs(config, stack));
-    const cluster = new GpuCluster("cluster", gpuClusterArgs(config, stack, network.vpcId, network.privateSubnetIds));
+    const cluster = new GpuCluster(
+        "cluster",
+        gpuClusterArgs(config, stack, network.vpcId, network.privateSubnetIds),
+    );
     const provider = cluster.provider;
     const namespace = new k8s.core.v1.Namespace(
         "serving-namespace",
-        { metadata: { name: config.serving.namespace, labels: { "app.kubernetes.io/part-of": "gpu-serving" } } },
+        {
+            metadata: {
+                name: config.serving.namespace,
+                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
+            },
+        },
         { provider },
     );
-    const subnetCount = config.network.existingPrivateSubnetIds?.length ?? config.network.availabilityZoneCount;
+    const subnetCount =
+        config.network.existingPrivateSubnetIds?.length ?? config.network.availabilityZoneCount;
     const store = new ModelStore(
         "model-store",
         {
@@ -89,7 +102,9 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         { providers: { kubernetes: provider } },
     );
     const observability = config.observability.enabled
-        ? new Observability("observability", observabilityArgs(config, stack, cluster), { providers: { kubernetes: provider } })
+        ? new Observability("observability", observabilityArgs(config, stack, cluster), {
+              providers: { kubernetes: provider },
+          })
         : undefined;
     return {
         provider,

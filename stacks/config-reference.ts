@@ -14,7 +14,12 @@ function rows(schema: Schema<unknown>, key: string): Row[] {
     const own: Row = {
         key,
         type: schema.expected,
-        defaultValue: schema.defaultValue === undefined ? (schema.optional ? "—" : "required") : `\`${JSON.stringify(schema.defaultValue)}\``,
+        defaultValue:
+            schema.defaultValue === undefined
+                ? schema.optional
+                    ? "—"
+                    : "required"
+                : `\`${JSON.stringify(schema.defaultValue)}\``,
         doc: schema.doc,
     };
     if (fields) return [own, ...Object.entries(fields).flatMap(([k, s]) => rows(s, `${key}.${k}`))];
@@ -27,7 +32,9 @@ export function configReferenceTable(): string {
     const all = Object.entries(stackConfigSchema).flatMap(([key, schema]) => rows(schema, key));
     const lines = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"];
     for (const row of all) {
-        lines.push(`| \`${row.key}\` | ${row.type.replace(/\|/g, "\\|")} | ${row.defaultValue} | ${row.doc.replace(/\|/g, "\\|")} |`);
+        lines.push(
+            `| \`${row.key}\` | ${row.type.replace(/\|/g, "\\|")} | ${row.defaultValue} | ${row.doc.replace(/\|/g, "\\|")} |`,
+        );
     }
     return lines.join("\n");
 }

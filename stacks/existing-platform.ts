@@ -30,7 +30,12 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
     const opts = { provider };
     const namespace = new k8s.core.v1.Namespace(
         "serving-namespace",
-        { metadata: { name: serving.namespace, labels: { "app.kubernetes.io/part-of": "gpu-serving" } } },
+        {
+            metadata: {
+                name: serving.namespace,
+                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
+            },
+        },
         opts,
     );
     const namespaceName = namespace.metadata.name;

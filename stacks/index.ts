@@ -12,7 +12,10 @@ import { parseStackConfig } from "./validate";
  */
 export function main(stack = pulumi.getStack()) {
     const config = parseStackConfig(readRawConfig(), stack);
-    const platform = config.platform === "eks" ? provisionAwsPlatform(config, stack) : useExistingCluster(config, stack);
+    const platform =
+        config.platform === "eks"
+            ? provisionAwsPlatform(config, stack)
+            : useExistingCluster(config, stack);
     const models = deployModels(config, platform, readApiKey());
     const names = Object.keys(models);
     const pick = <T>(field: (m: (typeof models)[string]) => pulumi.Output<T>) =>

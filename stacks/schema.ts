@@ -48,18 +48,29 @@ function leaf<T>(
     };
 }
 
-export function str(options: Common<string> & { oneOf?: readonly string[]; check?: (v: string) => string | undefined }): Schema<string> {
-    const expected = options.oneOf ? `one of ${options.oneOf.map((v) => `"${v}"`).join(", ")}` : "a string";
+export function str(
+    options: Common<string> & {
+        oneOf?: readonly string[];
+        check?: (v: string) => string | undefined;
+    },
+): Schema<string> {
+    const expected = options.oneOf
+        ? `one of ${options.oneOf.map((v) => `"${v}"`).join(", ")}`
+        : "a string";
     return leaf(expected, options, (value, path, problems) => {
-        if (typeof value !== "string") return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
-        if (options.oneOf && !options.oneOf.includes(value)) return void problems.add(path, `must be ${expected}, got "${value}"`);
+        if (typeof value !== "string")
+            return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
+        if (options.oneOf && !options.oneOf.includes(value))
+            return void problems.add(path, `must be ${expected}, got "${value}"`);
         const reason = options.check?.(value);
         if (reason) return void problems.add(path, reason);
         return value;
     });
 }
 
-export function num(options: Common<number> & { min?: number; max?: number; integer?: boolean }): Schema<number> {
+export function num(
+    options: Common<number> & { min?: number; max?: number; integer?: boolean },
+): Schema<number> {
     const kind = options.integer ? "an integer" : "a number";
     const range =
         options.min !== undefined && options.max !== undefined
@@ -73,7 +84,8 @@ export function num(options: Common<number> & { min?: number; max?: number; inte
     return leaf(expected, options, (value, path, problems) => {
         // Pulumi config stores scalars inside objects as YAML values, but a top-level `pulumi config set` stores strings.
         const parsed = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-        if (typeof parsed !== "number" || Number.isNaN(parsed)) return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
+        if (typeof parsed !== "number" || Number.isNaN(parsed))
+            return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
         const outOfRange =
             (options.integer && !Number.isInteger(parsed)) ||
             (options.min !== undefined && parsed < options.min) ||
@@ -90,7 +102,8 @@ export function int(options: Common<number> & { min?: number; max?: number }): S
 export function bool(options: Common<boolean>): Schema<boolean> {
     return leaf("true or false", options, (value, path, problems) => {
         if (value === "true" || value === "false") return value === "true";
-        if (typeof value !== "boolean") return void problems.add(path, `must be true or false, got ${describeValue(value)}`);
+        if (typeof value !== "boolean")
+            return void problems.add(path, `must be true or false, got ${describeValue(value)}`);
         return value;
     });
 }
@@ -99,15 +112,25 @@ export interface ListSchema<T> extends Schema<T[]> {
     readonly item: Schema<T>;
 }
 
-export function list<T>(item: Schema<T>, options: Common<T[]> & { minItems?: number; maxItems?: number }): ListSchema<T> {
+export function list<T>(
+    item: Schema<T>,
+    options: Common<T[]> & { minItems?: number; maxItems?: number },
+): ListSchema<T> {
     const expected = `a list of ${item.expected.replace(/^an? /, "")}s`;
     const base = leaf(expected, options, (value, path, problems) => {
-        if (!Array.isArray(value)) return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
+        if (!Array.isArray(value))
+            return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
         if (options.minItems !== undefined && value.length < options.minItems) {
-            problems.add(path, `must have at least ${options.minItems} item(s), got ${value.length}`);
+            problems.add(
+                path,
+                `must have at least ${options.minItems} item(s), got ${value.length}`,
+            );
         }
         if (options.maxItems !== undefined && value.length > options.maxItems) {
-            problems.add(path, `must have at most ${options.maxItems} item(s), got ${value.length}`);
+            problems.add(
+                path,
+                `must have at most ${options.maxItems} item(s), got ${value.length}`,
+            );
         }
         const items = value.map((v, i) => item.parse(v, `${path}[${i}]`, problems));
         return items.every((v) => v !== undefined || item.optional) ? (items as T[]) : undefined;
@@ -115,12 +138,16 @@ export function list<T>(item: Schema<T>, options: Common<T[]> & { minItems?: num
     return { ...base, item };
 }
 
-export function dictionary(options: Common<Record<string, string>>): Schema<Record<string, string>> {
+export function dictionary(
+    options: Common<Record<string, string>>,
+): Schema<Record<string, string>> {
     const expected = "a map of string to string";
     return leaf(expected, options, (value, path, problems) => {
-        if (typeof value !== "object" || Array.isArray(value)) return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
+        if (typeof value !== "object" || Array.isArray(value))
+            return void problems.add(path, `must be ${expected}, got ${describeValue(value)}`);
         const bad = Object.entries(value as object).filter(([, v]) => typeof v !== "string");
-        for (const [k, v] of bad) problems.add(`${path}.${k}`, `must be a string, got ${describeValue(v)}`);
+        for (const [k, v] of bad)
+            problems.add(`${path}.${k}`, `must be a string, got ${describeValue(v)}`);
         return bad.length === 0 ? (value as Record<string, string>) : undefined;
     });
 }
@@ -142,11 +169,16 @@ export function object<F extends Fields>(fields: F, options: Common<Parsed<F>>):
         }
         const raw = value as Record<string, unknown>;
         for (const key of Object.keys(raw)) {
-            if (!allowed.includes(key)) problems.add(`${path}.${key}`, `is not a known key; allowed keys: ${allowed.join(", ")}`);
+            if (!allowed.includes(key))
+                problems.add(
+                    `${path}.${key}`,
+                    `is not a known key; allowed keys: ${allowed.join(", ")}`,
+                );
         }
         const before = problems.list.length;
         const parsed: Record<string, unknown> = {};
-        for (const [key, schema] of Object.entries(fields)) parsed[key] = schema.parse(raw[key], `${path}.${key}`, problems);
+        for (const [key, schema] of Object.entries(fields))
+            parsed[key] = schema.parse(raw[key], `${path}.${key}`, problems);
         return problems.list.length === before ? (parsed as Parsed<F>) : undefined;
     });
     return { ...base, fields };

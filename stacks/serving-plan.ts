@@ -17,7 +17,11 @@ export interface ServingWiring {
     apiKey?: pulumi.Input<string>;
 }
 
-export function modelServiceArgs(config: StackConfig, model: ModelConfig, wiring: ServingWiring): ModelServiceArgs {
+export function modelServiceArgs(
+    config: StackConfig,
+    model: ModelConfig,
+    wiring: ServingWiring,
+): ModelServiceArgs {
     return {
         modelName: model.name,
         namespace: wiring.namespace,
@@ -69,7 +73,12 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
 };
 
 export function capacityGroups(groups: readonly GpuNodeGroupConfig[]) {
-    return groups.map((g) => ({ name: g.name, instanceTypes: g.instanceTypes, minSize: g.minSize, maxSize: g.maxSize }));
+    return groups.map((g) => ({
+        name: g.name,
+        instanceTypes: g.instanceTypes,
+        minSize: g.minSize,
+        maxSize: g.maxSize,
+    }));
 }
 
 export function gpuDemands(models: readonly ModelConfig[]): ModelGpuDemand[] {
@@ -97,12 +106,24 @@ export interface ServingPlanSummary {
 }
 
 export function servingPlanSummary(config: StackConfig): ServingPlanSummary {
-    const placeholder: ServingWiring = { namespace: config.serving.namespace, image: "", modelClaimName: "" };
+    const placeholder: ServingWiring = {
+        namespace: config.serving.namespace,
+        image: "",
+        modelClaimName: "",
+    };
     return {
-        gpuGroups: planGpuCapacity(capacityGroups(config.cluster.gpuNodeGroups), gpuDemands(config.models)),
+        gpuGroups: planGpuCapacity(
+            capacityGroups(config.cluster.gpuNodeGroups),
+            gpuDemands(config.models),
+        ),
         models: config.models.map((model) => {
             const estimate = coldStartFor(modelServiceArgs(config, model, placeholder));
-            return { model: model.name, gpuGroup: model.gpuGroup, coldStartSeconds: estimate.totalSeconds, coldStart: estimate.stages };
+            return {
+                model: model.name,
+                gpuGroup: model.gpuGroup,
+                coldStartSeconds: estimate.totalSeconds,
+                coldStart: estimate.stages,
+            };
         }),
     };
 }

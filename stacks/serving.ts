@@ -20,7 +20,9 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
     if (model.image.reference !== undefined) return pulumi.output(model.image.reference);
     const image = new ModelImage(model.name, {
         repositoryName: model.image.repository ?? imageRepositoryName(model),
-        context: path.relative(process.cwd(), path.join(repositoryRoot, model.image.context ?? "")) || ".",
+        context:
+            path.relative(process.cwd(), path.join(repositoryRoot, model.image.context ?? "")) ||
+            ".",
         dockerfile: model.image.dockerfile,
         buildArgs: model.image.buildArgs,
         modelVersion: model.version,
@@ -31,7 +33,11 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
 }
 
 /** One image and one ModelService per configured model, after the platform is ready. */
-export function deployModels(config: StackConfig, platform: ServingPlatform, apiKey?: pulumi.Output<string>): Record<string, ServedModel> {
+export function deployModels(
+    config: StackConfig,
+    platform: ServingPlatform,
+    apiKey?: pulumi.Output<string>,
+): Record<string, ServedModel> {
     const served: Record<string, ServedModel> = {};
     for (const model of config.models) {
         const image = modelImage(config, model);

@@ -9,9 +9,13 @@ export const committedStacks = ["dev", "staging", "prod", "local"] as const;
  * The config block of a committed `Pulumi.<stack>.yaml`, keyed as the engine passes it
  * (`project:key`). Used to render a stack offline (tests, bench, plan report).
  */
-export function readStackFile(stack: string, root = path.join(__dirname, "..")): Record<string, unknown> {
+export function readStackFile(
+    stack: string,
+    root = path.join(__dirname, ".."),
+): Record<string, unknown> {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const document = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
+    const document = yaml.load(fs.readFileSync(file, "utf8")) as
+        { config?: Record<string, unknown> } | undefined;
     return document?.config ?? {};
 }
 

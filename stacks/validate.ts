@@ -9,7 +9,11 @@ import {
 } from "../components/plan/image-plan";
 import { networkProblems } from "../components/plan/network-plan";
 import { Problems } from "../components/plan/problems";
-import { checkModelStoreArgs, defaultClaimSizeGiB, defaultStorageClassName } from "../components/plan/store-plan";
+import {
+    checkModelStoreArgs,
+    defaultClaimSizeGiB,
+    defaultStorageClassName,
+} from "../components/plan/store-plan";
 import { modelServiceProblems } from "../components/serving/validation";
 import { observabilityArgsProblems } from "../components/observability";
 import { gpuClusterArgs, networkArgs, observabilityArgs } from "./aws-platform";
@@ -32,7 +36,8 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     const problems = new Problems();
     const known = Object.keys(stackConfigSchema);
     for (const key of Object.keys(raw)) {
-        if (!known.includes(key)) problems.add(key, `is not a known config key; known keys: ${known.join(", ")}`);
+        if (!known.includes(key))
+            problems.add(key, `is not a known config key; known keys: ${known.join(", ")}`);
     }
     const parsed: Record<string, unknown> = {};
     for (const [key, schema] of Object.entries(stackConfigSchema)) {
@@ -46,12 +51,20 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     checkPlatform(config, raw, problems);
     const eks = config.platform === "eks";
     if (config.cluster) checkCluster(config, stack, problems);
-    if (eks && config.network && config.cluster) absorb(problems, networkProblems(networkArgs(config, stack)).list, "network.", { clusterName: "=cluster.name" });
-    if (eks && config.modelStore && config.network) checkModelStore(config, problems);
-    if (eks && config.observability?.enabled && config.cluster) {
-        absorb(problems, observabilityArgsProblems(observabilityArgs(config, stack)).list, "observability.", {
+    if (eks && config.network && config.cluster)
+        absorb(problems, networkProblems(networkArgs(config, stack)).list, "network.", {
             clusterName: "=cluster.name",
         });
+    if (eks && config.modelStore && config.network) checkModelStore(config, problems);
+    if (eks && config.observability?.enabled && config.cluster) {
+        absorb(
+            problems,
+            observabilityArgsProblems(observabilityArgs(config, stack)).list,
+            "observability.",
+            {
+                clusterName: "=cluster.name",
+            },
+        );
     }
     if (config.serving && config.modelStore) {
         models.forEach((model, i) => model && checkModel(config, model, i, problems));
@@ -59,11 +72,23 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     }
     if (config.cluster && models.every((m) => m !== undefined)) {
         const demands = gpuDemands(models as ModelConfig[]);
-        const groupIndex = (name: string) => config.cluster.gpuNodeGroups.findIndex((g) => g.name === name);
-        const paths = { model: (i: number) => `models[${i}]`, group: (name: string) => `cluster.gpuNodeGroups[${groupIndex(name)}]` };
-        const found = capacityProblems(capacityGroups(config.cluster.gpuNodeGroups), demands, paths);
+        const groupIndex = (name: string) =>
+            config.cluster.gpuNodeGroups.findIndex((g) => g.name === name);
+        const paths = {
+            model: (i: number) => `models[${i}]`,
+            group: (name: string) => `cluster.gpuNodeGroups[${groupIndex(name)}]`,
+        };
+        const found = capacityProblems(
+            capacityGroups(config.cluster.gpuNodeGroups),
+            demands,
+            paths,
+        );
         // Instance types are GpuCluster's to report; capacity adds only what is about fit.
-        absorb(problems, found.filter((p) => !p.propertyPath.includes(".instanceTypes[")), "");
+        absorb(
+            problems,
+            found.filter((p) => !p.propertyPath.includes(".instanceTypes[")),
+            "",
+        );
     }
     problems.throwIfAny(`Stack "${stack}" config`);
     return config;
@@ -74,28 +99,45 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
  * key a user edits; a target starting with "=" is a full config path, reported once even when
  * several components check the same value.
  */
-function absorb(problems: Problems, found: readonly pulumi.InputPropertyErrorDetails[], prefix: string, rename: Readonly<Record<string, string>> = {}): void {
+function absorb(
+    problems: Problems,
+    found: readonly pulumi.InputPropertyErrorDetails[],
+    prefix: string,
+    rename: Readonly<Record<string, string>> = {},
+): void {
     for (const { propertyPath, reason } of found) {
         const [head, ...rest] = propertyPath.split(/(?=[.[])/);
         const target = rename[head] ?? head;
         const absolute = target.startsWith("=");
         const path = (absolute ? target.slice(1) : prefix + target) + rest.join("");
-        const repeated = problems.list.some((p) => p.propertyPath === path && (absolute || p.reason === reason));
+        const repeated = problems.list.some(
+            (p) => p.propertyPath === path && (absolute || p.reason === reason),
+        );
         if (!repeated) problems.add(path, reason);
     }
 }
 
-function checkPlatform(config: StackConfig, raw: Record<string, unknown>, problems: Problems): void {
+function checkPlatform(
+    config: StackConfig,
+    raw: Record<string, unknown>,
+    problems: Problems,
+): void {
     const existing = config.platform === "existing";
-    if (existing && raw.network !== undefined) problems.add("network", 'is only used when platform is "eks"; remove it');
+    if (existing && raw.network !== undefined)
+        problems.add("network", 'is only used when platform is "eks"; remove it');
     if (existing && raw.observability !== undefined) {
-        problems.add("observability", 'is only used when platform is "eks"; install monitoring on your cluster yourself');
+        problems.add(
+            "observability",
+            'is only used when platform is "eks"; install monitoring on your cluster yourself',
+        );
     }
     if (!existing) {
         for (const key of ["kubeconfigPath", "kubeContext"] as const) {
-            if (config.cluster?.[key] !== undefined) problems.add(`cluster.${key}`, 'is only used when platform is "existing"');
+            if (config.cluster?.[key] !== undefined)
+                problems.add(`cluster.${key}`, 'is only used when platform is "existing"');
         }
-        if (config.modelStore?.hostPath !== undefined) problems.add("modelStore.hostPath", 'is only used when platform is "existing"');
+        if (config.modelStore?.hostPath !== undefined)
+            problems.add("modelStore.hostPath", 'is only used when platform is "existing"');
     }
 }
 
@@ -110,7 +152,10 @@ function checkModelStore(config: StackConfig, problems: Problems): void {
     const storeProblems = new Problems();
     checkModelStoreArgs(
         {
-            privateSubnetIds: Array.from({ length: config.network?.availabilityZoneCount ?? 2 }, (_, i) => `subnet-${i}`),
+            privateSubnetIds: Array.from(
+                { length: config.network?.availabilityZoneCount ?? 2 },
+                (_, i) => `subnet-${i}`,
+            ),
             storageClassName: defaultStorageClassName,
             claimName: config.modelStore.claimName,
             claimSizeGiB: defaultClaimSizeGiB,
@@ -121,21 +166,34 @@ function checkModelStore(config: StackConfig, problems: Problems): void {
     absorb(problems, storeProblems.list, "modelStore.");
 }
 
-function checkModel(config: StackConfig, model: ModelConfig, index: number, problems: Problems): void {
+function checkModel(
+    config: StackConfig,
+    model: ModelConfig,
+    index: number,
+    problems: Problems,
+): void {
     const path = `models[${index}]`;
     const { context, reference } = model.image;
     if ((context === undefined) === (reference === undefined)) {
-        problems.add(`${path}.image`, "set exactly one of `context` (build and push to ECR) or `reference` (an existing image by digest)");
+        problems.add(
+            `${path}.image`,
+            "set exactly one of `context` (build and push to ECR) or `reference` (an existing image by digest)",
+        );
     }
     if (config.platform === "existing" && context !== undefined) {
-        problems.add(`${path}.image.context`, 'cannot build without ECR on platform "existing"; set `reference` to an image digest');
+        problems.add(
+            `${path}.image.context`,
+            'cannot build without ECR on platform "existing"; set `reference` to an image digest',
+        );
     }
     const args = modelServiceArgs(config, model, {
         namespace: config.serving.namespace,
         image: reference ?? exampleDigest,
         modelClaimName: config.modelStore.claimName,
     });
-    const serviceProblems = modelServiceProblems(args).list.filter((p) => p.propertyPath !== "gpuGroup");
+    const serviceProblems = modelServiceProblems(args).list.filter(
+        (p) => p.propertyPath !== "gpuGroup",
+    );
     absorb(problems, serviceProblems, `${path}.`, modelConfigPaths);
     if (context !== undefined) {
         const imageProblems = new Problems();
@@ -163,7 +221,11 @@ function checkModelNames(models: readonly (ModelConfig | undefined)[], problems:
     const seen = new Set<string>();
     models.forEach((model, i) => {
         if (!model) return;
-        problems.expect(!seen.has(model.name), `models[${i}].name`, `"${model.name}" is served twice`);
+        problems.expect(
+            !seen.has(model.name),
+            `models[${i}].name`,
+            `"${model.name}" is served twice`,
+        );
         seen.add(model.name);
     });
 }

@@ -22,7 +22,14 @@ describe("component package", () => {
     });
 
     it("exports the platform and serving components from components/index.ts", () => {
-        assert.deepEqual(components, ["GpuCluster", "ModelImage", "ModelService", "ModelStore", "Network", "Observability"]);
+        assert.deepEqual(components, [
+            "GpuCluster",
+            "ModelImage",
+            "ModelService",
+            "ModelStore",
+            "Network",
+            "Observability",
+        ]);
     });
 
     it("infers a schema for every exported component", () => {
@@ -32,15 +39,20 @@ describe("component package", () => {
     it("documents every input and output of every component (the TSDoc becomes the SDKs' docs)", () => {
         const undocumented: string[] = [];
         for (const [name, component] of Object.entries(schema.components)) {
-            for (const [kind, properties] of [["input", component.inputs], ["output", component.outputs]] as const) {
+            for (const [kind, properties] of [
+                ["input", component.inputs],
+                ["output", component.outputs],
+            ] as const) {
                 for (const [property, definition] of Object.entries(properties)) {
-                    if (!definition.description?.trim()) undocumented.push(`${name}.${property} (${kind})`);
+                    if (!definition.description?.trim())
+                        undocumented.push(`${name}.${property} (${kind})`);
                 }
             }
         }
         for (const [name, type] of Object.entries(schema.typeDefinitions)) {
             for (const [property, definition] of Object.entries(type.properties ?? {})) {
-                if (!definition.description?.trim()) undocumented.push(`${name}.${property} (type field)`);
+                if (!definition.description?.trim())
+                    undocumented.push(`${name}.${property} (type field)`);
             }
         }
         assert.deepEqual(undocumented, []);
@@ -55,7 +67,10 @@ describe("component package", () => {
     it("gives GpuCluster's consumers a Kubernetes provider and a kubeconfig", () => {
         const outputs = schema.components.GpuCluster.outputs;
         assert.match(JSON.stringify(outputs.provider), /kubernetes/);
-        assert.deepEqual(outputs.kubeconfig, { type: "string", description: outputs.kubeconfig.description });
+        assert.deepEqual(outputs.kubeconfig, {
+            type: "string",
+            description: outputs.kubeconfig.description,
+        });
         assert.ok(schema.dependencies.some((d) => d.name === "kubernetes"));
     });
 

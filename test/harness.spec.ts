@@ -17,7 +17,11 @@ describe("test harness", () => {
             apiVersion: "apps/v1",
             kind: "Deployment",
             metadata: { name: "m" },
-            spec: { replicas: 2, selector: { matchLabels: { app: "m" } }, template: { spec: { containers: [{ name: "m" }] } } },
+            spec: {
+                replicas: 2,
+                selector: { matchLabels: { app: "m" } },
+                template: { spec: { containers: [{ name: "m" }] } },
+            },
         };
         await validateKubernetesObject(deployment, "good");
     });

@@ -65,7 +65,10 @@ describe("ModelImage", () => {
     it("renders the retention counts it is given", async () => {
         const { resources } = await renderImage({ keepTaggedImages: 3, untaggedExpiryDays: 1 });
         const rules = JSON.parse(resources.one(lifecycleType).inputs.policy).rules;
-        assert.deepEqual(rules.map((r: any) => r.selection.countNumber), [1, 3]);
+        assert.deepEqual(
+            rules.map((r: any) => r.selection.countNumber),
+            [1, 3],
+        );
     });
 
     it("pushes under a tag derived from modelVersion, never latest", async () => {
@@ -152,7 +155,10 @@ describe("ModelImage", () => {
     it("registers every child under the component", async () => {
         const { resources } = await renderImage();
         const component = resources.one("gpu-serving:index:ModelImage");
-        const children = resources.childrenOf(component).map((r) => r.type).sort();
+        const children = resources
+            .childrenOf(component)
+            .map((r) => r.type)
+            .sort();
         assert.deepEqual(children, [lifecycleType, repositoryType, imageType]);
     });
 

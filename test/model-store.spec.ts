@@ -26,10 +26,16 @@ function renderStore(overrides: Partial<ModelStoreArgs> = {}) {
 
 describe("ModelStore", () => {
     it("creates one mount target per private subnet, in the NFS security group", async () => {
-        for (const subnets of [["subnet-a", "subnet-b"], ["subnet-a", "subnet-b", "subnet-c"]]) {
+        for (const subnets of [
+            ["subnet-a", "subnet-b"],
+            ["subnet-a", "subnet-b", "subnet-c"],
+        ]) {
             const { result, resources } = await renderStore({ privateSubnetIds: subnets });
             const mountTargets = resources.ofType(mountTargetType);
-            assert.deepEqual(mountTargets.map((m) => m.inputs.subnetId), subnets);
+            assert.deepEqual(
+                mountTargets.map((m) => m.inputs.subnetId),
+                subnets,
+            );
             const fileSystemId = await valueOf(result.fileSystemId);
             const securityGroupId = await valueOf(result.securityGroupId);
             for (const mountTarget of mountTargets) {

@@ -42,7 +42,10 @@ async function assertRejected(args: Partial<NetworkArgs>, pattern: RegExp): Prom
     const { resources } = await render(() =>
         assert.throws(() => new Network("net", { clusterName: "gpu", ...args }), pattern),
     );
-    assert.deepEqual(resources.all.map((r) => r.name), []);
+    assert.deepEqual(
+        resources.all.map((r) => r.name),
+        [],
+    );
 }
 
 const ownSubnets = {
@@ -272,7 +275,10 @@ describe("Network", () => {
 
         it("creates no EC2 resources, only the component", async () => {
             const { resources } = await renderNetwork(existing);
-            assert.deepEqual(resources.all.map((r) => r.type), [types.component]);
+            assert.deepEqual(
+                resources.all.map((r) => r.type),
+                [types.component],
+            );
         });
 
         it("passes the VPC and subnet ids through as outputs", async () => {

@@ -24,7 +24,11 @@ function problemsOf(overrides: Partial<plan.ObservabilitySettings>): Record<stri
     return Object.fromEntries(problems.list.map((p) => [p.propertyPath, p.reason]));
 }
 
-const thresholds = { gpuUtilizationLowPercent: 35, queueDepthHighThreshold: 12, p95LatencySecondsThreshold: 4.5 };
+const thresholds = {
+    gpuUtilizationLowPercent: 35,
+    queueDepthHighThreshold: 12,
+    p95LatencySecondsThreshold: 4.5,
+};
 
 describe("Observability plan", () => {
     describe("validation", () => {
@@ -35,39 +39,62 @@ describe("Observability plan", () => {
         it("accepts exactly CloudWatch's retention values", () => {
             fc.assert(
                 fc.property(fc.integer({ min: -10, max: 4000 }), (days) => {
-                    const accepted = !("logRetentionDays" in problemsOf({ logRetentionDays: days }));
+                    const accepted = !(
+                        "logRetentionDays" in problemsOf({ logRetentionDays: days })
+                    );
                     assert.equal(accepted, plan.cloudWatchRetentionDays.includes(days), `${days}`);
                 }),
             );
         });
 
         it("lists the allowed retention values when one is wrong", () => {
-            assert.match(problemsOf({ logRetentionDays: 31 }).logRetentionDays, /31 .*1, 3, 5, 7, 14, 30, 60/);
+            assert.match(
+                problemsOf({ logRetentionDays: 31 }).logRetentionDays,
+                /31 .*1, 3, 5, 7, 14, 30, 60/,
+            );
         });
 
         it("rejects a namespace that is not a DNS-1123 label", () => {
-            assert.match(problemsOf({ namespace: "Monitoring_NS" }).namespace, /not a DNS-1123 label/);
+            assert.match(
+                problemsOf({ namespace: "Monitoring_NS" }).namespace,
+                /not a DNS-1123 label/,
+            );
         });
 
         it("rejects GPU utilisation thresholds outside 0–100", () => {
             for (const bad of [0, 100, 150, -5, Number.NaN]) {
-                assert.match(problemsOf({ gpuUtilizationLowPercent: bad }).gpuUtilizationLowPercent, /between 0 and 100/);
+                assert.match(
+                    problemsOf({ gpuUtilizationLowPercent: bad }).gpuUtilizationLowPercent,
+                    /between 0 and 100/,
+                );
             }
         });
 
         it("rejects non-positive queue depth and latency thresholds", () => {
-            const found = problemsOf({ queueDepthHighThreshold: 0, p95LatencySecondsThreshold: -1 });
+            const found = problemsOf({
+                queueDepthHighThreshold: 0,
+                p95LatencySecondsThreshold: -1,
+            });
             assert.match(found.queueDepthHighThreshold, /positive number, got 0/);
             assert.match(found.p95LatencySecondsThreshold, /positive number, got -1/);
         });
 
         it("rejects Prometheus storage below 10 GiB or fractional", () => {
-            assert.match(problemsOf({ prometheusStorageGiB: 8 }).prometheusStorageGiB, /at least 10, got 8/);
-            assert.match(problemsOf({ prometheusStorageGiB: 12.5 }).prometheusStorageGiB, /whole number/);
+            assert.match(
+                problemsOf({ prometheusStorageGiB: 8 }).prometheusStorageGiB,
+                /at least 10, got 8/,
+            );
+            assert.match(
+                problemsOf({ prometheusStorageGiB: 12.5 }).prometheusStorageGiB,
+                /whole number/,
+            );
         });
 
         it("rejects a retention that is not a Prometheus duration", () => {
-            assert.match(problemsOf({ prometheusRetention: "15 days" }).prometheusRetention, /Prometheus duration/);
+            assert.match(
+                problemsOf({ prometheusRetention: "15 days" }).prometheusRetention,
+                /Prometheus duration/,
+            );
             assert.deepEqual(problemsOf({ prometheusRetention: "1w2d" }), {});
         });
 
@@ -77,7 +104,12 @@ describe("Observability plan", () => {
         });
 
         it("collects every problem at once", () => {
-            const found = problemsOf({ namespace: "", logRetentionDays: 2, prometheusStorageGiB: 1, gpuUtilizationLowPercent: 101 });
+            const found = problemsOf({
+                namespace: "",
+                logRetentionDays: 2,
+                prometheusStorageGiB: 1,
+                gpuUtilizationLowPercent: 101,
+            });
             assert.deepEqual(Object.keys(found).sort(), [
                 "gpuUtilizationLowPercent",
                 "logRetentionDays",
@@ -100,7 +132,9 @@ describe("Observability plan", () => {
         });
 
         it("runs node-exporter everywhere, GPU nodes included", () => {
-            assert.deepEqual(stack["prometheus-node-exporter"].tolerations, [{ operator: "Exists" }]);
+            assert.deepEqual(stack["prometheus-node-exporter"].tolerations, [
+                { operator: "Exists" },
+            ]);
         });
 
         it("pins KEDA to system nodes", () => {
@@ -111,7 +145,10 @@ describe("Observability plan", () => {
             const dcgm = plan.dcgmExporterValues() as any;
             assert.deepEqual(dcgm.nodeSelector, { [gpuPresentLabel]: "true" });
             const tolerated = dcgm.tolerations.some(
-                (t: any) => t.key === gpuTaint.key && t.value === gpuTaint.value && t.effect === gpuTaint.effect,
+                (t: any) =>
+                    t.key === gpuTaint.key &&
+                    t.value === gpuTaint.value &&
+                    t.effect === gpuTaint.effect,
             );
             assert.ok(tolerated, JSON.stringify(dcgm.tolerations));
             assert.equal(dcgm.serviceMonitor.enabled, true);
@@ -119,7 +156,10 @@ describe("Observability plan", () => {
     });
 
     describe("kube-prometheus-stack values", () => {
-        const stack = plan.kubePrometheusStackValues({ ...defaults, prometheusRetention: "30d", prometheusStorageGiB: 120 }, "monitoring-gp3") as any;
+        const stack = plan.kubePrometheusStackValues(
+            { ...defaults, prometheusRetention: "30d", prometheusStorageGiB: 120 },
+            "monitoring-gp3",
+        ) as any;
         const spec = stack.prometheus.prometheusSpec;
 
         it("selects ServiceMonitors, PodMonitors and rules from every namespace", () => {
@@ -137,7 +177,10 @@ describe("Observability plan", () => {
 
         it("names services so the Prometheus URL is kube-prometheus-stack-prometheus", () => {
             assert.equal(`${stack.fullnameOverride}-prometheus`, plan.prometheusServiceName);
-            assert.equal(plan.prometheusUrl("obs"), "http://kube-prometheus-stack-prometheus.obs.svc:9090");
+            assert.equal(
+                plan.prometheusUrl("obs"),
+                "http://kube-prometheus-stack-prometheus.obs.svc:9090",
+            );
             assert.equal(stack.grafana.fullnameOverride, plan.grafanaServiceName);
         });
 
@@ -147,7 +190,11 @@ describe("Observability plan", () => {
     });
 
     describe("log shipping", () => {
-        const values = plan.fluentBitValues({ region: "eu-west-1", logGroupName: "/aws/eks/c/containers", roleArn: "arn:role" }) as any;
+        const values = plan.fluentBitValues({
+            region: "eu-west-1",
+            logGroupName: "/aws/eks/c/containers",
+            roleArn: "arn:role",
+        }) as any;
 
         it("names the log group after the cluster", () => {
             assert.equal(plan.containerLogGroupName("prod-gpu"), "/aws/eks/prod-gpu/containers");
@@ -155,8 +202,14 @@ describe("Observability plan", () => {
 
         it("uses the service account the IRSA trust names, annotated with the role", () => {
             assert.equal(values.serviceAccount.name, plan.fluentBitServiceAccountName);
-            assert.equal(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:role");
-            assert.equal(plan.serviceAccountSubject("monitoring", "fluent-bit"), "system:serviceaccount:monitoring:fluent-bit");
+            assert.equal(
+                values.serviceAccount.annotations["eks.amazonaws.com/role-arn"],
+                "arn:role",
+            );
+            assert.equal(
+                plan.serviceAccountSubject("monitoring", "fluent-bit"),
+                "system:serviceaccount:monitoring:fluent-bit",
+            );
         });
 
         it("writes only to the managed group: no per-namespace template, no group creation", () => {
@@ -219,7 +272,10 @@ describe("Observability plan", () => {
             const exprs = dashboard.panels.map((p: any) => p.targets[0].expr).join("\n");
             assert.match(exprs, /DCGM_FI_DEV_GPU_UTIL/);
             assert.match(exprs, /vllm:num_requests_waiting/);
-            assert.match(exprs, /histogram_quantile\(0\.95.*vllm:e2e_request_latency_seconds_bucket/);
+            assert.match(
+                exprs,
+                /histogram_quantile\(0\.95.*vllm:e2e_request_latency_seconds_bucket/,
+            );
         });
 
         it("draws each alert threshold, red below it only for GPU utilisation", () => {

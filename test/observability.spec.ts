@@ -9,7 +9,11 @@ import { Rendered, render, valueOf } from "./harness/render";
 const release = "kubernetes:helm.sh/v3:Release";
 const issuerHost = mockOidcIssuer.replace("https://", "");
 const oidcProviderArn = `arn:aws:iam::${mockAccountId}:oidc-provider/${issuerHost}`;
-const baseArgs: ObservabilityArgs = { clusterName: "gpu-prod", oidcProviderArn, oidcProviderUrl: issuerHost };
+const baseArgs: ObservabilityArgs = {
+    clusterName: "gpu-prod",
+    oidcProviderArn,
+    oidcProviderUrl: issuerHost,
+};
 const systemNodes = { [nodeRoleLabel]: "system" };
 
 async function renderObservability(args: Partial<ObservabilityArgs> = {}) {
@@ -44,10 +48,15 @@ describe("Observability", () => {
 
     it("installs the four charts at pinned versions from their upstream repositories", () => {
         const charts = Object.fromEntries(
-            resources.ofType(release).map((r) => [r.inputs.chart, [r.inputs.version, r.inputs.repositoryOpts.repo]]),
+            resources
+                .ofType(release)
+                .map((r) => [r.inputs.chart, [r.inputs.version, r.inputs.repositoryOpts.repo]]),
         );
         assert.deepEqual(charts, {
-            "kube-prometheus-stack": ["79.7.1", "https://prometheus-community.github.io/helm-charts"],
+            "kube-prometheus-stack": [
+                "79.7.1",
+                "https://prometheus-community.github.io/helm-charts",
+            ],
             keda: ["2.18.1", "https://kedacore.github.io/charts"],
             "dcgm-exporter": ["4.7.1", "https://nvidia.github.io/dcgm-exporter/helm-charts"],
             "aws-for-fluent-bit": ["0.2.0", "https://aws.github.io/eks-charts"],
@@ -58,7 +67,14 @@ describe("Observability", () => {
     it("runs the DCGM exporter only on GPU nodes, tolerating the GPU taint", () => {
         const values = resources.one(release, "dcgm-exporter").inputs.values;
         assert.deepEqual(values.nodeSelector, { [gpuPresentLabel]: "true" });
-        assert.deepEqual(values.tolerations, [{ key: gpuTaint.key, operator: "Equal", value: gpuTaint.value, effect: gpuTaint.effect }]);
+        assert.deepEqual(values.tolerations, [
+            {
+                key: gpuTaint.key,
+                operator: "Equal",
+                value: gpuTaint.value,
+                effect: gpuTaint.effect,
+            },
+        ]);
         assert.equal(values.serviceMonitor.enabled, true);
     });
 
@@ -71,18 +87,23 @@ describe("Observability", () => {
     });
 
     it("lets Prometheus pick up monitors and rules from ModelService namespaces", () => {
-        const spec = resources.one(release, "kube-prometheus-stack").inputs.values.prometheus.prometheusSpec;
+        const spec = resources.one(release, "kube-prometheus-stack").inputs.values.prometheus
+            .prometheusSpec;
         assert.equal(spec.serviceMonitorSelectorNilUsesHelmValues, false);
         assert.equal(spec.podMonitorSelectorNilUsesHelmValues, false);
         assert.equal(spec.ruleSelectorNilUsesHelmValues, false);
     });
 
     it("stores Prometheus data for 15 days on a 50 GiB gp3 volume by default", () => {
-        const spec = resources.one(release, "kube-prometheus-stack").inputs.values.prometheus.prometheusSpec;
+        const spec = resources.one(release, "kube-prometheus-stack").inputs.values.prometheus
+            .prometheusSpec;
         const storageClass = resources.one("kubernetes:storage.k8s.io/v1:StorageClass");
         assert.equal(spec.retention, "15d");
         assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, "50Gi");
-        assert.equal(spec.storageSpec.volumeClaimTemplate.spec.storageClassName, storageClass.inputs.metadata.name);
+        assert.equal(
+            spec.storageSpec.volumeClaimTemplate.spec.storageClassName,
+            storageClass.inputs.metadata.name,
+        );
         assert.equal(storageClass.inputs.parameters.type, "gp3");
         assert.equal(storageClass.inputs.volumeBindingMode, "WaitForFirstConsumer");
     });
@@ -91,8 +112,14 @@ describe("Observability", () => {
         const stack = resources.one(release, "kube-prometheus-stack").inputs;
         const serviceName = `${stack.values.fullnameOverride}-prometheus`;
         assert.equal(stack.name, "kube-prometheus-stack");
-        assert.equal(await valueOf(component.prometheusUrl), `http://${serviceName}.monitoring.svc:9090`);
-        assert.equal(await valueOf(component.grafanaServiceName), stack.values.grafana.fullnameOverride);
+        assert.equal(
+            await valueOf(component.prometheusUrl),
+            `http://${serviceName}.monitoring.svc:9090`,
+        );
+        assert.equal(
+            await valueOf(component.grafanaServiceName),
+            stack.values.grafana.fullnameOverride,
+        );
     });
 
     it("gives Grafana a generated admin password instead of the chart default", () => {
@@ -113,7 +140,9 @@ describe("Observability", () => {
     });
 
     it("lets only the fluent-bit service account of the namespace assume the log role", () => {
-        const trust = iamJson(resources.one("aws:iam/role:Role", "fluent-bit").inputs.assumeRolePolicy);
+        const trust = iamJson(
+            resources.one("aws:iam/role:Role", "fluent-bit").inputs.assumeRolePolicy,
+        );
         assert.equal(trust.Statement.length, 1);
         const [statement] = trust.Statement;
         assert.deepEqual(statement.Action, ["sts:AssumeRoleWithWebIdentity"]);
@@ -126,9 +155,15 @@ describe("Observability", () => {
 
     it("scopes the log role to writing streams of its own log group", () => {
         const groupArn = `arn:aws:logs:${mockRegion}:${mockAccountId}:log-group:/aws/eks/gpu-prod/containers`;
-        const policy = iamJson(resources.one("aws:iam/rolePolicy:RolePolicy", "fluent-bit").inputs.policy);
+        const policy = iamJson(
+            resources.one("aws:iam/rolePolicy:RolePolicy", "fluent-bit").inputs.policy,
+        );
         const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
-        assert.deepEqual(actions, ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]);
+        assert.deepEqual(actions, [
+            "logs:CreateLogStream",
+            "logs:DescribeLogStreams",
+            "logs:PutLogEvents",
+        ]);
         const targets = policy.Statement.flatMap((s: any) => s.Resource);
         assert.deepEqual(targets, [groupArn, `${groupArn}:*`]);
     });
@@ -137,7 +172,10 @@ describe("Observability", () => {
         const values = resources.one(release, "fluent-bit").inputs.values;
         const role = resources.one("aws:iam/role:Role", "fluent-bit");
         assert.equal(values.serviceAccount.name, "fluent-bit");
-        assert.equal(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::${mockAccountId}:role/${role.name}`);
+        assert.equal(
+            values.serviceAccount.annotations["eks.amazonaws.com/role-arn"],
+            `arn:aws:iam::${mockAccountId}:role/${role.name}`,
+        );
         assert.deepEqual(values.tolerations, [{ operator: "Exists" }]);
     });
 
@@ -151,7 +189,12 @@ describe("Observability", () => {
         const stack = resources.one(release, "kube-prometheus-stack");
         assert.ok(rule.dependencies.includes(stack.urn));
         const alerts = rule.inputs.spec.groups[0].rules.map((r: any) => r.alert);
-        assert.deepEqual(alerts, ["GpuUtilizationLow", "ModelQueueDepthHigh", "ModelLatencyP95High", "ServingPodNotReady"]);
+        assert.deepEqual(alerts, [
+            "GpuUtilizationLow",
+            "ModelQueueDepthHigh",
+            "ModelLatencyP95High",
+            "ServingPodNotReady",
+        ]);
     });
 
     it("installs the ServiceMonitor-creating charts after kube-prometheus-stack", () => {
@@ -166,13 +209,17 @@ describe("Observability", () => {
         assert.equal(dashboard.metadata.labels.grafana_dashboard, "1");
         const json = JSON.parse(dashboard.data["gpu-serving.json"]);
         assert.equal(json.panels.length, 3);
-        const sidecar = resources.one(release, "kube-prometheus-stack").inputs.values.grafana.sidecar.dashboards;
+        const sidecar = resources.one(release, "kube-prometheus-stack").inputs.values.grafana
+            .sidecar.dashboards;
         assert.equal(sidecar.label, "grafana_dashboard");
     });
 
     it("exposes the namespace it created", async () => {
         assert.equal(await valueOf(component.namespace), "monitoring");
-        assert.equal(resources.one("kubernetes:core/v1:Namespace").inputs.metadata.name, "monitoring");
+        assert.equal(
+            resources.one("kubernetes:core/v1:Namespace").inputs.metadata.name,
+            "monitoring",
+        );
     });
 
     describe("with custom settings", () => {
@@ -191,7 +238,8 @@ describe("Observability", () => {
         });
 
         it("writes the alert thresholds into the PrometheusRule expressions", () => {
-            const rules = custom.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule").inputs.spec.groups[0].rules;
+            const rules = custom.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule").inputs
+                .spec.groups[0].rules;
             const expr = Object.fromEntries(rules.map((r: any) => [r.alert, r.expr]));
             assert.match(expr.GpuUtilizationLow, /DCGM_FI_DEV_GPU_UTIL\) < 40$/);
             assert.match(expr.ModelQueueDepthHigh, /vllm:num_requests_waiting\) > 8$/);
@@ -212,8 +260,12 @@ describe("Observability", () => {
         });
 
         it("deploys every chart and object into the custom namespace", () => {
-            for (const r of custom.ofType(release)) assert.equal(r.inputs.namespace, "observability");
-            assert.equal(custom.one("kubernetes:core/v1:ConfigMap").inputs.metadata.namespace, "observability");
+            for (const r of custom.ofType(release))
+                assert.equal(r.inputs.namespace, "observability");
+            assert.equal(
+                custom.one("kubernetes:core/v1:ConfigMap").inputs.metadata.namespace,
+                "observability",
+            );
         });
     });
 
@@ -224,20 +276,56 @@ describe("Observability", () => {
         });
         const providerUrn = withProvider.one("pulumi:providers:kubernetes").urn;
         assert.ok(withProvider.one(release, "keda").provider.startsWith(`${providerUrn}::`));
-        assert.ok(withProvider.one("kubernetes:core/v1:Namespace").provider.startsWith(`${providerUrn}::`));
+        assert.ok(
+            withProvider
+                .one("kubernetes:core/v1:Namespace")
+                .provider.startsWith(`${providerUrn}::`),
+        );
         assert.equal(withProvider.one("aws:cloudwatch/logGroup:LogGroup").provider, "");
     });
 
     describe("rejects bad inputs before registering anything", () => {
         const cases: [string, Partial<ObservabilityArgs>, RegExp][] = [
-            ["logRetentionDays", { logRetentionDays: 45 }, /logRetentionDays: 45 is not a CloudWatch Logs retention; use one of 1, 3, 5/],
-            ["namespace", { namespace: "Monitoring" }, /namespace: "Monitoring" is not a DNS-1123 label/],
-            ["gpuUtilizationLowPercent", { gpuUtilizationLowPercent: 120 }, /gpuUtilizationLowPercent: must be a percentage between 0 and 100 \(exclusive\), got 120/],
-            ["queueDepthHighThreshold", { queueDepthHighThreshold: -3 }, /queueDepthHighThreshold: must be a positive number, got -3/],
-            ["p95LatencySecondsThreshold", { p95LatencySecondsThreshold: 0 }, /p95LatencySecondsThreshold: must be a positive number, got 0/],
-            ["prometheusStorageGiB", { prometheusStorageGiB: 5 }, /prometheusStorageGiB: must be a whole number of GiB of at least 10, got 5/],
-            ["kubePrometheusStackVersion", { kubePrometheusStackVersion: "79.x" }, /kubePrometheusStackVersion: "79.x" is not an exact chart version/],
-            ["clusterName", { clusterName: "-bad name" }, /clusterName: "-bad name" is not an EKS cluster name/],
+            [
+                "logRetentionDays",
+                { logRetentionDays: 45 },
+                /logRetentionDays: 45 is not a CloudWatch Logs retention; use one of 1, 3, 5/,
+            ],
+            [
+                "namespace",
+                { namespace: "Monitoring" },
+                /namespace: "Monitoring" is not a DNS-1123 label/,
+            ],
+            [
+                "gpuUtilizationLowPercent",
+                { gpuUtilizationLowPercent: 120 },
+                /gpuUtilizationLowPercent: must be a percentage between 0 and 100 \(exclusive\), got 120/,
+            ],
+            [
+                "queueDepthHighThreshold",
+                { queueDepthHighThreshold: -3 },
+                /queueDepthHighThreshold: must be a positive number, got -3/,
+            ],
+            [
+                "p95LatencySecondsThreshold",
+                { p95LatencySecondsThreshold: 0 },
+                /p95LatencySecondsThreshold: must be a positive number, got 0/,
+            ],
+            [
+                "prometheusStorageGiB",
+                { prometheusStorageGiB: 5 },
+                /prometheusStorageGiB: must be a whole number of GiB of at least 10, got 5/,
+            ],
+            [
+                "kubePrometheusStackVersion",
+                { kubePrometheusStackVersion: "79.x" },
+                /kubePrometheusStackVersion: "79.x" is not an exact chart version/,
+            ],
+            [
+                "clusterName",
+                { clusterName: "-bad name" },
+                /clusterName: "-bad name" is not an EKS cluster name/,
+            ],
         ];
         for (const [field, bad, message] of cases) {
             it(`names ${field}`, async () => {
@@ -251,11 +339,19 @@ describe("Observability", () => {
         it("lists every problem in one error", async () => {
             const { resources: registered } = await render(() =>
                 assert.throws(
-                    () => new Observability("obs", { ...baseArgs, logRetentionDays: 2, namespace: "A", prometheusStorageGiB: 1 }),
+                    () =>
+                        new Observability("obs", {
+                            ...baseArgs,
+                            logRetentionDays: 2,
+                            namespace: "A",
+                            prometheusStorageGiB: 1,
+                        }),
                     (error: Error) =>
                         error.name === "InvalidInputsError" &&
                         /Observability "obs" has 3 problems/.test(error.message) &&
-                        ["logRetentionDays", "namespace", "prometheusStorageGiB"].every((f) => error.message.includes(`${f}:`)),
+                        ["logRetentionDays", "namespace", "prometheusStorageGiB"].every((f) =>
+                            error.message.includes(`${f}:`),
+                        ),
                 ),
             );
             assert.equal(registered.all.length, 0);

@@ -15,10 +15,16 @@ const gpuSelector = { "gpu-serving.io/gpu-group": "inference" };
 let sequence = 0;
 
 /** A record in the shape test/harness/render.ts produces; Kubernetes objects get apiVersion and kind as the SDK adds them. */
-function record(type: string, name: string, inputs: Record<string, any>, extra: Partial<RegisteredResource> = {}): RegisteredResource {
+function record(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+    extra: Partial<RegisteredResource> = {},
+): RegisteredResource {
     sequence++;
     const [provider, apiPath, kind] = type.split(":");
-    const identity = provider === "kubernetes" ? { apiVersion: apiPath.replace(/^core\//, ""), kind } : {};
+    const identity =
+        provider === "kubernetes" ? { apiVersion: apiPath.replace(/^core\//, ""), kind } : {};
     return {
         type,
         name,
@@ -63,7 +69,11 @@ function podSpec(overrides: Record<string, any> = {}): Record<string, any> {
 
 const podLabels = { "app.kubernetes.io/name": "llm" };
 
-function deployment(name: string, spec: Record<string, any> = podSpec(), deploymentSpec: Record<string, any> = {}) {
+function deployment(
+    name: string,
+    spec: Record<string, any> = podSpec(),
+    deploymentSpec: Record<string, any> = {},
+) {
     return record("kubernetes:apps/v1:Deployment", name, {
         metadata: { name, namespace: "serving" },
         spec: {
@@ -86,14 +96,21 @@ function cronJob(name: string, spec: Record<string, any>) {
 function statefulSet(name: string, spec: Record<string, any>) {
     return record("kubernetes:apps/v1:StatefulSet", name, {
         metadata: { name, namespace: "serving" },
-        spec: { serviceName: name, selector: { matchLabels: podLabels }, template: { metadata: { labels: podLabels }, spec } },
+        spec: {
+            serviceName: name,
+            selector: { matchLabels: podLabels },
+            template: { metadata: { labels: podLabels }, spec },
+        },
     });
 }
 
 function daemonSet(name: string, namespace: string, spec: Record<string, any>) {
     return record("kubernetes:apps/v1:DaemonSet", name, {
         metadata: { name, namespace },
-        spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } },
+        spec: {
+            selector: { matchLabels: { app: name } },
+            template: { metadata: { labels: { app: name } }, spec },
+        },
     });
 }
 
@@ -110,7 +127,10 @@ function eksCluster(vpcConfig: Record<string, any>, extra: Record<string, any> =
         "gpu-cluster",
         {
             vpcConfig: { subnetIds: ["subnet-1"], ...vpcConfig },
-            encryptionConfig: { provider: { keyArn: "arn:aws:kms:us-west-2:123456789012:key/k" }, resources: ["secrets"] },
+            encryptionConfig: {
+                provider: { keyArn: "arn:aws:kms:us-west-2:123456789012:key/k" },
+                resources: ["secrets"],
+            },
             ...extra,
         },
         { protect: true },
@@ -120,13 +140,25 @@ function eksCluster(vpcConfig: Record<string, any>, extra: Record<string, any> =
 /** One resource of every kind the pack checks, each compliant. */
 function compliantStack(): RegisteredResource[] {
     return [
-        deployment("llm", podSpec(), { strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0 } } }),
+        deployment("llm", podSpec(), {
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0 } },
+        }),
         pdb("llm", "serving", { matchLabels: podLabels }),
         eksCluster({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }),
         record("aws:efs/fileSystem:FileSystem", "models", { encrypted: true }, { protect: true }),
-        record("aws:ecr/repository:Repository", "llm", { imageScanningConfiguration: { scanOnPush: true } }, { protect: true }),
-        record("aws:ec2/launchTemplate:LaunchTemplate", "gpu", { metadataOptions: { httpTokens: "required" } }),
-        record("aws:eks/nodeGroup:NodeGroup", "gpu", { amiType: "AL2023_x86_64_NVIDIA", taints: [{ ...gpuTaintEks }] }),
+        record(
+            "aws:ecr/repository:Repository",
+            "llm",
+            { imageScanningConfiguration: { scanOnPush: true } },
+            { protect: true },
+        ),
+        record("aws:ec2/launchTemplate:LaunchTemplate", "gpu", {
+            metadataOptions: { httpTokens: "required" },
+        }),
+        record("aws:eks/nodeGroup:NodeGroup", "gpu", {
+            amiType: "AL2023_x86_64_NVIDIA",
+            taints: [{ ...gpuTaintEks }],
+        }),
     ];
 }
 
@@ -137,8 +169,13 @@ async function violationsOf(
     stack = "dev",
     options: PolicyRunOptions = {},
 ): Promise<PolicyViolation[]> {
-    assert.ok(guardrailPolicies.some((p) => p.name === policyName), `no policy named ${policyName}`);
-    return (await policyViolations(records, stack, options)).filter((v) => v.policyName === policyName);
+    assert.ok(
+        guardrailPolicies.some((p) => p.name === policyName),
+        `no policy named ${policyName}`,
+    );
+    return (await policyViolations(records, stack, options)).filter(
+        (v) => v.policyName === policyName,
+    );
 }
 
 describe("gpu-serving-guardrails policy pack", () => {
@@ -148,12 +185,17 @@ describe("gpu-serving-guardrails policy pack", () => {
             assert.equal(new Set(names).size, names.length);
             for (const policy of guardrailPolicies) {
                 assert.match(policy.name, /^[a-z0-9]+(-[a-z0-9]+)+$/);
-                assert.ok(policy.description.length > 80, `${policy.name}: description too short to say why`);
+                assert.ok(
+                    policy.description.length > 80,
+                    `${policy.name}: description too short to say why`,
+                );
             }
         });
 
         it("enforces every policy except the GPU node group taint advice", () => {
-            const advisory = guardrailPolicies.filter((p) => p.enforcementLevel !== "mandatory").map((p) => p.name);
+            const advisory = guardrailPolicies
+                .filter((p) => p.enforcementLevel !== "mandatory")
+                .map((p) => p.name);
             assert.deepEqual(advisory, ["gpu-node-groups-tainted"]);
         });
 
@@ -167,7 +209,10 @@ describe("gpu-serving-guardrails policy pack", () => {
                 cronJob("eval", podSpec()),
                 statefulSet("cache", podSpec({ initContainers: [container("fetch")] })),
                 daemonSet("device-plugin", "kube-system", podSpec()),
-                record("kubernetes:core/v1:Pod", "debug", { metadata: { name: "debug", namespace: "serving" }, spec: podSpec() }),
+                record("kubernetes:core/v1:Pod", "debug", {
+                    metadata: { name: "debug", namespace: "serving" },
+                    spec: podSpec(),
+                }),
             ];
             assert.ok((await validateRenderedKubernetesObjects(new Rendered(fixtures))) >= 6);
         });
@@ -182,29 +227,45 @@ describe("gpu-serving-guardrails policy pack", () => {
                             selector: { matchLabels: podLabels },
                             template: {
                                 metadata: { labels: podLabels },
-                                spec: podSpec({ containers: [container("server", { image: "vllm/vllm-openai:v0.11.0" })] }) as k8s.types.input.core.v1.PodSpec,
+                                spec: podSpec({
+                                    containers: [
+                                        container("server", { image: "vllm/vllm-openai:v0.11.0" }),
+                                    ],
+                                }) as k8s.types.input.core.v1.PodSpec,
                             },
                         },
                     });
                 },
                 { stack: "prod" },
             );
-            const found = (await policyViolations(resources, "prod")).map((v) => `${v.policyName} ${v.resourceName}`);
-            assert.deepEqual(found.sort(), ["images-pinned-by-digest llm", "stateful-resources-protected-in-prod models"]);
+            const found = (await policyViolations(resources, "prod")).map(
+                (v) => `${v.policyName} ${v.resourceName}`,
+            );
+            assert.deepEqual(found.sort(), [
+                "images-pinned-by-digest llm",
+                "stateful-resources-protected-in-prod models",
+            ]);
             assert.equal(await validateRenderedKubernetesObjects(resources), 1);
         });
     });
 
     describe("gpu-workloads-tolerate-gpu-taint", () => {
         it("fires on a GPU Deployment without the GPU toleration", async () => {
-            const found = await violationsOf("gpu-workloads-tolerate-gpu-taint", [deployment("llm", podSpec({ tolerations: [] }))]);
+            const found = await violationsOf("gpu-workloads-tolerate-gpu-taint", [
+                deployment("llm", podSpec({ tolerations: [] })),
+            ]);
             assert.equal(found.length, 1);
-            assert.match(found[0].message, /Deployment serving\/llm requests nvidia\.com\/gpu but does not tolerate/);
+            assert.match(
+                found[0].message,
+                /Deployment serving\/llm requests nvidia\.com\/gpu but does not tolerate/,
+            );
         });
 
         it("fires on a toleration with another effect", async () => {
             const tolerations = [{ ...gpuToleration, effect: "NoExecute" }];
-            const found = await violationsOf("gpu-workloads-tolerate-gpu-taint", [cronJob("eval", podSpec({ tolerations }))]);
+            const found = await violationsOf("gpu-workloads-tolerate-gpu-taint", [
+                cronJob("eval", podSpec({ tolerations })),
+            ]);
             assert.equal(found.length, 1);
         });
 
@@ -220,21 +281,34 @@ describe("gpu-serving-guardrails policy pack", () => {
 
     describe("gpu-requests-set-limits", () => {
         it("fires on a GPU request without a limit", async () => {
-            const requestOnly = container("server", { resources: { requests: { "nvidia.com/gpu": 1 } } });
-            const found = await violationsOf("gpu-requests-set-limits", [deployment("llm", podSpec({ containers: [requestOnly] }))]);
+            const requestOnly = container("server", {
+                resources: { requests: { "nvidia.com/gpu": 1 } },
+            });
+            const found = await violationsOf("gpu-requests-set-limits", [
+                deployment("llm", podSpec({ containers: [requestOnly] })),
+            ]);
             assert.equal(found.length, 1);
-            assert.match(found[0].message, /containers\[0\] "server" requests 1 nvidia\.com\/gpu without a limit/);
+            assert.match(
+                found[0].message,
+                /containers\[0\] "server" requests 1 nvidia\.com\/gpu without a limit/,
+            );
         });
 
         it("fires when the request differs from the limit", async () => {
-            const uneven = container("server", { resources: { requests: { "nvidia.com/gpu": 1 }, limits: { "nvidia.com/gpu": 2 } } });
-            const found = await violationsOf("gpu-requests-set-limits", [deployment("llm", podSpec({ containers: [uneven] }))]);
+            const uneven = container("server", {
+                resources: { requests: { "nvidia.com/gpu": 1 }, limits: { "nvidia.com/gpu": 2 } },
+            });
+            const found = await violationsOf("gpu-requests-set-limits", [
+                deployment("llm", podSpec({ containers: [uneven] })),
+            ]);
             assert.equal(found.length, 1);
             assert.match(found[0].message, /requests 1 nvidia\.com\/gpu but limits 2/);
         });
 
         it("accepts GPUs stated in limits", async () => {
-            const matching = container("server", { resources: { requests: { "nvidia.com/gpu": "1" }, limits: { "nvidia.com/gpu": 1 } } });
+            const matching = container("server", {
+                resources: { requests: { "nvidia.com/gpu": "1" }, limits: { "nvidia.com/gpu": 1 } },
+            });
             const found = await violationsOf("gpu-requests-set-limits", [
                 deployment("llm"),
                 deployment("matching", podSpec({ containers: [matching] })),
@@ -247,7 +321,9 @@ describe("gpu-serving-guardrails policy pack", () => {
         const cpuOnly = container("proxy", { resources: { limits: { cpu: "1" } } });
 
         it("fires on a pod pinned to a GPU group by nodeSelector without a GPU limit", async () => {
-            const found = await violationsOf("gpu-node-pods-limit-gpus", [deployment("proxy", podSpec({ containers: [cpuOnly] }))]);
+            const found = await violationsOf("gpu-node-pods-limit-gpus", [
+                deployment("proxy", podSpec({ containers: [cpuOnly] })),
+            ]);
             assert.equal(found.length, 1);
             assert.match(found[0].message, /selects GPU nodes/);
         });
@@ -256,12 +332,24 @@ describe("gpu-serving-guardrails policy pack", () => {
             const affinity = {
                 nodeAffinity: {
                     requiredDuringSchedulingIgnoredDuringExecution: {
-                        nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] }],
+                        nodeSelectorTerms: [
+                            {
+                                matchExpressions: [
+                                    {
+                                        key: "nvidia.com/gpu.present",
+                                        operator: "In",
+                                        values: ["true"],
+                                    },
+                                ],
+                            },
+                        ],
                     },
                 },
             };
             const spec = podSpec({ nodeSelector: undefined, affinity, containers: [cpuOnly] });
-            const found = await violationsOf("gpu-node-pods-limit-gpus", [deployment("proxy", spec)]);
+            const found = await violationsOf("gpu-node-pods-limit-gpus", [
+                deployment("proxy", spec),
+            ]);
             assert.equal(found.length, 1);
         });
 
@@ -270,8 +358,24 @@ describe("gpu-serving-guardrails policy pack", () => {
                 nodeAffinity: {
                     requiredDuringSchedulingIgnoredDuringExecution: {
                         nodeSelectorTerms: [
-                            { matchExpressions: [{ key: "gpu-serving.io/node-role", operator: "In", values: ["gpu"] }] },
-                            { matchExpressions: [{ key: "gpu-serving.io/node-role", operator: "In", values: ["system"] }] },
+                            {
+                                matchExpressions: [
+                                    {
+                                        key: "gpu-serving.io/node-role",
+                                        operator: "In",
+                                        values: ["gpu"],
+                                    },
+                                ],
+                            },
+                            {
+                                matchExpressions: [
+                                    {
+                                        key: "gpu-serving.io/node-role",
+                                        operator: "In",
+                                        values: ["system"],
+                                    },
+                                ],
+                            },
                         ],
                     },
                 },
@@ -279,7 +383,14 @@ describe("gpu-serving-guardrails policy pack", () => {
             const found = await violationsOf("gpu-node-pods-limit-gpus", [
                 deployment("llm"),
                 daemonSet("dcgm-exporter", "monitoring", podSpec({ containers: [cpuOnly] })),
-                deployment("proxy", podSpec({ nodeSelector: undefined, affinity: eitherNode, containers: [cpuOnly] })),
+                deployment(
+                    "proxy",
+                    podSpec({
+                        nodeSelector: undefined,
+                        affinity: eitherNode,
+                        containers: [cpuOnly],
+                    }),
+                ),
             ]);
             assert.deepEqual(found, []);
         });
@@ -287,53 +398,105 @@ describe("gpu-serving-guardrails policy pack", () => {
 
     describe("images-pinned-by-digest", () => {
         it("fires on a tagged init container of a StatefulSet", async () => {
-            const spec = podSpec({ initContainers: [container("fetch", { image: "amazon/aws-cli:2.17.0" })] });
-            const found = await violationsOf("images-pinned-by-digest", [statefulSet("cache", spec)]);
+            const spec = podSpec({
+                initContainers: [container("fetch", { image: "amazon/aws-cli:2.17.0" })],
+            });
+            const found = await violationsOf("images-pinned-by-digest", [
+                statefulSet("cache", spec),
+            ]);
             assert.equal(found.length, 1);
-            assert.match(found[0].message, /initContainers\[0\] "fetch" uses image "amazon\/aws-cli:2\.17\.0"/);
+            assert.match(
+                found[0].message,
+                /initContainers\[0\] "fetch" uses image "amazon\/aws-cli:2\.17\.0"/,
+            );
         });
 
         it("fires on a CronJob image without a full sha256 digest", async () => {
-            const spec = podSpec({ containers: [container("eval", { image: "repo/eval@sha256:abc" })] });
+            const spec = podSpec({
+                containers: [container("eval", { image: "repo/eval@sha256:abc" })],
+            });
             const found = await violationsOf("images-pinned-by-digest", [cronJob("eval", spec)]);
             assert.equal(found.length, 1);
         });
 
         it("accepts digest references in every container list", async () => {
             const spec = podSpec({ initContainers: [container("fetch")] });
-            const found = await violationsOf("images-pinned-by-digest", [deployment("llm", spec), daemonSet("agent", "monitoring", spec)]);
+            const found = await violationsOf("images-pinned-by-digest", [
+                deployment("llm", spec),
+                daemonSet("agent", "monitoring", spec),
+            ]);
             assert.deepEqual(found, []);
         });
     });
 
     describe("stateful-resources-protected-in-prod", () => {
-        const unprotected = () => [
-            record("aws:efs/fileSystem:FileSystem", "models", {}),
-            record("aws:ecr/repository:Repository", "llm", {}),
-            eksCluster({ endpointPublicAccess: false }, {}),
-        ].map((r) => ({ ...r, protect: false }));
+        const unprotected = () =>
+            [
+                record("aws:efs/fileSystem:FileSystem", "models", {}),
+                record("aws:ecr/repository:Repository", "llm", {}),
+                eksCluster({ endpointPublicAccess: false }, {}),
+            ].map((r) => ({ ...r, protect: false }));
 
         it("fires on each unprotected EFS file system, ECR repository and EKS cluster in prod", async () => {
-            const found = await violationsOf("stateful-resources-protected-in-prod", unprotected(), "prod");
-            assert.deepEqual(found.map((v) => v.resourceName), ["models", "llm", "gpu-cluster"]);
+            const found = await violationsOf(
+                "stateful-resources-protected-in-prod",
+                unprotected(),
+                "prod",
+            );
+            assert.deepEqual(
+                found.map((v) => v.resourceName),
+                ["models", "llm", "gpu-cluster"],
+            );
             assert.match(found[0].message, /stack "prod" is production/);
         });
 
         it("stays quiet outside production and for protected resources", async () => {
-            assert.deepEqual(await violationsOf("stateful-resources-protected-in-prod", unprotected(), "dev"), []);
+            assert.deepEqual(
+                await violationsOf("stateful-resources-protected-in-prod", unprotected(), "dev"),
+                [],
+            );
             const protectedRecords = unprotected().map((r) => ({ ...r, protect: true }));
-            assert.deepEqual(await violationsOf("stateful-resources-protected-in-prod", protectedRecords, "prod"), []);
+            assert.deepEqual(
+                await violationsOf(
+                    "stateful-resources-protected-in-prod",
+                    protectedRecords,
+                    "prod",
+                ),
+                [],
+            );
         });
 
         it("takes the production stacks from the policy config", async () => {
-            const config = { "stateful-resources-protected-in-prod": { productionStacks: ["live"] } };
-            assert.equal((await violationsOf("stateful-resources-protected-in-prod", unprotected(), "live", { config })).length, 3);
-            assert.deepEqual(await violationsOf("stateful-resources-protected-in-prod", unprotected(), "prod", { config }), []);
+            const config = {
+                "stateful-resources-protected-in-prod": { productionStacks: ["live"] },
+            };
+            assert.equal(
+                (
+                    await violationsOf(
+                        "stateful-resources-protected-in-prod",
+                        unprotected(),
+                        "live",
+                        { config },
+                    )
+                ).length,
+                3,
+            );
+            assert.deepEqual(
+                await violationsOf("stateful-resources-protected-in-prod", unprotected(), "prod", {
+                    config,
+                }),
+                [],
+            );
         });
 
         it("falls back to pulumi.getStack() when the policy args carry no stack name", () => {
-            const verdict = productionVerdict({ getConfig: <T extends object>() => ({ productionStacks: [pulumi.getStack()] }) as T });
-            assert.deepEqual(verdict, { production: true, because: `stack "${pulumi.getStack()}" is production` });
+            const verdict = productionVerdict({
+                getConfig: <T extends object>() => ({ productionStacks: [pulumi.getStack()] }) as T,
+            });
+            assert.deepEqual(verdict, {
+                production: true,
+                because: `stack "${pulumi.getStack()}" is production`,
+            });
         });
     });
 
@@ -346,30 +509,59 @@ describe("gpu-serving-guardrails policy pack", () => {
             assert.equal(found.length, 2);
         });
 
-        it("accepts encryptionConfig with resources [\"secrets\"] in any stack", async () => {
-            assert.deepEqual(await violationsOf("eks-secrets-encrypted", [eksCluster({})], "prod"), []);
+        it('accepts encryptionConfig with resources ["secrets"] in any stack', async () => {
+            assert.deepEqual(
+                await violationsOf("eks-secrets-encrypted", [eksCluster({})], "prod"),
+                [],
+            );
         });
     });
 
     describe("eks-endpoint-not-open-in-prod", () => {
         it("fires in prod on a public endpoint left at the AWS defaults", async () => {
-            const found = await violationsOf("eks-endpoint-not-open-in-prod", [eksCluster({})], "prod");
+            const found = await violationsOf(
+                "eks-endpoint-not-open-in-prod",
+                [eksCluster({})],
+                "prod",
+            );
             assert.equal(found.length, 1);
-            assert.match(found[0].message, /no publicAccessCidrs \(AWS defaults to 0\.0\.0\.0\/0\)/);
+            assert.match(
+                found[0].message,
+                /no publicAccessCidrs \(AWS defaults to 0\.0\.0\.0\/0\)/,
+            );
         });
 
         it("fires in prod when 0.0.0.0/0 is among the allowed CIDRs", async () => {
-            const cluster = eksCluster({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0"] });
+            const cluster = eksCluster({
+                endpointPublicAccess: true,
+                publicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0"],
+            });
             const found = await violationsOf("eks-endpoint-not-open-in-prod", [cluster], "prod");
             assert.equal(found.length, 1);
             assert.match(found[0].message, /publicAccessCidrs 0\.0\.0\.0\/0/);
         });
 
         it("accepts restricted or private endpoints in prod and an open endpoint in dev", async () => {
-            const restricted = eksCluster({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
-            const privateOnly = eksCluster({ endpointPublicAccess: false, endpointPrivateAccess: true });
-            assert.deepEqual(await violationsOf("eks-endpoint-not-open-in-prod", [restricted, privateOnly], "prod"), []);
-            assert.deepEqual(await violationsOf("eks-endpoint-not-open-in-prod", [eksCluster({})], "dev"), []);
+            const restricted = eksCluster({
+                endpointPublicAccess: true,
+                publicAccessCidrs: ["203.0.113.0/24"],
+            });
+            const privateOnly = eksCluster({
+                endpointPublicAccess: false,
+                endpointPrivateAccess: true,
+            });
+            assert.deepEqual(
+                await violationsOf(
+                    "eks-endpoint-not-open-in-prod",
+                    [restricted, privateOnly],
+                    "prod",
+                ),
+                [],
+            );
+            assert.deepEqual(
+                await violationsOf("eks-endpoint-not-open-in-prod", [eksCluster({})], "dev"),
+                [],
+            );
         });
     });
 
@@ -377,13 +569,20 @@ describe("gpu-serving-guardrails policy pack", () => {
         it("fires on launch templates that leave IMDSv1 on", async () => {
             const found = await violationsOf("launch-templates-require-imdsv2", [
                 record("aws:ec2/launchTemplate:LaunchTemplate", "implicit", {}),
-                record("aws:ec2/launchTemplate:LaunchTemplate", "optional", { metadataOptions: { httpTokens: "optional" } }),
+                record("aws:ec2/launchTemplate:LaunchTemplate", "optional", {
+                    metadataOptions: { httpTokens: "optional" },
+                }),
             ]);
-            assert.deepEqual(found.map((v) => v.resourceName), ["implicit", "optional"]);
+            assert.deepEqual(
+                found.map((v) => v.resourceName),
+                ["implicit", "optional"],
+            );
         });
 
         it("accepts httpTokens: required", async () => {
-            const template = record("aws:ec2/launchTemplate:LaunchTemplate", "gpu", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } });
+            const template = record("aws:ec2/launchTemplate:LaunchTemplate", "gpu", {
+                metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+            });
             assert.deepEqual(await violationsOf("launch-templates-require-imdsv2", [template]), []);
         });
     });
@@ -392,7 +591,12 @@ describe("gpu-serving-guardrails policy pack", () => {
         it("fires on containers that may run as root", async () => {
             const spec = podSpec({
                 securityContext: {},
-                containers: [container("server"), container("sidecar", { securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false } })],
+                containers: [
+                    container("server"),
+                    container("sidecar", {
+                        securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false },
+                    }),
+                ],
             });
             const found = await violationsOf("pods-run-as-non-root", [deployment("llm", spec)]);
             assert.equal(found.length, 1);
@@ -402,8 +606,12 @@ describe("gpu-serving-guardrails policy pack", () => {
         it("fires when a container overrides the pod's runAsNonRoot or runs as UID 0", async () => {
             const spec = podSpec({
                 containers: [
-                    container("override", { securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: false } }),
-                    container("uid0", { securityContext: { runAsUser: 0, allowPrivilegeEscalation: false } }),
+                    container("override", {
+                        securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: false },
+                    }),
+                    container("uid0", {
+                        securityContext: { runAsUser: 0, allowPrivilegeEscalation: false },
+                    }),
                 ],
             });
             const found = await violationsOf("pods-run-as-non-root", [deployment("llm", spec)]);
@@ -413,9 +621,20 @@ describe("gpu-serving-guardrails policy pack", () => {
 
         it("accepts runAsNonRoot on the pod and exempts kube-system unless configured otherwise", async () => {
             const rootAgent = podSpec({ securityContext: {} });
-            assert.deepEqual(await violationsOf("pods-run-as-non-root", [deployment("llm"), daemonSet("device-plugin", "kube-system", rootAgent)]), []);
+            assert.deepEqual(
+                await violationsOf("pods-run-as-non-root", [
+                    deployment("llm"),
+                    daemonSet("device-plugin", "kube-system", rootAgent),
+                ]),
+                [],
+            );
             const config = { "pods-run-as-non-root": { exemptNamespaces: [] } };
-            const found = await violationsOf("pods-run-as-non-root", [daemonSet("device-plugin", "kube-system", rootAgent)], "dev", { config });
+            const found = await violationsOf(
+                "pods-run-as-non-root",
+                [daemonSet("device-plugin", "kube-system", rootAgent)],
+                "dev",
+                { config },
+            );
             assert.equal(found.length, 1);
         });
     });
@@ -423,26 +642,44 @@ describe("gpu-serving-guardrails policy pack", () => {
     describe("containers-no-privilege-escalation", () => {
         it("fires on an init container that does not forbid privilege escalation", async () => {
             const spec = podSpec({ initContainers: [container("fetch", { securityContext: {} })] });
-            const found = await violationsOf("containers-no-privilege-escalation", [deployment("llm", spec)]);
+            const found = await violationsOf("containers-no-privilege-escalation", [
+                deployment("llm", spec),
+            ]);
             assert.equal(found.length, 1);
-            assert.match(found[0].message, /initContainers\[0\] "fetch" allows privilege escalation/);
+            assert.match(
+                found[0].message,
+                /initContainers\[0\] "fetch" allows privilege escalation/,
+            );
         });
 
         it("fires on a privileged container", async () => {
-            const spec = podSpec({ containers: [container("server", { securityContext: { privileged: true, allowPrivilegeEscalation: false } })] });
-            const found = await violationsOf("containers-no-privilege-escalation", [deployment("llm", spec)]);
+            const spec = podSpec({
+                containers: [
+                    container("server", {
+                        securityContext: { privileged: true, allowPrivilegeEscalation: false },
+                    }),
+                ],
+            });
+            const found = await violationsOf("containers-no-privilege-escalation", [
+                deployment("llm", spec),
+            ]);
             assert.equal(found.length, 1);
             assert.match(found[0].message, /is privileged/);
         });
 
         it("accepts allowPrivilegeEscalation: false on every container", async () => {
             const spec = podSpec({ initContainers: [container("fetch")] });
-            assert.deepEqual(await violationsOf("containers-no-privilege-escalation", [deployment("llm", spec)]), []);
+            assert.deepEqual(
+                await violationsOf("containers-no-privilege-escalation", [deployment("llm", spec)]),
+                [],
+            );
         });
     });
 
     describe("zero-unavailable-deployments-have-pdb", () => {
-        const zeroUnavailable = { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } };
+        const zeroUnavailable = {
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        };
 
         it("fires on a maxUnavailable: 0 Deployment without a PodDisruptionBudget, replicas defaulting to 1", async () => {
             const found = await violationsOf("zero-unavailable-deployments-have-pdb", [
@@ -450,14 +687,19 @@ describe("gpu-serving-guardrails policy pack", () => {
             ]);
             assert.equal(found.length, 1);
             assert.equal(found[0].resourceName, "llm");
-            assert.match(found[0].message, /no PodDisruptionBudget in namespace "serving" selects its pod labels/);
+            assert.match(
+                found[0].message,
+                /no PodDisruptionBudget in namespace "serving" selects its pod labels/,
+            );
         });
 
         it("fires when the only budget is in another namespace or selects other pods", async () => {
             const found = await violationsOf("zero-unavailable-deployments-have-pdb", [
                 deployment("llm", podSpec(), zeroUnavailable),
                 pdb("elsewhere", "default", { matchLabels: podLabels }),
-                pdb("other-pods", "serving", { matchLabels: { "app.kubernetes.io/name": "embedder" } }),
+                pdb("other-pods", "serving", {
+                    matchLabels: { "app.kubernetes.io/name": "embedder" },
+                }),
                 pdb("no-selector", "serving", undefined),
             ]);
             assert.equal(found.length, 1);
@@ -465,8 +707,15 @@ describe("gpu-serving-guardrails policy pack", () => {
 
         it("accepts a budget whose selector matches the pod labels", async () => {
             const found = await violationsOf("zero-unavailable-deployments-have-pdb", [
-                deployment("llm", podSpec(), { ...zeroUnavailable, strategy: { rollingUpdate: { maxUnavailable: "0%" } } }),
-                pdb("llm", "serving", { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["llm", "x"] }] }),
+                deployment("llm", podSpec(), {
+                    ...zeroUnavailable,
+                    strategy: { rollingUpdate: { maxUnavailable: "0%" } },
+                }),
+                pdb("llm", "serving", {
+                    matchExpressions: [
+                        { key: "app.kubernetes.io/name", operator: "In", values: ["llm", "x"] },
+                    ],
+                }),
             ]);
             assert.deepEqual(found, []);
         });
@@ -484,19 +733,30 @@ describe("gpu-serving-guardrails policy pack", () => {
         it("fires on a repository without scan on push", async () => {
             const found = await violationsOf("ecr-scan-on-push", [
                 record("aws:ecr/repository:Repository", "unset", {}),
-                record("aws:ecr/repository:Repository", "off", { imageScanningConfiguration: { scanOnPush: false } }),
+                record("aws:ecr/repository:Repository", "off", {
+                    imageScanningConfiguration: { scanOnPush: false },
+                }),
             ]);
-            assert.deepEqual(found.map((v) => v.resourceName), ["unset", "off"]);
+            assert.deepEqual(
+                found.map((v) => v.resourceName),
+                ["unset", "off"],
+            );
         });
 
         it("accepts scanOnPush: true", async () => {
-            const repository = record("aws:ecr/repository:Repository", "llm", { imageScanningConfiguration: { scanOnPush: true } });
+            const repository = record("aws:ecr/repository:Repository", "llm", {
+                imageScanningConfiguration: { scanOnPush: true },
+            });
             assert.deepEqual(await violationsOf("ecr-scan-on-push", [repository]), []);
         });
     });
 
     describe("gpu-node-groups-tainted (advisory)", () => {
-        const untainted = () => record("aws:eks/nodeGroup:NodeGroup", "gpu", { amiType: "AL2023_x86_64_NVIDIA", taints: [] });
+        const untainted = () =>
+            record("aws:eks/nodeGroup:NodeGroup", "gpu", {
+                amiType: "AL2023_x86_64_NVIDIA",
+                taints: [],
+            });
 
         it("fires on an NVIDIA node group without the GPU taint", async () => {
             const found = await violationsOf("gpu-node-groups-tainted", [untainted()]);
@@ -506,14 +766,24 @@ describe("gpu-serving-guardrails policy pack", () => {
 
         it("accepts tainted GPU groups and CPU groups without a taint", async () => {
             const found = await violationsOf("gpu-node-groups-tainted", [
-                record("aws:eks/nodeGroup:NodeGroup", "gpu", { amiType: "BOTTLEROCKET_x86_64_NVIDIA", taints: [{ ...gpuTaintEks }] }),
-                record("aws:eks/nodeGroup:NodeGroup", "system", { amiType: "AL2023_x86_64_STANDARD" }),
+                record("aws:eks/nodeGroup:NodeGroup", "gpu", {
+                    amiType: "BOTTLEROCKET_x86_64_NVIDIA",
+                    taints: [{ ...gpuTaintEks }],
+                }),
+                record("aws:eks/nodeGroup:NodeGroup", "system", {
+                    amiType: "AL2023_x86_64_STANDARD",
+                }),
             ]);
             assert.deepEqual(found, []);
         });
 
         it("is left out when advisory violations are not asked for", async () => {
-            assert.deepEqual(await violationsOf("gpu-node-groups-tainted", [untainted()], "dev", { includeAdvisory: false }), []);
+            assert.deepEqual(
+                await violationsOf("gpu-node-groups-tainted", [untainted()], "dev", {
+                    includeAdvisory: false,
+                }),
+                [],
+            );
         });
     });
 });

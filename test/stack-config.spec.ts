@@ -12,7 +12,9 @@ const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
 function validConfig(): Record<string, any> {
     return {
         cluster: {
-            gpuNodeGroups: [{ name: "inference", instanceTypes: ["g5.2xlarge"], minSize: 1, maxSize: 4 }],
+            gpuNodeGroups: [
+                { name: "inference", instanceTypes: ["g5.2xlarge"], minSize: 1, maxSize: 4 },
+            ],
         },
         models: [
             {
@@ -20,7 +22,11 @@ function validConfig(): Record<string, any> {
                 runtime: "vllm",
                 version: "1",
                 image: { context: "images/vllm" },
-                weights: { source: "hf://meta-llama/Llama-3.1-8B-Instruct", revision: "abc123", sizeGiB: 15 },
+                weights: {
+                    source: "hf://meta-llama/Llama-3.1-8B-Instruct",
+                    revision: "abc123",
+                    sizeGiB: 15,
+                },
                 gpuGroup: "inference",
             },
         ],
@@ -40,7 +46,10 @@ function problemsOf(config: Record<string, unknown>, stack = "test"): string[] {
 
 function expectProblem(config: Record<string, unknown>, pattern: RegExp): void {
     const problems = problemsOf(config);
-    assert.ok(problems.some((p) => pattern.test(p)), `expected ${pattern} among:\n${problems.join("\n")}`);
+    assert.ok(
+        problems.some((p) => pattern.test(p)),
+        `expected ${pattern} among:\n${problems.join("\n")}`,
+    );
 }
 
 describe("stack config", () => {
@@ -73,44 +82,172 @@ describe("stack config", () => {
         config.models[0].gpuGroup = "missing";
         config.network = { availabilityZoneCount: 1 };
         const paths = problemsOf(config).map((p) => p.split(":")[0]);
-        assert.deepEqual([...new Set(paths)].sort(), ["models[0].gpuGroup", "models[0].name", "network.availabilityZoneCount"]);
+        assert.deepEqual([...new Set(paths)].sort(), [
+            "models[0].gpuGroup",
+            "models[0].name",
+            "network.availabilityZoneCount",
+        ]);
     });
 
     const badConfigs: [string, (c: Record<string, any>) => void, RegExp][] = [
-        ["an unknown top-level key", (c) => (c.replicas = 2), /^replicas: is not a known config key; known keys: platform, protect/],
-        ["an unknown nested key", (c) => (c.models[0].gpus = 2), /^models\[0\]\.gpus: is not a known key; allowed keys: name, runtime/],
+        [
+            "an unknown top-level key",
+            (c) => (c.replicas = 2),
+            /^replicas: is not a known config key; known keys: platform, protect/,
+        ],
+        [
+            "an unknown nested key",
+            (c) => (c.models[0].gpus = 2),
+            /^models\[0\]\.gpus: is not a known key; allowed keys: name, runtime/,
+        ],
         ["a missing models list", (c) => delete c.models, /^models: is required/],
         ["an empty models list", (c) => (c.models = []), /^models: must have at least 1 item/],
         ["a missing cluster", (c) => delete c.cluster, /^cluster: is required/],
-        ["a string where a number belongs", (c) => (c.models[0].maxReplicas = "many"), /^models\[0\]\.maxReplicas: must be an integer ≥ 1, got "many"/],
-        ["a fractional GPU count", (c) => (c.models[0].gpusPerReplica = 1.5), /^models\[0\]\.gpusPerReplica: must be an integer ≥ 1, got 1.5/],
-        ["a boolean given as a word", (c) => (c.protect = "yes"), /^protect: must be true or false, got "yes"/],
-        ["an unknown platform", (c) => (c.platform = "gke"), /^platform: must be one of "eks", "existing", got "gke"/],
-        ["an unknown runtime", (c) => (c.models[0].runtime = "triton"), /^models\[0\]\.runtime: must be one of "vllm", "custom", got "triton"/],
-        ["a single availability zone", (c) => (c.network = { availabilityZoneCount: 1 }), /^network\.availabilityZoneCount: must be an integer between 2 and 3, got 1/],
-        ["a model name that is not DNS-1123", (c) => (c.models[0].name = "Llama_3"), /^models\[0\]\.name: "Llama_3" is not a DNS-1123 label/],
-        ["a model served twice", (c) => c.models.push({ ...c.models[0] }), /^models\[1\]\.name: "llama" is served twice/],
-        ["an unknown GPU instance family", (c) => (c.cluster.gpuNodeGroups[0].instanceTypes = ["x9.large"]), /instanceTypes\[0\]: unknown GPU instance family "x9"/],
-        ["an unknown size of a GPU family", (c) => (c.cluster.gpuNodeGroups[0].instanceTypes = ["g5.3xlarge"]), /instanceTypes\[0\]: unknown size "g5.3xlarge"; g5 sizes: g5.xlarge/],
-        ["min above max in a node group", (c) => Object.assign(c.cluster.gpuNodeGroups[0], { minSize: 5, maxSize: 2 }), /gpuNodeGroups\[0\]\.minSize: 5 exceeds maxSize 2/],
-        ["desired outside min..max", (c) => (c.cluster.gpuNodeGroups[0].desiredSize = 9), /^cluster\.gpuNodeGroups\[0\]\.desiredSize: 9 is outside \[minSize 1, maxSize 4\]/],
-        ["an unknown capacity type", (c) => (c.cluster.gpuNodeGroups[0].capacityType = "RESERVED"), /capacityType: must be one of "ON_DEMAND", "SPOT"/],
-        ["duplicate GPU group names", (c) => c.cluster.gpuNodeGroups.push({ ...c.cluster.gpuNodeGroups[0] }), /^cluster\.gpuNodeGroups\[1\]\.name: "inference" is used by an earlier group/],
-        ["a model on a group that does not exist", (c) => (c.models[0].gpuGroup = "training"), /^models\[0\]\.gpuGroup: "training" is not a GPU group; groups: inference/],
-        ["min replicas above max replicas", (c) => Object.assign(c.models[0], { minReplicas: 3, maxReplicas: 2 }), /^models\[0\]\.minReplicas: 3 exceeds maxReplicas 2/],
-        ["weights without a source", (c) => delete c.models[0].weights.source, /^models\[0\]\.weights\.source: is required/],
-        ["weights from an unsupported scheme", (c) => (c.models[0].weights.source = "gs://bucket/m"), /^models\[0\]\.weights\.source: "gs:\/\/bucket\/m" must be s3:\/\/<bucket>\[\/<prefix>\] or hf:\/\/<org>\/<repo>/],
-        ["a Hugging Face source without a revision", (c) => delete c.models[0].weights.revision, /^models\[0\]\.weights\.revision: is required for hf:\/\/ sources/],
-        ["both a build context and an image reference", (c) => (c.models[0].image.reference = digest), /^models\[0\]\.image: set exactly one of `context`/],
-        ["an image referenced by tag", (c) => (c.models[0].image = { reference: "vllm/vllm-openai:latest" }), /^models\[0\]\.image\.reference: "vllm\/vllm-openai:latest" is not pinned by digest/],
-        ["a public endpoint without allowed CIDRs", (c) => (c.cluster.endpointPublicAccess = true), /^cluster\.publicAccessCidrs: required when endpointPublicAccess is true/],
-        ["an invalid cluster name", (c) => (c.cluster.name = "-bad name"), /^cluster\.name: "-bad name" is not an EKS cluster name/],
-        ["a vLLM-only key on a custom model", (c) => Object.assign(c.models[0], { runtime: "custom", loadFormat: "safetensors" }), /^models\[0\]\.loadFormat: applies to runtime "vllm" only/],
-        ["a custom-only key on a vLLM model", (c) => (c.models[0].port = 9000), /^models\[0\]\.port: applies to runtime "custom" only/],
-        ["a build context on an existing cluster", (c) => (c.platform = "existing"), /^models\[0\]\.image\.context: cannot build without ECR on platform "existing"/],
-        ["network settings on an existing cluster", (c) => Object.assign(c, { platform: "existing", network: {} }), /^network: is only used when platform is "eks"/],
-        ["a kubeconfig path on EKS", (c) => (c.cluster.kubeconfigPath = "/tmp/kubeconfig"), /^cluster\.kubeconfigPath: is only used when platform is "existing"/],
-        ["a tag value that is not a string", (c) => (c.tags = { team: 7 }), /^tags\.team: must be a string, got 7/],
+        [
+            "a string where a number belongs",
+            (c) => (c.models[0].maxReplicas = "many"),
+            /^models\[0\]\.maxReplicas: must be an integer ≥ 1, got "many"/,
+        ],
+        [
+            "a fractional GPU count",
+            (c) => (c.models[0].gpusPerReplica = 1.5),
+            /^models\[0\]\.gpusPerReplica: must be an integer ≥ 1, got 1.5/,
+        ],
+        [
+            "a boolean given as a word",
+            (c) => (c.protect = "yes"),
+            /^protect: must be true or false, got "yes"/,
+        ],
+        [
+            "an unknown platform",
+            (c) => (c.platform = "gke"),
+            /^platform: must be one of "eks", "existing", got "gke"/,
+        ],
+        [
+            "an unknown runtime",
+            (c) => (c.models[0].runtime = "triton"),
+            /^models\[0\]\.runtime: must be one of "vllm", "custom", got "triton"/,
+        ],
+        [
+            "a single availability zone",
+            (c) => (c.network = { availabilityZoneCount: 1 }),
+            /^network\.availabilityZoneCount: must be an integer between 2 and 3, got 1/,
+        ],
+        [
+            "a model name that is not DNS-1123",
+            (c) => (c.models[0].name = "Llama_3"),
+            /^models\[0\]\.name: "Llama_3" is not a DNS-1123 label/,
+        ],
+        [
+            "a model served twice",
+            (c) => c.models.push({ ...c.models[0] }),
+            /^models\[1\]\.name: "llama" is served twice/,
+        ],
+        [
+            "an unknown GPU instance family",
+            (c) => (c.cluster.gpuNodeGroups[0].instanceTypes = ["x9.large"]),
+            /instanceTypes\[0\]: unknown GPU instance family "x9"/,
+        ],
+        [
+            "an unknown size of a GPU family",
+            (c) => (c.cluster.gpuNodeGroups[0].instanceTypes = ["g5.3xlarge"]),
+            /instanceTypes\[0\]: unknown size "g5.3xlarge"; g5 sizes: g5.xlarge/,
+        ],
+        [
+            "min above max in a node group",
+            (c) => Object.assign(c.cluster.gpuNodeGroups[0], { minSize: 5, maxSize: 2 }),
+            /gpuNodeGroups\[0\]\.minSize: 5 exceeds maxSize 2/,
+        ],
+        [
+            "desired outside min..max",
+            (c) => (c.cluster.gpuNodeGroups[0].desiredSize = 9),
+            /^cluster\.gpuNodeGroups\[0\]\.desiredSize: 9 is outside \[minSize 1, maxSize 4\]/,
+        ],
+        [
+            "an unknown capacity type",
+            (c) => (c.cluster.gpuNodeGroups[0].capacityType = "RESERVED"),
+            /capacityType: must be one of "ON_DEMAND", "SPOT"/,
+        ],
+        [
+            "duplicate GPU group names",
+            (c) => c.cluster.gpuNodeGroups.push({ ...c.cluster.gpuNodeGroups[0] }),
+            /^cluster\.gpuNodeGroups\[1\]\.name: "inference" is used by an earlier group/,
+        ],
+        [
+            "a model on a group that does not exist",
+            (c) => (c.models[0].gpuGroup = "training"),
+            /^models\[0\]\.gpuGroup: "training" is not a GPU group; groups: inference/,
+        ],
+        [
+            "min replicas above max replicas",
+            (c) => Object.assign(c.models[0], { minReplicas: 3, maxReplicas: 2 }),
+            /^models\[0\]\.minReplicas: 3 exceeds maxReplicas 2/,
+        ],
+        [
+            "weights without a source",
+            (c) => delete c.models[0].weights.source,
+            /^models\[0\]\.weights\.source: is required/,
+        ],
+        [
+            "weights from an unsupported scheme",
+            (c) => (c.models[0].weights.source = "gs://bucket/m"),
+            /^models\[0\]\.weights\.source: "gs:\/\/bucket\/m" must be s3:\/\/<bucket>\[\/<prefix>\] or hf:\/\/<org>\/<repo>/,
+        ],
+        [
+            "a Hugging Face source without a revision",
+            (c) => delete c.models[0].weights.revision,
+            /^models\[0\]\.weights\.revision: is required for hf:\/\/ sources/,
+        ],
+        [
+            "both a build context and an image reference",
+            (c) => (c.models[0].image.reference = digest),
+            /^models\[0\]\.image: set exactly one of `context`/,
+        ],
+        [
+            "an image referenced by tag",
+            (c) => (c.models[0].image = { reference: "vllm/vllm-openai:latest" }),
+            /^models\[0\]\.image\.reference: "vllm\/vllm-openai:latest" is not pinned by digest/,
+        ],
+        [
+            "a public endpoint without allowed CIDRs",
+            (c) => (c.cluster.endpointPublicAccess = true),
+            /^cluster\.publicAccessCidrs: required when endpointPublicAccess is true/,
+        ],
+        [
+            "an invalid cluster name",
+            (c) => (c.cluster.name = "-bad name"),
+            /^cluster\.name: "-bad name" is not an EKS cluster name/,
+        ],
+        [
+            "a vLLM-only key on a custom model",
+            (c) => Object.assign(c.models[0], { runtime: "custom", loadFormat: "safetensors" }),
+            /^models\[0\]\.loadFormat: applies to runtime "vllm" only/,
+        ],
+        [
+            "a custom-only key on a vLLM model",
+            (c) => (c.models[0].port = 9000),
+            /^models\[0\]\.port: applies to runtime "custom" only/,
+        ],
+        [
+            "a build context on an existing cluster",
+            (c) => (c.platform = "existing"),
+            /^models\[0\]\.image\.context: cannot build without ECR on platform "existing"/,
+        ],
+        [
+            "network settings on an existing cluster",
+            (c) => Object.assign(c, { platform: "existing", network: {} }),
+            /^network: is only used when platform is "eks"/,
+        ],
+        [
+            "a kubeconfig path on EKS",
+            (c) => (c.cluster.kubeconfigPath = "/tmp/kubeconfig"),
+            /^cluster\.kubeconfigPath: is only used when platform is "existing"/,
+        ],
+        [
+            "a tag value that is not a string",
+            (c) => (c.tags = { team: 7 }),
+            /^tags\.team: must be a string, got 7/,
+        ],
     ];
 
     for (const [what, mutate, expected] of badConfigs) {

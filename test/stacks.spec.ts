@@ -16,7 +16,9 @@ async function stack(name: string): Promise<Rendering> {
 }
 
 function gpuNodeGroups(resources: Rendered) {
-    return resources.ofType(nodeGroupType).filter((g) => (g.inputs.taints ?? []).some((t: any) => t.key === gpuTaintEks.key));
+    return resources
+        .ofType(nodeGroupType)
+        .filter((g) => (g.inputs.taints ?? []).some((t: any) => t.key === gpuTaintEks.key));
 }
 
 describe("stacks", () => {
@@ -34,7 +36,11 @@ describe("stacks", () => {
         assert.equal(group.inputs.capacityType, "SPOT");
         assert.equal(group.inputs.scalingConfig.desiredSize, 1);
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 1);
-        assert.equal(resources.ofType(deploymentType).filter((d) => d.inputs.metadata.namespace === "models").length, 1);
+        assert.equal(
+            resources.ofType(deploymentType).filter((d) => d.inputs.metadata.namespace === "models")
+                .length,
+            1,
+        );
         assert.equal(resources.one("aws:efs/fileSystem:FileSystem").protect, false);
     });
 
@@ -49,18 +55,29 @@ describe("stacks", () => {
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
         const cluster = resources.one("aws:eks/cluster:Cluster");
         assert.equal(cluster.inputs.vpcConfig.endpointPublicAccess, false);
-        for (const type of ["aws:eks/cluster:Cluster", "aws:efs/fileSystem:FileSystem", "aws:ecr/repository:Repository"]) {
-            assert.ok(resources.ofType(type).every((r) => r.protect), `${type} protected`);
+        for (const type of [
+            "aws:eks/cluster:Cluster",
+            "aws:efs/fileSystem:FileSystem",
+            "aws:ecr/repository:Repository",
+        ]) {
+            assert.ok(
+                resources.ofType(type).every((r) => r.protect),
+                `${type} protected`,
+            );
         }
     });
 
     it("prod: every model runs at least two replicas spread across zones", async () => {
         const { resources } = await stack("prod");
-        const deployments = resources.ofType(deploymentType).filter((d) => d.inputs.metadata.namespace === "models");
+        const deployments = resources
+            .ofType(deploymentType)
+            .filter((d) => d.inputs.metadata.namespace === "models");
         assert.equal(deployments.length, 3);
         for (const deployment of deployments) {
             assert.ok(deployment.inputs.spec.replicas >= 2, `${deployment.name} replicas`);
-            const keys = deployment.inputs.spec.template.spec.topologySpreadConstraints.map((c: any) => c.topologyKey);
+            const keys = deployment.inputs.spec.template.spec.topologySpreadConstraints.map(
+                (c: any) => c.topologyKey,
+            );
             assert.ok(keys.includes("topology.kubernetes.io/zone"));
         }
     });
@@ -78,18 +95,31 @@ describe("stacks", () => {
         const digests = await valueOf(result.imageDigests);
         assert.match(digests["llama-3-1-8b"], /@sha256:[0-9a-f]{64}$/);
         const claim = resources.one("kubernetes:core/v1:PersistentVolumeClaim").inputs;
-        assert.equal(claim.spec.volumeName, resources.one("kubernetes:core/v1:PersistentVolume").inputs.metadata.name);
+        assert.equal(
+            claim.spec.volumeName,
+            resources.one("kubernetes:core/v1:PersistentVolume").inputs.metadata.name,
+        );
     });
 
     it("exports endpoints and image digests per model, the kubeconfig and API keys as secrets", async () => {
         const { result } = await stack("prod");
         const endpoints = await valueOf(result.endpoints);
-        assert.deepEqual(Object.keys(endpoints).sort(), ["llama-3-1-70b", "llama-3-1-8b", "resnet-classifier"]);
-        assert.match(endpoints["llama-3-1-8b"], /^http:\/\/llama-3-1-8b\.models\.svc\.cluster\.local:8000$/);
+        assert.deepEqual(Object.keys(endpoints).sort(), [
+            "llama-3-1-70b",
+            "llama-3-1-8b",
+            "resnet-classifier",
+        ]);
+        assert.match(
+            endpoints["llama-3-1-8b"],
+            /^http:\/\/llama-3-1-8b\.models\.svc\.cluster\.local:8000$/,
+        );
         assert.ok(await isSecret(result.kubeconfig!));
         assert.ok(await isSecret(result.apiKeys));
         const digests = await valueOf(result.imageDigests);
-        assert.match(digests["resnet-classifier"], /\.dkr\.ecr\.us-west-2\.amazonaws\.com\/gpu-serving\/resnet-classifier@sha256:/);
+        assert.match(
+            digests["resnet-classifier"],
+            /\.dkr\.ecr\.us-west-2\.amazonaws\.com\/gpu-serving\/resnet-classifier@sha256:/,
+        );
     });
 
     it("exports a plan: GPUs requested vs available per group and a cold start per model", async () => {
@@ -106,14 +136,20 @@ describe("stacks", () => {
     it("renders identical resource inputs on two runs of the same stack", async () => {
         const first = await renderStack("staging");
         const second = await renderStack("staging");
-        const inputs = (r: Rendering) => r.resources.all.map((x) => [x.type, x.name, JSON.stringify(x.inputs)]);
+        const inputs = (r: Rendering) =>
+            r.resources.all.map((x) => [x.type, x.name, JSON.stringify(x.inputs)]);
         assert.deepEqual(inputs(second), inputs(first));
     });
 
     it("fails before registering anything when the plan does not fit the GPU groups", async () => {
-        const tooMany = { "gpu-serving-infra:models": [{ ...(await prodModel(0)), maxReplicas: 12 }] };
+        const tooMany = {
+            "gpu-serving-infra:models": [{ ...(await prodModel(0)), maxReplicas: 12 }],
+        };
         await assert.rejects(renderStack("prod", tooMany), (error: Error) => {
-            assert.match(error.message, /cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 13 nodes .* but maxSize is 8/);
+            assert.match(
+                error.message,
+                /cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 13 nodes .* but maxSize is 8/,
+            );
             return true;
         });
     });

@@ -8,7 +8,13 @@ import { load } from "js-yaml";
 const root = path.join(__dirname, "..");
 const stacks = ["dev", "staging", "prod"];
 
-type Step = { uses?: string; run?: string; name?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Step = {
+    uses?: string;
+    run?: string;
+    name?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+};
 type Job = {
     needs?: string | string[];
     environment?: string | { name: string };
@@ -16,7 +22,11 @@ type Job = {
     strategy?: { matrix: Record<string, unknown> };
     steps: Step[];
 };
-type Workflow = { on: Record<string, any>; permissions?: Record<string, string>; jobs: Record<string, Job> };
+type Workflow = {
+    on: Record<string, any>;
+    permissions?: Record<string, string>;
+    jobs: Record<string, Job>;
+};
 
 function workflowText(file: string): string {
     return readFileSync(path.join(root, ".github/workflows", file), "utf8");
@@ -38,7 +48,8 @@ function indexOfStep(job: Job, predicate: (s: Step) => boolean, what: string): n
     return index;
 }
 
-const pulumiCliVersion: string = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+const pulumiCliVersion: string = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"))
+    .dependencies["@pulumi/pulumi"];
 
 describe("GitHub Actions workflows", () => {
     describe("preview.yml", () => {
@@ -51,23 +62,49 @@ describe("GitHub Actions workflows", () => {
         });
 
         it("may read the repo, mint an OIDC token and comment on the pull request, nothing more", () => {
-            assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+            assert.deepEqual(preview.permissions, {
+                contents: "read",
+                "id-token": "write",
+                "pull-requests": "write",
+            });
         });
 
         it("tests before it touches AWS: checkout, node 20 with npm cache, npm ci, npm test, then OIDC credentials", () => {
             const order = [
-                indexOfStep(job, (s) => s.uses?.startsWith("actions/checkout@") === true, "checkout"),
-                indexOfStep(job, (s) => s.uses?.startsWith("actions/setup-node@") === true, "setup-node"),
+                indexOfStep(
+                    job,
+                    (s) => s.uses?.startsWith("actions/checkout@") === true,
+                    "checkout",
+                ),
+                indexOfStep(
+                    job,
+                    (s) => s.uses?.startsWith("actions/setup-node@") === true,
+                    "setup-node",
+                ),
                 indexOfStep(job, (s) => s.run === "npm ci", "npm ci"),
                 indexOfStep(job, (s) => s.run === "npm test", "npm test"),
-                indexOfStep(job, (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true, "aws credentials"),
+                indexOfStep(
+                    job,
+                    (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true,
+                    "aws credentials",
+                ),
                 indexOfStep(job, (s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi"),
             ];
-            assert.deepEqual(order, [...order].sort((a, b) => a - b));
+            assert.deepEqual(
+                order,
+                [...order].sort((a, b) => a - b),
+            );
             const node = stepUsing(job, "actions/setup-node").with;
             assert.equal(String(node?.["node-version"]), "20");
             assert.equal(node?.cache, "npm");
-            assert.match(String(stepUsing(job, "aws-actions/configure-aws-credentials").with?.["role-to-assume"]), /\$\{\{ vars/);
+            assert.match(
+                String(
+                    stepUsing(job, "aws-actions/configure-aws-credentials").with?.[
+                        "role-to-assume"
+                    ],
+                ),
+                /\$\{\{ vars/,
+            );
         });
 
         it("previews the matrix stack refreshed, with a diff, the policy pack and a PR comment", () => {
@@ -88,10 +125,18 @@ describe("GitHub Actions workflows", () => {
         });
 
         it("posts the plan against the base branch as a PR comment", () => {
-            const plan = indexOfStep(job, (s) => /npm run (--silent )?plan -- --stack/.test(s.run ?? ""), "plan");
+            const plan = indexOfStep(
+                job,
+                (s) => /npm run (--silent )?plan -- --stack/.test(s.run ?? ""),
+                "plan",
+            );
             assert.match(job.steps[plan].run ?? "", /--base "origin\/\$BASE_REF"/);
             assert.equal(job.steps[plan].env?.BASE_REF, "${{ github.base_ref }}");
-            const comment = indexOfStep(job, (s) => s.uses?.startsWith("actions/github-script@") === true, "comment");
+            const comment = indexOfStep(
+                job,
+                (s) => s.uses?.startsWith("actions/github-script@") === true,
+                "comment",
+            );
             assert.ok(comment > plan);
             assert.match(String(job.steps[comment].with?.script), /createComment/);
         });
@@ -115,15 +160,22 @@ describe("GitHub Actions workflows", () => {
             it(`deploys ${stack} in its environment, one run at a time, with the policy pack`, () => {
                 const job = deploy.jobs[stack];
                 assert.equal(job.environment, stack);
-                assert.deepEqual(job.concurrency, { group: `deploy-${stack}`, "cancel-in-progress": false });
+                assert.deepEqual(job.concurrency, {
+                    group: `deploy-${stack}`,
+                    "cancel-in-progress": false,
+                });
                 const pulumi = stepUsing(job, "pulumi/actions");
                 assert.equal(pulumi.with?.command, "up");
                 assert.equal(pulumi.with?.["stack-name"], stack);
                 assert.equal(pulumi.with?.policyPacks, "policy");
                 assert.equal(pulumi.env?.PULUMI_NODEJS_STACK, stack);
                 assert.ok(
-                    indexOfStep(job, (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true, "aws credentials") <
-                        job.steps.indexOf(pulumi),
+                    indexOfStep(
+                        job,
+                        (s) =>
+                            s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true,
+                        "aws credentials",
+                    ) < job.steps.indexOf(pulumi),
                 );
             });
         }
@@ -136,13 +188,23 @@ describe("GitHub Actions workflows", () => {
     describe("both workflows", () => {
         for (const file of ["preview.yml", "deploy.yml"]) {
             it(`${file} holds no static AWS keys`, () => {
-                assert.doesNotMatch(workflowText(file), /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|aws-secret-access-key|aws-access-key-id/i);
+                assert.doesNotMatch(
+                    workflowText(file),
+                    /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|aws-secret-access-key|aws-access-key-id/i,
+                );
             });
 
             it(`${file} pins every action to a version tag or commit SHA`, () => {
-                const uses = Object.values(workflow(file).jobs).flatMap((job) => job.steps.map((s) => s.uses).filter((u): u is string => !!u));
+                const uses = Object.values(workflow(file).jobs).flatMap((job) =>
+                    job.steps.map((s) => s.uses).filter((u): u is string => !!u),
+                );
                 assert.ok(uses.length > 0);
-                for (const action of uses) assert.match(action, /^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, action);
+                for (const action of uses)
+                    assert.match(
+                        action,
+                        /^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/,
+                        action,
+                    );
             });
 
             it(`${file} runs the Pulumi CLI of the @pulumi/pulumi version in package.json`, () => {

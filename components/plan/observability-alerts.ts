@@ -113,7 +113,11 @@ function panel(id: number, spec: PanelSpec): Record<string, unknown> {
         datasource: { type: "prometheus", uid: "${datasource}" },
         gridPos: { h: 9, w: 8, x: (id - 1) * 8, y: 0 },
         fieldConfig: {
-            defaults: { unit: spec.unit, thresholds: { mode: "absolute", steps }, custom: { thresholdsStyle: { mode: "line" } } },
+            defaults: {
+                unit: spec.unit,
+                thresholds: { mode: "absolute", steps },
+                custom: { thresholdsStyle: { mode: "line" } },
+            },
             overrides: [],
         },
         targets: [{ refId: "A", expr: spec.expr, legendFormat: spec.legend }],
@@ -134,7 +138,14 @@ export function servingDashboard(t: AlertThresholds): Record<string, unknown> {
         refresh: "30s",
         time: { from: "now-6h", to: "now" },
         templating: {
-            list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus" }],
+            list: [
+                {
+                    name: "datasource",
+                    label: "Data source",
+                    type: "datasource",
+                    query: "prometheus",
+                },
+            ],
         },
         panels: [
             panel(1, {

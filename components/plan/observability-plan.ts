@@ -12,16 +12,23 @@ export * from "./observability-alerts";
 
 /** The only values CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy API reference). */
 export const cloudWatchRetentionDays: readonly number[] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 /** A floor that catches unit slips (5 for 50); smaller volumes fill before the retention ends and Prometheus drops data early. */
 export const minPrometheusStorageGiB = 10;
 
 export const charts = {
-    kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts" },
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
     keda: { chart: "keda", repo: "https://kedacore.github.io/charts" },
-    dcgmExporter: { chart: "dcgm-exporter", repo: "https://nvidia.github.io/dcgm-exporter/helm-charts" },
+    dcgmExporter: {
+        chart: "dcgm-exporter",
+        repo: "https://nvidia.github.io/dcgm-exporter/helm-charts",
+    },
     fluentBit: { chart: "aws-for-fluent-bit", repo: "https://aws.github.io/eks-charts" },
 } as const;
 
@@ -100,27 +107,46 @@ export function observabilityProblems(settings: ObservabilitySettings, problems:
         `"${s.prometheusRetention}" is not a Prometheus duration such as "15d" or "12h"`,
     );
     problems.expect(
-        Number.isInteger(s.prometheusStorageGiB) && s.prometheusStorageGiB >= minPrometheusStorageGiB,
+        Number.isInteger(s.prometheusStorageGiB) &&
+            s.prometheusStorageGiB >= minPrometheusStorageGiB,
         "prometheusStorageGiB",
         `must be a whole number of GiB of at least ${minPrometheusStorageGiB}, got ${s.prometheusStorageGiB}`,
     );
-    for (const key of ["kubePrometheusStackVersion", "kedaVersion", "dcgmExporterVersion", "fluentBitVersion"] as const) {
-        problems.expect(exactVersion.test(s[key]), key, `"${s[key]}" is not an exact chart version such as "1.2.3"`);
+    for (const key of [
+        "kubePrometheusStackVersion",
+        "kedaVersion",
+        "dcgmExporterVersion",
+        "fluentBitVersion",
+    ] as const) {
+        problems.expect(
+            exactVersion.test(s[key]),
+            key,
+            `"${s[key]}" is not an exact chart version such as "1.2.3"`,
+        );
     }
     problems.expect(
-        Number.isFinite(s.gpuUtilizationLowPercent) && s.gpuUtilizationLowPercent > 0 && s.gpuUtilizationLowPercent < 100,
+        Number.isFinite(s.gpuUtilizationLowPercent) &&
+            s.gpuUtilizationLowPercent > 0 &&
+            s.gpuUtilizationLowPercent < 100,
         "gpuUtilizationLowPercent",
         `must be a percentage between 0 and 100 (exclusive), got ${s.gpuUtilizationLowPercent}`,
     );
     for (const key of ["queueDepthHighThreshold", "p95LatencySecondsThreshold"] as const) {
-        problems.expect(Number.isFinite(s[key]) && s[key] > 0, key, `must be a positive number, got ${s[key]}`);
+        problems.expect(
+            Number.isFinite(s[key]) && s[key] > 0,
+            key,
+            `must be a positive number, got ${s[key]}`,
+        );
     }
 }
 
 /** Tolerates every taint: log shipping and node metrics must cover GPU nodes and any tainted node. */
 const tolerateEverything = [{ operator: "Exists" }];
 
-export function kubePrometheusStackValues(s: ObservabilitySettings, storageClassName: string): Record<string, unknown> {
+export function kubePrometheusStackValues(
+    s: ObservabilitySettings,
+    storageClassName: string,
+): Record<string, unknown> {
     const onSystemNodes = { nodeSelector: { ...systemNodeLabels } };
     return {
         fullnameOverride: kubePrometheusStackName,
@@ -150,9 +176,18 @@ export function kubePrometheusStackValues(s: ObservabilitySettings, storageClass
             ...onSystemNodes,
             fullnameOverride: grafanaServiceName,
             // The chart's default admin password is public ("prom-operator"); read a generated one instead.
-            admin: { existingSecret: grafanaAdminSecretName, userKey: "admin-user", passwordKey: "admin-password" },
+            admin: {
+                existingSecret: grafanaAdminSecretName,
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            },
             sidecar: {
-                dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" },
+                dashboards: {
+                    enabled: true,
+                    label: "grafana_dashboard",
+                    labelValue: "1",
+                    searchNamespace: "ALL",
+                },
             },
         },
         "kube-state-metrics": onSystemNodes,

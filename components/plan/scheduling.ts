@@ -15,7 +15,11 @@ export const gpuNodeRole = "gpu";
 /** Keeps pods that did not ask for a GPU off GPU nodes, which cost 10–100× a CPU node. */
 export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
 /** The same taint in the EKS API's spelling. */
-export const gpuTaintEks = { key: gpuTaint.key, value: gpuTaint.value, effect: "NO_SCHEDULE" } as const;
+export const gpuTaintEks = {
+    key: gpuTaint.key,
+    value: gpuTaint.value,
+    effect: "NO_SCHEDULE",
+} as const;
 
 /** The toleration a pod needs to land on a GPU node. */
 export const gpuToleration = {

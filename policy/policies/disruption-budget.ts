@@ -1,17 +1,30 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { arrayOf, deploymentType, describeWorkload, isObject, Json, namespaceOf, podDisruptionBudgetType } from "./workloads";
+import {
+    arrayOf,
+    deploymentType,
+    describeWorkload,
+    isObject,
+    Json,
+    namespaceOf,
+    podDisruptionBudgetType,
+} from "./workloads";
 
 /**
  * Kubernetes label selector semantics (metav1.LabelSelector). For a PodDisruptionBudget in
  * policy/v1 an empty selector selects every pod of the namespace and a missing one selects none.
  */
-export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
+export function selectorMatches(
+    selector: unknown,
+    labels: Readonly<Record<string, string>>,
+): boolean {
     if (!isObject(selector)) return false;
     const matchLabels = isObject(selector.matchLabels) ? selector.matchLabels : {};
     if (!Object.entries(matchLabels).every(([key, value]) => labels[key] === value)) return false;
     return arrayOf(selector.matchExpressions).every((expression) => {
         const key = String(expression.key);
-        const values: string[] = Array.isArray(expression.values) ? expression.values.map(String) : [];
+        const values: string[] = Array.isArray(expression.values)
+            ? expression.values.map(String)
+            : [];
         const present = Object.prototype.hasOwnProperty.call(labels, key);
         switch (expression.operator) {
             case "In":
@@ -41,14 +54,17 @@ function isZero(value: unknown): boolean {
 function holdsAvailability(spec: Json): boolean {
     const strategy = isObject(spec.strategy) ? spec.strategy : {};
     if (strategy.type !== undefined && strategy.type !== "RollingUpdate") return false;
-    const maxUnavailable = isObject(strategy.rollingUpdate) ? strategy.rollingUpdate.maxUnavailable : undefined;
+    const maxUnavailable = isObject(strategy.rollingUpdate)
+        ? strategy.rollingUpdate.maxUnavailable
+        : undefined;
     // Kubernetes defaults replicas to 1.
     const replicas = Number(spec.replicas ?? 1);
     return isZero(maxUnavailable) && replicas >= 1;
 }
 
 function podLabelsOf(spec: Json): Record<string, string> {
-    const metadata = isObject(spec.template) && isObject(spec.template.metadata) ? spec.template.metadata : {};
+    const metadata =
+        isObject(spec.template) && isObject(spec.template.metadata) ? spec.template.metadata : {};
     return isObject(metadata.labels) ? (metadata.labels as Record<string, string>) : {};
 }
 
@@ -70,7 +86,10 @@ export const zeroUnavailableDeploymentsHavePdb: StackValidationPolicy = {
             const covered = budgets.some(
                 (budget: PolicyResource) =>
                     namespaceOrDefault(budget.props) === namespace &&
-                    selectorMatches(isObject(budget.props.spec) ? budget.props.spec.selector : undefined, labels),
+                    selectorMatches(
+                        isObject(budget.props.spec) ? budget.props.spec.selector : undefined,
+                        labels,
+                    ),
             );
             if (!covered) {
                 reportViolation(

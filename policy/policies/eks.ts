@@ -9,13 +9,14 @@ export const eksSecretsEncrypted: ResourceValidationPolicy = {
     name: "eks-secrets-encrypted",
     description:
         "Kubernetes Secrets hold registry credentials and API tokens. EKS's default encryption uses a key owned by " +
-        "AWS; encryptionConfig with resources [\"secrets\"] wraps them with a customer-managed KMS key whose every use " +
+        'AWS; encryptionConfig with resources ["secrets"] wraps them with a customer-managed KMS key whose every use ' +
         "is logged in this account's CloudTrail and whose access can be revoked.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== eksClusterType) return;
         const encryption = args.props.encryptionConfig;
-        const resources: unknown[] = isObject(encryption) && Array.isArray(encryption.resources) ? encryption.resources : [];
+        const resources: unknown[] =
+            isObject(encryption) && Array.isArray(encryption.resources) ? encryption.resources : [];
         if (!resources.includes("secrets")) {
             reportViolation(
                 `EKS cluster "${args.name}" does not encrypt Kubernetes secrets; set encryptionConfig ` +
@@ -30,7 +31,7 @@ export const eksEndpointNotOpenInProduction: ResourceValidationPolicy = {
     description:
         "A production API server endpoint reachable from any address is one leaked credential or one API server " +
         "vulnerability away from compromise; restrict publicAccessCidrs or use the private endpoint only. AWS turns " +
-        "an omitted endpointPublicAccess into true and an empty publicAccessCidrs into [\"0.0.0.0/0\"].",
+        'an omitted endpointPublicAccess into true and an empty publicAccessCidrs into ["0.0.0.0/0"].',
     enforcementLevel: "mandatory",
     configSchema: productionConfigSchema,
     validateResource: (args, reportViolation) => {
@@ -41,10 +42,15 @@ export const eksEndpointNotOpenInProduction: ResourceValidationPolicy = {
         // EKS API defaults (CreateCluster, VpcConfigRequest): endpointPublicAccess true, publicAccessCidrs 0.0.0.0/0.
         const publicAccess = vpcConfig.endpointPublicAccess ?? true;
         if (publicAccess !== true) return;
-        const cidrs: unknown[] = Array.isArray(vpcConfig.publicAccessCidrs) ? vpcConfig.publicAccessCidrs : [];
+        const cidrs: unknown[] = Array.isArray(vpcConfig.publicAccessCidrs)
+            ? vpcConfig.publicAccessCidrs
+            : [];
         const openCidrs = cidrs.filter((cidr) => openToTheInternet.includes(String(cidr)));
         if (cidrs.length === 0 || openCidrs.length > 0) {
-            const exposure = cidrs.length === 0 ? "no publicAccessCidrs (AWS defaults to 0.0.0.0/0)" : `publicAccessCidrs ${openCidrs.join(", ")}`;
+            const exposure =
+                cidrs.length === 0
+                    ? "no publicAccessCidrs (AWS defaults to 0.0.0.0/0)"
+                    : `publicAccessCidrs ${openCidrs.join(", ")}`;
             reportViolation(
                 `EKS cluster "${args.name}" has a public endpoint open to the internet (${exposure}); ${verdict.because}, ` +
                     "so list the allowed CIDRs in publicAccessCidrs or set endpointPublicAccess: false.",
@@ -53,4 +59,7 @@ export const eksEndpointNotOpenInProduction: ResourceValidationPolicy = {
     },
 };
 
-export const eksPolicies: ResourceValidationPolicy[] = [eksSecretsEncrypted, eksEndpointNotOpenInProduction];
+export const eksPolicies: ResourceValidationPolicy[] = [
+    eksSecretsEncrypted,
+    eksEndpointNotOpenInProduction,
+];

@@ -26,7 +26,13 @@ import {
  * Workloads that are scheduled onto nodes to do work. DaemonSets are left out: node agents (NVIDIA
  * device plugin, DCGM exporter) legitimately select GPU nodes without claiming a GPU.
  */
-const gpuWorkloadTypes: readonly string[] = [deploymentType, statefulSetType, jobType, cronJobType, podType];
+const gpuWorkloadTypes: readonly string[] = [
+    deploymentType,
+    statefulSetType,
+    jobType,
+    cronJobType,
+    podType,
+];
 
 /** GPUs in a resource map (`requests` or `limits`); undefined when the key is absent. */
 function gpuQuantity(resources: unknown): number | undefined {
@@ -90,11 +96,15 @@ function isGpuNodeExpression(expression: Json): boolean {
 /** Whether the pod can only be scheduled on GPU nodes (nodeSelector or required node affinity). */
 export function targetsGpuNodes(podSpec: Json): boolean {
     const nodeSelector = isObject(podSpec.nodeSelector) ? podSpec.nodeSelector : {};
-    if (Object.entries(nodeSelector).some(([key, value]) => isGpuNodeLabel(key, String(value)))) return true;
+    if (Object.entries(nodeSelector).some(([key, value]) => isGpuNodeLabel(key, String(value))))
+        return true;
     const required = podSpec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     const terms = arrayOf(isObject(required) ? required.nodeSelectorTerms : undefined);
     // Terms are ORed: the pod is bound to GPU nodes only when every term selects them.
-    return terms.length > 0 && terms.every((term) => arrayOf(term.matchExpressions).some(isGpuNodeExpression));
+    return (
+        terms.length > 0 &&
+        terms.every((term) => arrayOf(term.matchExpressions).some(isGpuNodeExpression))
+    );
 }
 
 export const gpuWorkloadsTolerateGpuTaint: ResourceValidationPolicy = {
@@ -139,7 +149,11 @@ export const gpuRequestsSetLimits: ResourceValidationPolicy = {
                     `${workload} ${label} requests ${requestText} ${gpuResourceName} without a limit; ` +
                         `set resources.limits["${gpuResourceName}"] (the request may then be omitted).`,
                 );
-            } else if (requested !== undefined && limited !== undefined && requestText !== limitText) {
+            } else if (
+                requested !== undefined &&
+                limited !== undefined &&
+                requestText !== limitText
+            ) {
                 reportViolation(
                     `${workload} ${label} requests ${requestText} ${gpuResourceName} but limits ${limitText}; ` +
                         "extended resources cannot be overcommitted, so they must be equal.",

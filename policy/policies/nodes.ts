@@ -11,7 +11,9 @@ export const launchTemplatesRequireImdsv2: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== "aws:ec2/launchTemplate:LaunchTemplate") return;
-        const metadataOptions = isObject(args.props.metadataOptions) ? args.props.metadataOptions : {};
+        const metadataOptions = isObject(args.props.metadataOptions)
+            ? args.props.metadataOptions
+            : {};
         if (metadataOptions.httpTokens !== "required") {
             reportViolation(
                 `Launch template "${args.name}" allows IMDSv1 (metadataOptions.httpTokens is ` +
@@ -23,7 +25,9 @@ export const launchTemplatesRequireImdsv2: ResourceValidationPolicy = {
 
 /** EKS AMI types with the NVIDIA driver (EKS API Nodegroup.amiType). */
 export function isNvidiaAmiType(amiType: unknown): boolean {
-    return typeof amiType === "string" && (amiType.includes("NVIDIA") || amiType === "AL2_x86_64_GPU");
+    return (
+        typeof amiType === "string" && (amiType.includes("NVIDIA") || amiType === "AL2_x86_64_GPU")
+    );
 }
 
 export const gpuNodeGroupsTainted: ResourceValidationPolicy = {
@@ -34,10 +38,13 @@ export const gpuNodeGroupsTainted: ResourceValidationPolicy = {
         "by other means (its own cluster, a scheduler profile) may leave it out deliberately.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
-        if (args.type !== "aws:eks/nodeGroup:NodeGroup" || !isNvidiaAmiType(args.props.amiType)) return;
+        if (args.type !== "aws:eks/nodeGroup:NodeGroup" || !isNvidiaAmiType(args.props.amiType))
+            return;
         const tainted = arrayOf(args.props.taints).some(
             (taint) =>
-                taint.key === gpuTaintEks.key && taint.value === gpuTaintEks.value && taint.effect === gpuTaintEks.effect,
+                taint.key === gpuTaintEks.key &&
+                taint.value === gpuTaintEks.value &&
+                taint.effect === gpuTaintEks.effect,
         );
         if (!tainted) {
             reportViolation(
@@ -48,4 +55,7 @@ export const gpuNodeGroupsTainted: ResourceValidationPolicy = {
     },
 };
 
-export const nodePolicies: ResourceValidationPolicy[] = [launchTemplatesRequireImdsv2, gpuNodeGroupsTainted];
+export const nodePolicies: ResourceValidationPolicy[] = [
+    launchTemplatesRequireImdsv2,
+    gpuNodeGroupsTainted,
+];

@@ -1,5 +1,18 @@
-import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { containersOf, ContainerRef, describeWorkload, isObject, Json, namespaceOf, podSpecOf, workloadTypes } from "./workloads";
+import {
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+} from "@pulumi/policy";
+import {
+    containersOf,
+    ContainerRef,
+    describeWorkload,
+    isObject,
+    Json,
+    namespaceOf,
+    podSpecOf,
+    workloadTypes,
+} from "./workloads";
 
 const defaultExemptNamespaces: readonly string[] = ["kube-system"];
 
@@ -34,7 +47,11 @@ function workloadToCheck(args: ResourceValidationArgs): Workload | undefined {
     const exempt = args.getConfig<PodSecurityConfig>().exemptNamespaces ?? defaultExemptNamespaces;
     const namespace = namespaceOf(args.props);
     if (namespace !== undefined && exempt.includes(namespace)) return undefined;
-    return { podSpec, containers: containersOf(podSpec), description: describeWorkload(args.type, args.props, args.name) };
+    return {
+        podSpec,
+        containers: containersOf(podSpec),
+        description: describeWorkload(args.type, args.props, args.name),
+    };
 }
 
 function securityContextOf(container: Json): Json {
@@ -52,7 +69,9 @@ export const podsRunAsNonRoot: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         const workload = workloadToCheck(args);
         if (!workload) return;
-        const pod = isObject(workload.podSpec.securityContext) ? workload.podSpec.securityContext : {};
+        const pod = isObject(workload.podSpec.securityContext)
+            ? workload.podSpec.securityContext
+            : {};
         for (const { container, label } of workload.containers) {
             const own = securityContextOf(container);
             // A container's securityContext overrides the pod's for the same field.
@@ -85,7 +104,9 @@ export const containersNoPrivilegeEscalation: ResourceValidationPolicy = {
         for (const { container, label } of workload.containers) {
             const own = securityContextOf(container);
             if (own.privileged === true) {
-                reportViolation(`${workload.description} ${label} is privileged; remove securityContext.privileged.`);
+                reportViolation(
+                    `${workload.description} ${label} is privileged; remove securityContext.privileged.`,
+                );
             }
             if (own.allowPrivilegeEscalation !== false) {
                 reportViolation(
@@ -96,4 +117,7 @@ export const containersNoPrivilegeEscalation: ResourceValidationPolicy = {
     },
 };
 
-export const podSecurityPolicies: ResourceValidationPolicy[] = [podsRunAsNonRoot, containersNoPrivilegeEscalation];
+export const podSecurityPolicies: ResourceValidationPolicy[] = [
+    podsRunAsNonRoot,
+    containersNoPrivilegeEscalation,
+];

@@ -51,10 +51,17 @@ export interface ProductionVerdict {
  * (fail closed): a skipped check on prod is worse than a spurious one on dev.
  */
 export function productionVerdict(args: StackArgs): ProductionVerdict {
-    const productionStacks = args.getConfig<ProductionConfig>().productionStacks ?? defaultProductionStacks;
+    const productionStacks =
+        args.getConfig<ProductionConfig>().productionStacks ?? defaultProductionStacks;
     const stack = stackNameOf(args);
     if (stack === undefined) {
-        return { production: true, because: "the stack name is unknown, so production rules apply" };
+        return {
+            production: true,
+            because: "the stack name is unknown, so production rules apply",
+        };
     }
-    return { production: productionStacks.includes(stack), because: `stack "${stack}" is production` };
+    return {
+        production: productionStacks.includes(stack),
+        because: `stack "${stack}" is production`,
+    };
 }

@@ -4,7 +4,8 @@ import { createHash } from "crypto";
 /** Fixed identity of the mocked AWS account; specs compare against these. */
 export const mockAccountId = "123456789012";
 export const mockRegion = "us-west-2";
-export const mockOidcIssuer = "https://oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
+export const mockOidcIssuer =
+    "https://oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
 
 function shortHash(text: string): string {
     return createHash("sha256").update(text).digest("hex").slice(0, 17);
@@ -23,7 +24,11 @@ export const mockPlatformStackName = "acme/gpu-serving-infra/dev";
 /** What that platform stack exports (the main program's outputs); names differ from the defaults. */
 export const mockPlatformStackOutputs = {
     clusterName: "gpu-serving-dev",
-    kubeconfig: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "gpu-serving-dev" }] }),
+    kubeconfig: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "gpu-serving-dev" }],
+    }),
     servingNamespace: "shared-models",
     modelClaimName: "shared-weights",
     imageDigests: {
@@ -57,7 +62,10 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
         endpoint: `https://${shortHash(name).toUpperCase()}.gr7.${mockRegion}.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
         identities: [{ oidcs: [{ issuer: mockOidcIssuer }] }],
-        vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: `sg-${shortHash(name + "cluster")}` },
+        vpcConfig: {
+            ...inputs.vpcConfig,
+            clusterSecurityGroupId: `sg-${shortHash(name + "cluster")}`,
+        },
         version: inputs.version ?? "1.34",
         platformVersion: "eks.1",
     }),
@@ -79,7 +87,8 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
     "aws:ec2/vpc:Vpc": (name) => ({ id: `vpc-${shortHash(name)}` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
     "aws:eks/nodeGroup:NodeGroup": (name, inputs) => ({
-        nodeGroupName: inputs.nodeGroupName ?? `${inputs.nodeGroupNamePrefix ?? ""}${shortHash(name)}`,
+        nodeGroupName:
+            inputs.nodeGroupName ?? `${inputs.nodeGroupNamePrefix ?? ""}${shortHash(name)}`,
         status: "ACTIVE",
         resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }],
     }),
@@ -87,10 +96,15 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
         dnsName: `fs-${shortHash(name)}.efs.${mockRegion}.amazonaws.com`,
     }),
     "aws:kms/key:Key": (name) => ({ keyId: shortHash(name) }),
-    "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-password-${shortHash(name)}` }),
+    "random:index/randomPassword:RandomPassword": (name) => ({
+        result: `mock-password-${shortHash(name)}`,
+    }),
     // Pulumi reads a referenced stack's outputs; any other stack is missing, as the backend reports it.
     "pulumi:pulumi:StackReference": (_name, inputs) => {
-        if (inputs.name !== mockPlatformStackName) throw new Error(`unknown stack "${inputs.name}" (only ${mockPlatformStackName} exists under mocks)`);
+        if (inputs.name !== mockPlatformStackName)
+            throw new Error(
+                `unknown stack "${inputs.name}" (only ${mockPlatformStackName} exists under mocks)`,
+            );
         return { outputs: mockPlatformStackOutputs, secretOutputNames: ["kubeconfig"] };
     },
 };
@@ -127,14 +141,22 @@ export const mockExistingSubnets: Record<string, { vpcId: string; availabilityZo
 };
 
 const invokes: Record<string, (inputs: State) => State> = {
-    "aws:index/getRegion:getRegion": () => ({ id: mockRegion, name: mockRegion, region: mockRegion }),
+    "aws:index/getRegion:getRegion": () => ({
+        id: mockRegion,
+        name: mockRegion,
+        region: mockRegion,
+    }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
         accountId: mockAccountId,
         arn: `arn:aws:iam::${mockAccountId}:user/mock`,
         userId: "AIDAMOCK",
         id: mockAccountId,
     }),
-    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    "aws:index/getPartition:getPartition": () => ({
+        partition: "aws",
+        dnsSuffix: "amazonaws.com",
+        id: "aws",
+    }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
         names: ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
         zoneIds: ["usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"],

@@ -32,7 +32,8 @@ class NotApplicable extends Error {}
 const emptyTags: ReadonlyMap<string, string> = new Map();
 
 function enforcementOf(policy: Policy, options: PolicyRunOptions): EnforcementLevel {
-    const configured = options.config?.[policy.name]?.enforcementLevel as EnforcementLevel | undefined;
+    const configured = options.config?.[policy.name]?.enforcementLevel as
+        EnforcementLevel | undefined;
     // The pack's own level is "mandatory" (policy/index.ts); every policy sets its level anyway.
     return configured ?? policy.enforcementLevel ?? "mandatory";
 }
@@ -53,7 +54,9 @@ function optionsOf(record: RegisteredResource): PolicyResourceOptions {
         ignoreChanges: record.ignoreChanges,
         deleteBeforeReplace: record.deleteBeforeReplace,
         aliases: record.aliases.map((alias) =>
-            typeof alias === "string" ? alias : String((alias as { getUrn?: () => string }).getUrn?.() ?? ""),
+            typeof alias === "string"
+                ? alias
+                : String((alias as { getUrn?: () => string }).getUrn?.() ?? ""),
         ),
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
         additionalSecretOutputs: record.additionalSecretOutputs,
@@ -62,15 +65,21 @@ function optionsOf(record: RegisteredResource): PolicyResourceOptions {
 }
 
 /** The provider record a `urn::id` reference names (undefined for the default provider). */
-function providerOf(record: RegisteredResource, byUrn: ReadonlyMap<string, RegisteredResource>): PolicyProviderResource | undefined {
+function providerOf(
+    record: RegisteredResource,
+    byUrn: ReadonlyMap<string, RegisteredResource>,
+): PolicyProviderResource | undefined {
     if (!record.provider) return undefined;
     const urn = record.provider.split("::").slice(0, -1).join("::");
     const provider = byUrn.get(urn);
-    return provider ? { type: provider.type, props: provider.inputs, urn: provider.urn, name: provider.name } : undefined;
+    return provider
+        ? { type: provider.type, props: provider.inputs, urn: provider.urn, name: provider.name }
+        : undefined;
 }
 
 function isTypeFunction(type: string) {
-    return (resourceClass: unknown) => (resourceClass as { __pulumiType?: string } | undefined)?.__pulumiType === type;
+    return (resourceClass: unknown) =>
+        (resourceClass as { __pulumiType?: string } | undefined)?.__pulumiType === type;
 }
 
 function notApplicable(reason?: string): never {
@@ -116,7 +125,11 @@ export async function policyViolations(
                 stack,
             };
             const report = (message: string, urn?: string) =>
-                violations.push({ policyName: policy.name, resourceName: urn ? (byUrn.get(urn)?.name ?? urn) : "", message });
+                violations.push({
+                    policyName: policy.name,
+                    resourceName: urn ? (byUrn.get(urn)?.name ?? urn) : "",
+                    message,
+                });
             await runGuarded(() => (policy as StackValidationPolicy).validateStack(args, report));
             continue;
         }
@@ -133,12 +146,16 @@ export async function policyViolations(
                 provider: providerOf(record, byUrn),
                 stackTags: emptyTags,
                 isType: isTypeFunction(record.type),
-                asType: ((resourceClass: unknown) => (isTypeFunction(record.type)(resourceClass) ? record.inputs : undefined)) as ResourceValidationArgs["asType"],
+                asType: ((resourceClass: unknown) =>
+                    isTypeFunction(record.type)(resourceClass)
+                        ? record.inputs
+                        : undefined) as ResourceValidationArgs["asType"],
                 getConfig,
                 notApplicable,
                 stack,
             };
-            const report = (message: string) => violations.push({ policyName: policy.name, resourceName: record.name, message });
+            const report = (message: string) =>
+                violations.push({ policyName: policy.name, resourceName: record.name, message });
             for (const validate of Array.isArray(validations) ? validations : [validations]) {
                 await runGuarded(() => validate(args, report));
             }
@@ -148,7 +165,10 @@ export async function policyViolations(
 }
 
 /** The stack view of the records: props, options and parent/dependency links between them. */
-function toPolicyResources(records: readonly RegisteredResource[], byUrn: ReadonlyMap<string, RegisteredResource>): PolicyResource[] {
+function toPolicyResources(
+    records: readonly RegisteredResource[],
+    byUrn: ReadonlyMap<string, RegisteredResource>,
+): PolicyResource[] {
     const converted = new Map<RegisteredResource, PolicyResource>();
     for (const record of records) {
         converted.set(record, {
@@ -161,7 +181,10 @@ function toPolicyResources(records: readonly RegisteredResource[], byUrn: Readon
             dependencies: [],
             propertyDependencies: {},
             isType: isTypeFunction(record.type),
-            asType: ((resourceClass: unknown) => (isTypeFunction(record.type)(resourceClass) ? record.inputs : undefined)) as PolicyResource["asType"],
+            asType: ((resourceClass: unknown) =>
+                isTypeFunction(record.type)(resourceClass)
+                    ? record.inputs
+                    : undefined) as PolicyResource["asType"],
         });
     }
     for (const [record, resource] of converted) {

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
 // Declared in no .d.ts, but it is what setMocks uses to switch features on.
-const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => Record<string, boolean> };
+const { getStore } = require("@pulumi/pulumi/runtime/state") as {
+    getStore: () => Record<string, boolean>;
+};
 const { specialSigKey, specialSecretSig } = pulumi.runtime;
 
 /** Replaces secret envelopes with their values; returns the top-level keys that were secret. */
@@ -13,7 +15,9 @@ function unwrapSecrets(value: any, secretKeys?: Set<string>, key?: string): any 
             if (key !== undefined) secretKeys?.add(key);
             return unwrapSecrets(value.value, secretKeys, key);
         }
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, secretKeys, key ?? k)]));
+        return Object.fromEntries(
+            Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, secretKeys, key ?? k)]),
+        );
     }
     return value;
 }
@@ -49,7 +53,10 @@ class RecordingMonitor extends MockMonitor {
     async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
         this.pending++;
         const secretKeys = new Set<string>();
-        const inputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject()), secretKeys);
+        const inputs = unwrapSecrets(
+            pulumi.runtime.deserializeProperties(req.getObject()),
+            secretKeys,
+        );
         const record: RegisteredResource = {
             type: req.getType(),
             name: req.getName(),
@@ -90,14 +97,17 @@ export class Rendered {
         const found = this.ofType(type).filter((r) => r.name.includes(nameIncludes));
         if (found.length !== 1) {
             const names = this.ofType(type).map((r) => r.name);
-            throw new Error(`expected one ${type} named *${nameIncludes}*, found ${found.length} among [${names.join(", ")}]`);
+            throw new Error(
+                `expected one ${type} named *${nameIncludes}*, found ${found.length} among [${names.join(", ")}]`,
+            );
         }
         return found[0];
     }
 
     named(name: string): RegisteredResource {
         const found = this.all.filter((r) => r.name === name);
-        if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+        if (found.length !== 1)
+            throw new Error(`expected one resource named ${name}, found ${found.length}`);
         return found[0];
     }
 
@@ -125,7 +135,10 @@ let monitor: RecordingMonitor | undefined;
  * Runs `program` under mocks and resolves once every registration has settled. The program's
  * return value is handed back (its Outputs can be read with `valueOf`).
  */
-export async function render<T>(program: () => T, options: RenderOptions = {}): Promise<{ result: T; resources: Rendered }> {
+export async function render<T>(
+    program: () => T,
+    options: RenderOptions = {},
+): Promise<{ result: T; resources: Rendered }> {
     const project = options.project ?? "gpu-serving-infra";
     const stack = options.stack ?? "test";
     monitor = new RecordingMonitor(mocks);
@@ -145,13 +158,16 @@ export async function render<T>(program: () => T, options: RenderOptions = {}): 
     const active = monitor;
     const result = program();
     await settled(active);
-    if (result && typeof result === "object") await settleOutputs(result as Record<string, unknown>);
+    if (result && typeof result === "object")
+        await settleOutputs(result as Record<string, unknown>);
     await settled(active);
     return { result, resources: new Rendered([...active.registered]) };
 }
 
 async function settleOutputs(value: Record<string, unknown>): Promise<void> {
-    const outputs = Object.values(value).filter((v) => pulumi.Output.isInstance(v)) as pulumi.Output<unknown>[];
+    const outputs = Object.values(value).filter((v) =>
+        pulumi.Output.isInstance(v),
+    ) as pulumi.Output<unknown>[];
     await Promise.all(outputs.map((o) => valueOf(o).catch(() => undefined)));
 }
 
