@@ -7,6 +7,7 @@ import {
     Analyzer,
     PropertyDefinition,
 } from "@pulumi/pulumi/provider/experimental/analyzer";
+import * as publicApi from "../components";
 import { configReferenceTable } from "../stacks/config-reference";
 
 const root = path.join(__dirname, "..");
@@ -67,17 +68,16 @@ export function componentApiMarkdown(schema: AnalyzeResult): string {
     return lines.join("\n").trim();
 }
 
+/** Names of the component classes components/index.ts exports. */
+export const exportedComponents: string[] = Object.entries(publicApi)
+    .filter(([, value]) => typeof value === "function")
+    .map(([name]) => name)
+    .sort();
+
+/** What `pulumi package add` infers: Pulumi's own analyzer over the TypeScript source. */
 export function analyzePackage(): AnalyzeResult {
     const packageJson = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-    const names = [
-        "GpuCluster",
-        "ModelImage",
-        "ModelService",
-        "ModelStore",
-        "Network",
-        "Observability",
-    ];
-    return new Analyzer(root, packageJson.name, packageJson, new Set(names)).analyze();
+    return new Analyzer(root, packageJson.name, packageJson, new Set(exportedComponents)).analyze();
 }
 
 /** The text between `<!-- name:start -->` and `<!-- name:end -->`. */
