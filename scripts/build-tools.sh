@@ -208,6 +208,11 @@ done
 [ ${#TOOLS[@]} -gt 0 ] || TOOLS=("${ALL_TOOLS[@]}")
 
 mkdir -p "$BIN" "$STAMPS"
+# One build at a time per cache (several sessions may share it).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.build-tools.lock"
+  flock -n 9 || { log "another build-tools.sh holds $CACHE/.build-tools.lock; waiting"; flock 9; }
+fi
 log "cache: $BIN ($GOVER, -p $P)"
 T0=$SECONDS
 built=0 skipped=0

@@ -187,6 +187,7 @@ cmd_up() {
   done
   [ -f "$KWOK_STAGES" ] || die "$KWOK_STAGES missing: run scripts/build-tools.sh kwok"
   ensure_cmd setsid util-linux
+  ensure_cmd curl curl
   mkdir -p "$STATE" "$LOGS" "$PIDS" "$STATE/etcd"
   gen_pki
   write_kubeconfig
