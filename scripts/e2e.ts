@@ -16,6 +16,7 @@ import {
     buildTools,
     clusterDown,
     clusterUp,
+    forgetStack,
     installKubernetesPlugin,
     prepareProject,
     selectStack,
@@ -77,9 +78,10 @@ function checkPlacement(): void {
     check("serving pods exist", serving.length > 0, `${serving.length} pod(s)`);
     check(
         "every serving pod is Running on a GPU node",
-        serving.every(
-            (p: any) => p.status.phase === "Running" && roleOf.get(p.spec.nodeName) === "gpu",
-        ),
+        serving.length > 0 &&
+            serving.every(
+                (p: any) => p.status.phase === "Running" && roleOf.get(p.spec.nodeName) === "gpu",
+            ),
         serving
             .map((p: any) => `${p.metadata.name}@${p.spec.nodeName}:${p.status.phase}`)
             .join(", "),
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
     timed("tools (build or cache)", buildTools);
     timed("control plane start", clusterUp);
     try {
-        prepareProject();
+        forgetStack();
         installKubernetesPlugin();
         selectStack();
         const up = timed("pulumi up", () =>
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
         check("the rolling update succeeds", rollout.status === 0);
         check(
             "the rollout never drops below the old ready replica count",
-            rollout.minimumReady >= before,
+            before >= 1 && rollout.minimumReady >= before,
             `old ready ${before}, fewest ready ${rollout.minimumReady} over ${rollout.samples} samples`,
         );
         const images = servingPods()
@@ -194,7 +196,9 @@ async function main(): Promise<void> {
             .map((p: any) => p.spec.containers[0].image);
         check(
             "every ready serving pod runs the new digest",
-            images.length === before && images.every((i: string) => i === newImage),
+            images.length >= 1 &&
+                images.length === before &&
+                images.every((i: string) => i === newImage),
             images.join(", "),
         );
 
@@ -209,7 +213,7 @@ async function main(): Promise<void> {
             predicted,
             (tooBig.stdout + tooBig.stderr).match(/maxSize:[^\n]*/)?.[0] ?? "",
         );
-        kubectl(["scale", "deployment", `${model}-deployment`, "-n", namespace, "--replicas=3"]);
+        kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=3"]);
         const pendingAsPredicted = await waitFor(() => {
             const pods = servingPods();
             return (
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
             pendingAsPredicted && /nvidia\.com\/gpu/.test(reason),
             reason,
         );
-        kubectl(["scale", "deployment", `${model}-deployment`, "-n", namespace, "--replicas=1"]);
+        kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=1"]);
         prepareProject();
 
         const destroy = timed("pulumi destroy", () =>

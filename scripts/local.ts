@@ -4,6 +4,8 @@
 import { fileExists, kubectl, log, projectDir, pulumi, secondsSince } from "./local/env";
 import {
     buildTools,
+    clusterRunning,
+    forgetStack,
     clusterDown,
     clusterUp,
     installKubernetesPlugin,
@@ -17,10 +19,12 @@ export function localUp(): void {
     buildTools();
     timings.push(["tools (build or cache)", secondsSince(started)]);
     started = Date.now();
+    const reused = clusterRunning();
     clusterUp();
     timings.push(["control plane start", secondsSince(started)]);
     started = Date.now();
-    prepareProject();
+    if (reused) prepareProject();
+    else forgetStack();
     installKubernetesPlugin();
     selectStack();
     pulumi(["up", "--yes", "--skip-preview"], { stream: true });

@@ -94,6 +94,29 @@ export function selectStack(): void {
     }
 }
 
+/**
+ * Forgets the local stack's state. Its cluster lives only as long as the processes that
+ * local-cluster.sh started, so a state that outlived them describes objects that no longer exist.
+ */
+export function forgetStack(): void {
+    prepareProject();
+    pulumi(["stack", "rm", stackName, "--force", "--yes"], { allowFailure: true });
+    prepareProject();
+}
+
+/** Whether the local cluster's processes are up (then the stack state still matches it). */
+export function clusterRunning(): boolean {
+    const status = run(
+        "bash",
+        [path.join(repositoryRoot, "scripts", "local-cluster.sh"), "status"],
+        {
+            cwd: repositoryRoot,
+            allowFailure: true,
+        },
+    );
+    return status.status === 0;
+}
+
 /** Edits a config value of the scratch copy only (`--path` syntax, e.g. `models[0].image.reference`). */
 export function setStackConfig(pathKey: string, value: string): void {
     pulumi(["config", "set", "--path", pathKey, value]);
