@@ -7,6 +7,7 @@
 #   pulumi pulumi-resource-pulumi-nodejs                                  (scripts/tools/pulumi)
 #   pulumi-language-nodejs                                                (scripts/tools/pulumi-language-nodejs)
 #   pulumi-resource-kubernetes                                            (scripts/tools/pulumi-kubernetes)
+#   pulumi-language-yaml                                                  (scripts/tools/pulumi-yaml)
 #
 # Each wrapper module pins its versions in go.mod/go.sum (see scripts/tools/README.md).
 # A binary is rebuilt only when its stamp file (bin/.stamps/<tool>) does not match
@@ -40,9 +41,13 @@ LANGHOST_VERSION=v3.68.0
 # pseudo-version (master, 2026-01-15, the day before v4.25.0), not at v4.34.2.
 PULUMI_K8S_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
 PULUMI_K8S_VERSION=4.25.0-dev.f47bc2d6f199 # plugin version it reports (semver)
+# Pulumi YAML language host (runtime: yaml), for consumers of the component package in YAML
+# (examples/yaml-consumer). The proxy here serves only some tags; v1.32.0 is the newest found.
+PULUMI_YAML_VERSION=v1.32.0 # github.com/pulumi/pulumi-yaml
 
 ALL_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok
-  pulumi pulumi-resource-pulumi-nodejs pulumi-language-nodejs pulumi-resource-kubernetes)
+  pulumi pulumi-resource-pulumi-nodejs pulumi-language-nodejs pulumi-resource-kubernetes
+  pulumi-language-yaml)
 
 log() { printf '[build-tools] %s\n' "$*" >&2; }
 die() { printf '[build-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -79,7 +84,8 @@ check_pins() { # the versions above must be the ones the wrapper go.mod files re
     "kwok|sigs.k8s.io/kwok $KWOK_VERSION" "pulumi|github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION" \
     "pulumi|github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION" \
     "pulumi-language-nodejs|github.com/pulumi/pulumi/sdk/v3 $LANGHOST_VERSION" \
-    "pulumi-kubernetes|github.com/pulumi/pulumi-kubernetes/provider/v4 $PULUMI_K8S_MODULE_VERSION"; do
+    "pulumi-kubernetes|github.com/pulumi/pulumi-kubernetes/provider/v4 $PULUMI_K8S_MODULE_VERSION" \
+    "pulumi-yaml|github.com/pulumi/pulumi-yaml $PULUMI_YAML_VERSION"; do
     grep -qE "^[[:space:]]*(require[[:space:]]+)?${spec#*|}( |\$)" "$TOOLS_DIR/${spec%%|*}/go.mod" ||
       { log "scripts/tools/${spec%%|*}/go.mod does not require ${spec#*|}"; bad=1; }
   done
@@ -100,6 +106,7 @@ tool_info() { # sets WRAPPER VERSION for a tool name
     pulumi | pulumi-resource-pulumi-nodejs) WRAPPER=pulumi VERSION=$PULUMI_VERSION ;;
     pulumi-language-nodejs) WRAPPER=pulumi-language-nodejs VERSION=$LANGHOST_VERSION ;;
     pulumi-resource-kubernetes) WRAPPER=pulumi-kubernetes VERSION=$PULUMI_K8S_VERSION ;;
+    pulumi-language-yaml) WRAPPER=pulumi-yaml VERSION=$PULUMI_YAML_VERSION ;;
     *) die "unknown tool '$1' (known: ${ALL_TOOLS[*]})" ;;
   esac
 }
@@ -156,6 +163,9 @@ build_one() {
       install -m 0755 "$sdk/nodejs/dist/pulumi-resource-pulumi-nodejs" "$out" ;;
     pulumi-resource-kubernetes)
       build_pulumi_kubernetes "$out" ;;
+    pulumi-language-yaml)
+      gobuild "$TOOLS_DIR/pulumi-yaml" "$out" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+        "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_YAML_VERSION" ;;
   esac
 }
 
