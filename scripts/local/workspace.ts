@@ -126,8 +126,22 @@ export function restoreCommittedConfig(): void {
     prepareProject();
 }
 
+/** What local:up and the e2e need; the YAML host is built only for examples/yaml-consumer. */
+const localTools = [
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "etcd",
+    "kwok",
+    "pulumi",
+    "pulumi-resource-pulumi-nodejs",
+    "pulumi-language-nodejs",
+    "pulumi-resource-kubernetes",
+];
+
 export function buildTools(): void {
-    run("bash", [path.join(repositoryRoot, "scripts", "build-tools.sh")], {
+    run("bash", [path.join(repositoryRoot, "scripts", "build-tools.sh"), ...localTools], {
         stream: true,
         cwd: repositoryRoot,
     });
