@@ -1,9 +1,10 @@
 import { strict as assert } from "assert";
+import { committedStacks } from "../stacks/stack-files";
 import { policyViolations } from "./harness/policy";
 import { renderStack } from "./harness/stacks";
 
 describe("policy pack on the committed stacks", () => {
-    for (const stack of ["dev", "staging", "prod", "local"]) {
+    for (const stack of committedStacks) {
         it(`${stack} passes every policy, advisory ones included, with zero violations`, async () => {
             const { resources } = await renderStack(stack);
             const violations = await policyViolations(resources, stack);

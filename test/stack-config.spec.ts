@@ -4,7 +4,7 @@ import * as path from "path";
 import { configReferenceTable } from "../stacks/config-reference";
 import { readmeSection } from "../scripts/readme";
 import { InvalidInputsError } from "../components/plan/problems";
-import { projectConfig, readStackFile } from "../stacks/stack-files";
+import { committedStacks, projectConfig, readStackFile } from "../stacks/stack-files";
 import { parseStackConfig } from "../stacks/validate";
 
 const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
@@ -70,7 +70,7 @@ describe("stack config", () => {
         assert.equal(readmeSection(readme, "config-reference"), configReferenceTable());
     });
 
-    for (const stack of ["dev", "staging", "prod", "local"]) {
+    for (const stack of committedStacks) {
         it(`accepts the committed ${stack} stack file`, () => {
             parseStackConfig(projectConfig(readStackFile(stack)), stack);
         });

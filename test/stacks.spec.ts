@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { committedStacks } from "../stacks/stack-files";
 import { gpuTaintEks } from "../components/plan/scheduling";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { Rendered, valueOf, isSecret } from "./harness/render";
@@ -22,7 +23,7 @@ function gpuNodeGroups(resources: Rendered) {
 }
 
 describe("stacks", () => {
-    for (const name of ["dev", "staging", "prod", "local"]) {
+    for (const name of committedStacks) {
         it(`${name}: renders only schema-valid Kubernetes objects`, async () => {
             const { resources } = await stack(name);
             assert.ok((await validateRenderedKubernetesObjects(resources)) > 5);

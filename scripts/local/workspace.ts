@@ -122,10 +122,6 @@ export function setStackConfig(pathKey: string, value: string): void {
     pulumi(["config", "set", "--path", pathKey, value]);
 }
 
-export function restoreCommittedConfig(): void {
-    prepareProject();
-}
-
 /** What local:up and the e2e need; the YAML host is built only for examples/yaml-consumer. */
 const localTools = [
     "kube-apiserver",

@@ -137,19 +137,11 @@ export async function policyViolations(
         const validations = (policy as ResourceValidationPolicy).validateResource;
         if (!validations) continue;
         for (const record of records) {
+            const view = resourceView(record, byUrn);
             const args: ResourceValidationArgs & { stack: string } = {
-                type: record.type,
-                props: record.inputs,
-                urn: record.urn,
-                name: record.name,
-                opts: optionsOf(record),
-                provider: providerOf(record, byUrn),
+                ...view,
+                asType: view.asType as ResourceValidationArgs["asType"],
                 stackTags: emptyTags,
-                isType: isTypeFunction(record.type),
-                asType: ((resourceClass: unknown) =>
-                    isTypeFunction(record.type)(resourceClass)
-                        ? record.inputs
-                        : undefined) as ResourceValidationArgs["asType"],
                 getConfig,
                 notApplicable,
                 stack,
@@ -164,6 +156,21 @@ export async function policyViolations(
     return violations;
 }
 
+/** What resource and stack policies both see of one record; `asType` is typed at each use. */
+function resourceView(record: RegisteredResource, byUrn: ReadonlyMap<string, RegisteredResource>) {
+    const isType = isTypeFunction(record.type);
+    return {
+        type: record.type,
+        props: record.inputs,
+        urn: record.urn,
+        name: record.name,
+        opts: optionsOf(record),
+        provider: providerOf(record, byUrn),
+        isType,
+        asType: (resourceClass: unknown) => (isType(resourceClass) ? record.inputs : undefined),
+    };
+}
+
 /** The stack view of the records: props, options and parent/dependency links between them. */
 function toPolicyResources(
     records: readonly RegisteredResource[],
@@ -171,20 +178,12 @@ function toPolicyResources(
 ): PolicyResource[] {
     const converted = new Map<RegisteredResource, PolicyResource>();
     for (const record of records) {
+        const view = resourceView(record, byUrn);
         converted.set(record, {
-            type: record.type,
-            props: record.inputs,
-            urn: record.urn,
-            name: record.name,
-            opts: optionsOf(record),
-            provider: providerOf(record, byUrn),
+            ...view,
+            asType: view.asType as PolicyResource["asType"],
             dependencies: [],
             propertyDependencies: {},
-            isType: isTypeFunction(record.type),
-            asType: ((resourceClass: unknown) =>
-                isTypeFunction(record.type)(resourceClass)
-                    ? record.inputs
-                    : undefined) as PolicyResource["asType"],
         });
     }
     for (const [record, resource] of converted) {

@@ -104,13 +104,6 @@ export class Rendered {
         return found[0];
     }
 
-    named(name: string): RegisteredResource {
-        const found = this.all.filter((r) => r.name === name);
-        if (found.length !== 1)
-            throw new Error(`expected one resource named ${name}, found ${found.length}`);
-        return found[0];
-    }
-
     childrenOf(parent: RegisteredResource): RegisteredResource[] {
         return this.all.filter((r) => r.parent === parent.urn);
     }
