@@ -125,7 +125,14 @@ gobuild() { # gobuild <wrapper dir> <out> <package> [ldflags]
 }
 
 moddir() { # moddir <wrapper> <module path>: directory of a dependency in the module cache
-  (cd "$TOOLS_DIR/$1" && "$GO" list -m -f '{{.Dir}}' "$2")
+  # `go list -m -f {{.Dir}}` prints an empty line until the module is in the module cache
+  # (a fresh machine), so download it first: `go mod download -json` fetches the version the
+  # wrapper's build list selects and prints its Dir.
+  local dir
+  dir="$(cd "$TOOLS_DIR/$1" && "$GO" mod download -json "$2" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" || return 1
+  [ -n "$dir" ] && [ -d "$dir" ] || { log "no module directory for $2 (wrapper $1)"; return 1; }
+  printf '%s\n' "$dir"
 }
 
 k8s_ldflags() {
