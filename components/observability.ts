@@ -2,79 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { isEksClusterName } from "./plan/names";
 import * as plan from "./plan/observability-plan";
-import { Problems, isKnown } from "./plan/problems";
+import type { ObservabilityInputs } from "./plan/observability-types";
+import {
+    observabilityArgsProblems,
+    resolveObservabilitySettings,
+} from "./plan/observability-validation";
 
-export interface ObservabilityArgs {
-    /** EKS cluster name; names the CloudWatch log group `/aws/eks/<clusterName>/containers`. */
-    clusterName: pulumi.Input<string>;
-    /** ARN of the cluster's IAM OIDC provider, trusted by the log shipper's IRSA role. */
-    oidcProviderArn: pulumi.Input<string>;
-    /**
-     * The cluster's OIDC issuer without `https://` (e.g. `oidc.eks.us-west-2.amazonaws.com/id/ABC`),
-     * the prefix of the IRSA trust conditions. A leading `https://` is removed.
-     */
-    oidcProviderUrl: pulumi.Input<string>;
-    /** Namespace created for the whole stack (Prometheus, Grafana, KEDA, exporters, log shipper). @default "monitoring" */
-    namespace?: string;
-    /** Days CloudWatch keeps container logs; one of the values CloudWatch Logs accepts. @default 30 */
-    logRetentionDays?: number;
-    /** How long Prometheus keeps samples, as a Prometheus duration. @default "15d" */
-    prometheusRetention?: string;
-    /** Size of Prometheus' gp3 volume in GiB, at least 10. @default 50 */
-    prometheusStorageGiB?: number;
-    /** Exact prometheus-community/kube-prometheus-stack chart version. @default "79.7.1" */
-    kubePrometheusStackVersion?: string;
-    /** Exact kedacore/keda chart version. @default "2.18.1" */
-    kedaVersion?: string;
-    /** Exact NVIDIA dcgm-exporter chart version. @default "4.7.1" */
-    dcgmExporterVersion?: string;
-    /** Exact aws/eks-charts aws-for-fluent-bit chart version. @default "0.2.0" */
-    fluentBitVersion?: string;
-    /** Alert when a GPU stays below this utilisation (percent, 0–100 exclusive) for 30 minutes. @default 20 */
-    gpuUtilizationLowPercent?: number;
-    /** Alert when a model averages more than this many waiting requests per replica for 10 minutes. @default 20 */
-    queueDepthHighThreshold?: number;
-    /** Alert when a model's p95 end-to-end latency exceeds this many seconds for 10 minutes. @default 10 */
-    p95LatencySecondsThreshold?: number;
-    /** Tags for the AWS resources (log group, IAM role). @default {} */
-    tags?: Record<string, string>;
-}
-
-/** ObservabilityArgs with every default applied. */
-export function resolveObservabilitySettings(args: ObservabilityArgs): plan.ObservabilitySettings {
-    return {
-        namespace: args.namespace ?? "monitoring",
-        logRetentionDays: args.logRetentionDays ?? 30,
-        prometheusRetention: args.prometheusRetention ?? "15d",
-        prometheusStorageGiB: args.prometheusStorageGiB ?? 50,
-        kubePrometheusStackVersion:
-            args.kubePrometheusStackVersion ?? plan.defaultChartVersions.kubePrometheusStack,
-        kedaVersion: args.kedaVersion ?? plan.defaultChartVersions.keda,
-        dcgmExporterVersion: args.dcgmExporterVersion ?? plan.defaultChartVersions.dcgmExporter,
-        fluentBitVersion: args.fluentBitVersion ?? plan.defaultChartVersions.fluentBit,
-        gpuUtilizationLowPercent: args.gpuUtilizationLowPercent ?? 20,
-        queueDepthHighThreshold: args.queueDepthHighThreshold ?? 20,
-        p95LatencySecondsThreshold: args.p95LatencySecondsThreshold ?? 10,
-    };
-}
-
-/** Every problem with `args`, each under its property path; the stack runs this before creating anything. */
-export function observabilityArgsProblems(
-    args: ObservabilityArgs,
-    problems = new Problems(),
-): Problems {
-    if (isKnown(args.clusterName)) {
-        problems.expect(
-            isEksClusterName(args.clusterName),
-            "clusterName",
-            `"${args.clusterName}" is not an EKS cluster name`,
-        );
-    }
-    plan.observabilityProblems(resolveObservabilitySettings(args), problems);
-    return problems;
-}
+// Keys and their documentation live with the plan (plan/observability-types.ts).
+export interface ObservabilityArgs extends ObservabilityInputs {}
 
 function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilitySettings {
     observabilityArgsProblems(args).throwIfAny(`Observability "${name}"`);

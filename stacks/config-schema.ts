@@ -1,4 +1,4 @@
-import { bool, dictionary, int, list, num, object, section, str } from "./schema";
+import { Parsed, bool, dictionary, int, list, num, object, section, str } from "./schema";
 
 /**
  * Every key a stack's `Pulumi.<stack>.yaml` may set under the `gpu-serving-infra:` namespace.
@@ -294,3 +294,7 @@ export const stackConfigSchema = {
         optional: true,
     }),
 };
+
+export type StackConfig = Parsed<typeof stackConfigSchema>;
+export type ModelConfig = StackConfig["models"][number];
+export type GpuNodeGroupConfig = StackConfig["cluster"]["gpuNodeGroups"][number];

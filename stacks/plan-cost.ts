@@ -1,5 +1,5 @@
 import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
-import { StackConfig } from "./validate";
+import type { StackConfig } from "./config-schema";
 
 /** One priced item of a stack, per month at the node groups' minSize and at their maxSize. */
 export interface CostLine {

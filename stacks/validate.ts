@@ -15,15 +15,15 @@ import {
     defaultStorageClassName,
 } from "../components/plan/store-plan";
 import { modelServiceProblems } from "../components/serving/validation";
-import { observabilityArgsProblems } from "../components/observability";
-import { gpuClusterArgs, networkArgs, observabilityArgs } from "./aws-platform";
-import { modelSchema, stackConfigSchema } from "./config-schema";
-import { Parsed } from "./schema";
+import { observabilityArgsProblems } from "../components/plan/observability-validation";
+import {
+    gpuClusterArgs,
+    imageRepositoryName,
+    networkArgs,
+    observabilityArgs,
+} from "./component-args";
+import { ModelConfig, StackConfig, modelSchema, stackConfigSchema } from "./config-schema";
 import { capacityGroups, gpuDemands, modelConfigPaths, modelServiceArgs } from "./serving-plan";
-
-export type StackConfig = Parsed<typeof stackConfigSchema>;
-export type ModelConfig = StackConfig["models"][number];
-export type GpuNodeGroupConfig = StackConfig["cluster"]["gpuNodeGroups"][number];
 
 const exampleDigest = `example@sha256:${"0".repeat(64)}`;
 
@@ -228,12 +228,4 @@ function checkModelNames(models: readonly (ModelConfig | undefined)[], problems:
         );
         seen.add(model.name);
     });
-}
-
-export function imageRepositoryName(model: ModelConfig): string {
-    return `gpu-serving/${model.name}`;
-}
-
-export function clusterName(config: StackConfig, stack: string): string {
-    return config.cluster.name ?? `gpu-serving-${stack}`;
 }

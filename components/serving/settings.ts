@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelServiceArgs } from "../model-service";
+import type { ModelServiceInputs } from "./model-service-types";
 import {
     ColdStartEstimate,
     StartupProbeBudget,
@@ -131,7 +131,7 @@ export function stagingJobName(modelName: string, modelVersion: string): string 
 }
 
 /** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
-export function coldStartFor(args: ModelServiceArgs): ColdStartEstimate {
+export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
     const preset = runtimePresets[args.runtime];
     return estimateColdStart({
         runtime: args.runtime,
@@ -148,7 +148,7 @@ export function defaultCooldownSeconds(coldStart: ColdStartEstimate): number {
 }
 
 /** Applies every default. Call only after `modelServiceProblems` found nothing. */
-export function resolveServingSettings(args: ModelServiceArgs): ServingSettings {
+export function resolveServingSettings(args: ModelServiceInputs): ServingSettings {
     const preset = runtimePresets[args.runtime];
     const isVllm = args.runtime === "vllm";
     const weightsScheme = args.weightsSource.startsWith("hf://") ? "hf" : "s3";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelServiceArgs } from "../model-service";
+import type { ModelServiceInputs } from "./model-service-types";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
 import { Problems, isKnown } from "../plan/problems";
 import {
@@ -60,7 +60,7 @@ function isWholeAtLeast(value: number, minimum: number): boolean {
 }
 
 /** Every problem in ModelService args, each under its property path; nothing is registered before this runs. */
-export function modelServiceProblems(args: ModelServiceArgs): Problems {
+export function modelServiceProblems(args: ModelServiceInputs): Problems {
     const problems = new Problems();
     const isVllm = args.runtime === "vllm";
     const autoscaling = args.autoscaling ?? true;
@@ -170,7 +170,7 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         args.warmupSeconds === 0;
     problems.expect(warmupOk, "warmupSeconds", `must be ≥ 0 seconds, got ${args.warmupSeconds}`);
 
-    const onlyFor = (key: keyof ModelServiceArgs, runtime: string, why: string) => {
+    const onlyFor = (key: keyof ModelServiceInputs, runtime: string, why: string) => {
         if (args[key] !== undefined && runtimeOk && args.runtime !== runtime)
             problems.add(key, `applies to runtime "${runtime}" only (${why})`);
     };
