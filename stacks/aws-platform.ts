@@ -4,7 +4,12 @@ import { GpuCluster } from "../components/gpu-cluster";
 import { ModelStore } from "../components/model-store";
 import { Network } from "../components/network";
 import { Observability } from "../components/observability";
-import { gpuClusterArgs, networkArgs, observabilityArgs } from "./component-args";
+import {
+    gpuClusterArgs,
+    networkArgs,
+    observabilityArgs,
+    privateSubnetCount,
+} from "./component-args";
 import type { StackConfig } from "./config-schema";
 import type { ServingPlatform } from "./existing-platform";
 
@@ -31,8 +36,7 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         },
         { provider },
     );
-    const subnetCount =
-        config.network.existingPrivateSubnetIds?.length ?? config.network.availabilityZoneCount;
+    const subnetCount = privateSubnetCount(config);
     const store = new ModelStore(
         "model-store",
         {

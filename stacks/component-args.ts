@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
 import type { NetworkArgs } from "../components/network";
 import type { ObservabilityArgs } from "../components/observability";
+import { networkDefaults } from "../components/plan/network-plan";
 import type { ModelConfig, StackConfig } from "./config-schema";
 
 // Component args derived from stack config. Pure, so the validator checks exactly the args the
@@ -15,6 +16,16 @@ export function imageRepositoryName(model: ModelConfig): string {
 /** `cluster.name`, or `gpu-serving-<stack>`. */
 export function clusterName(config: StackConfig, stack: string): string {
     return config.cluster.name ?? `gpu-serving-${stack}`;
+}
+
+/** Private subnets the cluster and the model store use: one per AZ of a created VPC, or the given ones. */
+export function privateSubnetCount(config: StackConfig): number {
+    const { network } = config;
+    return (
+        network.existingPrivateSubnetIds?.length ??
+        network.availabilityZoneCount ??
+        networkDefaults.availabilityZoneCount
+    );
 }
 
 export function networkArgs(config: StackConfig, stack: string): NetworkArgs {

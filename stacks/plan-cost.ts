@@ -1,3 +1,4 @@
+import { networkDefaults } from "../components/plan/network-plan";
 import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
 import type { StackConfig } from "./config-schema";
 
@@ -97,7 +98,8 @@ function fixed(item: string, basis: string, monthly: number): CostLine {
 export function natGatewayCount(config: StackConfig): number {
     const { network } = config;
     if (network.existingVpcId !== undefined) return 0;
-    return network.natGatewayPerAz ? network.availabilityZoneCount : 1;
+    const perAz = network.natGatewayPerAz ?? networkDefaults.natGatewayPerAz;
+    return perAz ? (network.availabilityZoneCount ?? networkDefaults.availabilityZoneCount) : 1;
 }
 
 /** Model weights on the shared file system: one version of each model. */
@@ -150,7 +152,7 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
 
     const nat = natGatewayCount(config);
     if (nat > 0) {
-        const basis = `${nat} × $${table.natGatewayPerHour}/h (${config.network.natGatewayPerAz ? "one per AZ" : "one shared"})`;
+        const basis = `${nat} × $${table.natGatewayPerHour}/h (${nat > 1 ? "one per AZ" : "one shared"})`;
         lines.push(fixed("NAT gateways", basis, nat * table.natGatewayPerHour * hoursPerMonth));
         notes.push(
             `NAT gateways: hourly charge only; data processed is extra at $${table.natGatewayPerGbProcessed}/GB (image pulls from outside the VPC, Hugging Face downloads).`,

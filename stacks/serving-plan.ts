@@ -70,6 +70,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsRevision: "weights.revision",
     weightsSizeGiB: "weights.sizeGiB",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
+    // Shared by every model: reported once, where the user wrote it.
+    allowedNamespaces: "=serving.allowedNamespaces",
 };
 
 export function capacityGroups(groups: readonly GpuNodeGroupConfig[]) {
