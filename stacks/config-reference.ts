@@ -1,6 +1,6 @@
 import type { JsonSchema } from "@valibot/to-json-schema";
 import { Accepts, describeAccepts } from "./config-schema";
-import { configKeyJsonSchemas } from "./config-json-schema";
+import { configJsonSchema } from "./config-json-schema";
 
 interface Row {
     key: string;
@@ -52,9 +52,9 @@ function rows(schema: JsonSchema, key: string, required: boolean): Row[] {
 
 /** The README's config reference, generated from the schema so the two cannot drift. */
 export function configReferenceTable(): string {
-    const topLevelRequired = ["cluster", "models"];
-    const all = Object.entries(configKeyJsonSchemas()).flatMap(([key, schema]) =>
-        rows(schema, key, topLevelRequired.includes(key)),
+    const { properties, required } = configJsonSchema();
+    const all = Object.entries(properties).flatMap(([key, schema]) =>
+        rows(schema, key, required.includes(key)),
     );
     const lines = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"];
     for (const row of all) {
