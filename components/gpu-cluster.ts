@@ -8,11 +8,18 @@ import {
 } from "./cluster/addons";
 import { grantClusterAdmins } from "./cluster/access";
 import { createControlPlane } from "./cluster/control-plane";
-import { irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
+import {
+    IrsaIssuer,
+    RoleContext,
+    irsaRole,
+    roleWithManagedPolicies,
+    serviceTrustPolicy,
+} from "./cluster/iam";
 import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
 import {
+    ClusterSettings,
     kubernetesVersionPins,
     resolveClusterSettings,
     validateClusterSettings,
@@ -80,108 +87,45 @@ export class GpuCluster extends pulumi.ComponentResource {
         validateClusterSettings(settings, args, problems);
         problems.throwIfAny(`GpuCluster "${name}"`);
         super("gpu-serving:index:GpuCluster", name, {}, opts);
-        const { clusterName, tags } = settings;
         const parent = this;
-
         const partition = aws.getPartitionOutput({}, { parent }).partition;
         const region = aws.getRegionOutput({}, { parent }).region;
-        const roleContext = { parent, partition, tags };
+        const roleContext = { parent, partition, tags: settings.tags };
 
-        const { cluster, oidcProvider, issuerUrl, issuer } = createControlPlane(
-            name,
-            settings,
-            args.privateSubnetIds,
-            roleContext,
-        );
-        const nodeRole = roleWithManagedPolicies(
-            `${name}-node-role`,
-            serviceTrustPolicy("ec2.amazonaws.com", parent),
-            [
-                "AmazonEKSWorkerNodePolicy",
-                "AmazonEC2ContainerRegistryReadOnly",
-                "AmazonEKS_CNI_Policy",
-                "AmazonSSMManagedInstanceCore",
-            ],
-            roleContext,
-        );
-
-        const efsCsiRole = irsaRole(
-            `${name}-efs-csi-role`,
-            issuer,
-            efsCsiControllerServiceAccount,
-            { managedPolicyNames: ["service-role/AmazonEFSCSIDriverPolicy"] },
-            roleContext,
-        );
-        const ebsCsiRole = irsaRole(
-            `${name}-ebs-csi-role`,
-            issuer,
-            ebsCsiControllerServiceAccount,
-            { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
-            roleContext,
-        );
-        const autoscalerRole = irsaRole(
-            `${name}-cluster-autoscaler-role`,
-            issuer,
-            {
-                namespace: clusterAutoscalerChart.namespace,
-                name: clusterAutoscalerChart.serviceAccountName,
-            },
-            { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
-            roleContext,
-        );
+        const controlPlane = createControlPlane(name, settings, args.privateSubnetIds, roleContext);
+        const { cluster } = controlPlane;
+        const roles = createRoles(name, settings.clusterName, controlPlane.issuer, roleContext);
         grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
-
-        const addonContext = {
+        const nodeGroups = createNodeGroups(name, settings, cluster, roles, {
             parent,
-            clusterName: cluster.name,
-            versions: settings.addonVersions,
-            tags,
-        };
-        const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
-        const nodeGroupContext = {
-            parent,
-            clusterName: cluster.name,
-            kubernetesVersion: cluster.version,
-            nodeRoleArn: nodeRole.role.arn,
-            subnetIds: args.privateSubnetIds,
-            tags,
-            dependsOn: [...nodeRole.attachments, ...bootstrapAddons],
-        };
-        const system = createManagedNodeGroup(
-            name,
-            systemNodeGroupPlan(settings),
-            nodeGroupContext,
-        );
-        const gpuGroups = settings.gpuNodeGroups.map((group) =>
-            createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
-        );
-        createWorkloadAddons(name, addonContext, system.nodeGroup, {
-            efsCsi: efsCsiRole.arn,
-            ebsCsi: ebsCsiRole.arn,
+            privateSubnetIds: args.privateSubnetIds,
         });
-
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
-        const inCluster = { parent, provider };
-        installNvidiaDevicePlugin(name, inCluster);
-        installClusterAutoscaler(name, inCluster, {
-            clusterName: cluster.name,
-            region,
-            imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
-            roleArn: autoscalerRole.arn,
-            dependsOn: [system.nodeGroup],
-        });
+        installNvidiaDevicePlugin(name, { parent, provider });
+        installClusterAutoscaler(
+            name,
+            { parent, provider },
+            {
+                clusterName: cluster.name,
+                region,
+                imageTag:
+                    kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+                roleArn: roles.autoscaler.arn,
+                dependsOn: [nodeGroups.system.nodeGroup],
+            },
+        );
 
         this.clusterName = cluster.name;
         this.endpoint = cluster.endpoint;
-        this.oidcProviderArn = oidcProvider.arn;
-        this.oidcProviderUrl = issuerUrl;
+        this.oidcProviderArn = controlPlane.oidcProvider.arn;
+        this.oidcProviderUrl = controlPlane.issuerUrl;
         this.nodeSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
         this.kubeconfig = kubeconfig;
         this.provider = provider;
-        this.nodeRoleArn = nodeRole.role.arn;
+        this.nodeRoleArn = roles.node.role.arn;
         this.gpuNodeGroupNames = pulumi.all(
-            gpuGroups.map((group) => group.nodeGroup.nodeGroupName),
+            nodeGroups.gpu.map((group) => group.nodeGroup.nodeGroupName),
         );
         this.registerOutputs({
             clusterName: this.clusterName,
@@ -195,4 +139,88 @@ export class GpuCluster extends pulumi.ComponentResource {
             gpuNodeGroupNames: this.gpuNodeGroupNames,
         });
     }
+}
+
+/** The node role, and the IRSA roles of the EFS and EBS CSI controllers and the autoscaler. */
+function createRoles(
+    name: string,
+    clusterName: string,
+    issuer: IrsaIssuer,
+    roleContext: RoleContext,
+) {
+    const node = roleWithManagedPolicies(
+        `${name}-node-role`,
+        serviceTrustPolicy("ec2.amazonaws.com", roleContext.parent),
+        [
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEC2ContainerRegistryReadOnly",
+            "AmazonEKS_CNI_Policy",
+            "AmazonSSMManagedInstanceCore",
+        ],
+        roleContext,
+    );
+    const efsCsi = irsaRole(
+        `${name}-efs-csi-role`,
+        issuer,
+        efsCsiControllerServiceAccount,
+        { managedPolicyNames: ["service-role/AmazonEFSCSIDriverPolicy"] },
+        roleContext,
+    );
+    const ebsCsi = irsaRole(
+        `${name}-ebs-csi-role`,
+        issuer,
+        ebsCsiControllerServiceAccount,
+        { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
+        roleContext,
+    );
+    const autoscaler = irsaRole(
+        `${name}-cluster-autoscaler-role`,
+        issuer,
+        {
+            namespace: clusterAutoscalerChart.namespace,
+            name: clusterAutoscalerChart.serviceAccountName,
+        },
+        { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
+        roleContext,
+    );
+    return { node, efsCsi, ebsCsi, autoscaler };
+}
+
+/**
+ * The system and GPU managed node groups, with the add-ons nodes need to join first (VPC CNI,
+ * kube-proxy) and those that need a node to run on after (CoreDNS, CSI drivers).
+ */
+function createNodeGroups(
+    name: string,
+    settings: ClusterSettings,
+    cluster: aws.eks.Cluster,
+    roles: ReturnType<typeof createRoles>,
+    placement: { parent: GpuCluster; privateSubnetIds: GpuClusterArgs["privateSubnetIds"] },
+) {
+    const { parent } = placement;
+    const addonContext = {
+        parent,
+        clusterName: cluster.name,
+        versions: settings.addonVersions,
+        tags: settings.tags,
+    };
+    const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
+    const nodeGroupContext = {
+        parent,
+        clusterName: cluster.name,
+        kubernetesVersion: cluster.version,
+        nodeRoleArn: roles.node.role.arn,
+        subnetIds: placement.privateSubnetIds,
+        tags: settings.tags,
+        dependsOn: [...roles.node.attachments, ...bootstrapAddons],
+    };
+    const system = createManagedNodeGroup(name, systemNodeGroupPlan(settings), nodeGroupContext);
+    const gpu = settings.gpuNodeGroups.map((group) =>
+        createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
+    );
+    createWorkloadAddons(name, addonContext, system.nodeGroup, {
+        efsCsi: roles.efsCsi.arn,
+        ebsCsi: roles.ebsCsi.arn,
+    });
+    return { system, gpu };
 }

@@ -42,146 +42,18 @@ export class ModelService extends pulumi.ComponentResource {
         // Before super(): a rejected component registers nothing, not even itself.
         modelServiceProblems(args).throwIfAny(`ModelService "${name}"`);
         super("gpu-serving:index:ModelService", name, {}, opts);
-        const resolved = resolveServingSettings(args);
-        // Plain strings were checked above; Outputs are checked once they resolve.
-        const s: ServingSettings = {
-            ...resolved,
-            image: digestPinned(resolved.image, "image", this),
-            stagingImage: digestPinned(resolved.stagingImage, "stagingImage", this),
-        };
-        const metadata = (
-            objectName: string,
-            annotations?: Record<string, pulumi.Input<string>>,
-            labels = s.labels,
-        ) => ({
-            name: objectName,
-            namespace: s.namespace,
-            labels,
-            annotations,
-        });
+        const s = pinnedSettings(args, this);
+        const ctx: Context = { name, parent: this, s };
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-service-account`,
-            {
-                metadata: metadata(
-                    s.modelName,
-                    s.serviceAccountRoleArn
-                        ? { "eks.amazonaws.com/role-arn": s.serviceAccountRoleArn }
-                        : undefined,
-                ),
-            },
-            { parent: this },
-        );
-        const serviceAccountName = s.modelName;
-
-        const apiKey = args.apiKey
-            ? pulumi.secret(args.apiKey)
-            : new random.RandomPassword(
-                  `${name}-generated-api-key`,
-                  { length: 40, special: false },
-                  { parent: this },
-              ).result;
-        const apiKeySecret = new k8s.core.v1.Secret(
-            `${name}-api-key`,
-            {
-                metadata: metadata(s.apiKeySecretName),
-                type: "Opaque",
-                stringData: { [s.apiKeySecretKey]: apiKey },
-            },
-            { parent: this },
-        );
-
-        const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
-        const stagingJob = new k8s.batch.v1.Job(
-            `${name}-stage`,
-            {
-                metadata: metadata(s.stagingJobName, undefined, stagingLabels(s)),
-                spec: stagingJobSpec(s, serviceAccountName),
-            },
-            {
-                parent: this,
-                dependsOn: [serviceAccount],
-                // A Job's pod template is immutable and its name is fixed per version: a changed
-                // template for the same version must delete the old Job before creating the new.
-                deleteBeforeReplace: true,
-                customTimeouts: { create: stagingTimeout, update: stagingTimeout },
-            },
-        );
-
-        const rolloutSeconds = s.podReadySeconds + 60;
-        const deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
-            { metadata: metadata(s.modelName), spec: deploymentSpec(s, serviceAccountName) },
-            {
-                parent: this,
-                // Serving starts only once the weights are staged (the init container also waits).
-                dependsOn: [stagingJob, apiKeySecret],
-                // The autoscaler owns the replica count; Pulumi would reset it on every up.
-                ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
-                // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
-                // node. A rollout replaces replicas one at a time.
-                customTimeouts: {
-                    create: `${rolloutSeconds}s`,
-                    update: `${rolloutSeconds * Math.max(1, s.maxReplicas)}s`,
-                },
-            },
-        );
-
-        const service = new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata: metadata(s.modelName, serviceAnnotations(s.serviceType)),
-                spec: serviceSpec(s),
-            },
-            { parent: this },
-        );
-
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${name}-pdb`,
-            { metadata: metadata(s.modelName), spec: podDisruptionBudgetSpec(s) },
-            { parent: this },
-        );
-
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-network-policy`,
-            { metadata: metadata(s.modelName), spec: networkPolicySpec(s) },
-            { parent: this },
-        );
-
-        if (s.autoscaling && s.runtime === "vllm") {
-            new k8s.apiextensions.CustomResource(
-                `${name}-scaled-object`,
-                {
-                    apiVersion: "keda.sh/v1alpha1",
-                    kind: "ScaledObject",
-                    metadata: metadata(s.modelName),
-                    spec: scaledObjectSpec(s, s.modelName),
-                },
-                { parent: this, dependsOn: [deployment] },
-            );
-        } else if (s.autoscaling) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                `${name}-hpa`,
-                {
-                    metadata: metadata(s.modelName),
-                    spec: horizontalPodAutoscalerSpec(s, s.modelName),
-                },
-                { parent: this, dependsOn: [deployment] },
-            );
-        }
-
-        if (s.monitoring) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-service-monitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: metadata(s.modelName),
-                    spec: serviceMonitorSpec(s),
-                },
-                { parent: this, dependsOn: [service] },
-            );
-        }
+        const serviceAccount = createServiceAccount(ctx);
+        const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
+        const stagingJob = createStagingJob(ctx, serviceAccount);
+        const deployment = createDeployment(ctx, [stagingJob, apiKeySecret]);
+        const service = createService(ctx);
+        createDisruptionBudget(ctx);
+        createNetworkPolicy(ctx);
+        createAutoscaler(ctx, deployment);
+        createServiceMonitor(ctx, service);
 
         this.serviceName = service.metadata.name;
         this.endpoint = pulumi
@@ -202,4 +74,172 @@ export class ModelService extends pulumi.ComponentResource {
             deploymentName: this.deploymentName,
         });
     }
+}
+
+/** What every builder below needs: the component (parent and name prefix) and its settings. */
+interface Context {
+    name: string;
+    parent: ModelService;
+    s: ServingSettings;
+}
+
+/** Settings with both images pinned: plain strings were checked already, Outputs once they resolve. */
+function pinnedSettings(args: ModelServiceArgs, parent: ModelService): ServingSettings {
+    const resolved = resolveServingSettings(args);
+    return {
+        ...resolved,
+        image: digestPinned(resolved.image, "image", parent),
+        stagingImage: digestPinned(resolved.stagingImage, "stagingImage", parent),
+    };
+}
+
+function metadata(
+    s: ServingSettings,
+    objectName: string,
+    annotations?: Record<string, pulumi.Input<string>>,
+    labels = s.labels,
+) {
+    return { name: objectName, namespace: s.namespace, labels, annotations };
+}
+
+function createServiceAccount({ name, parent, s }: Context): k8s.core.v1.ServiceAccount {
+    const annotations = s.serviceAccountRoleArn
+        ? { "eks.amazonaws.com/role-arn": s.serviceAccountRoleArn }
+        : undefined;
+    return new k8s.core.v1.ServiceAccount(
+        `${name}-service-account`,
+        { metadata: metadata(s, s.modelName, annotations) },
+        { parent },
+    );
+}
+
+/** The key clients send, given or generated, and the Secret the server reads it from. */
+function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> | undefined) {
+    const apiKey = given
+        ? pulumi.secret(given)
+        : new random.RandomPassword(
+              `${name}-generated-api-key`,
+              { length: 40, special: false },
+              { parent },
+          ).result;
+    const apiKeySecret = new k8s.core.v1.Secret(
+        `${name}-api-key`,
+        {
+            metadata: metadata(s, s.apiKeySecretName),
+            type: "Opaque",
+            stringData: { [s.apiKeySecretKey]: apiKey },
+        },
+        { parent },
+    );
+    return { apiKey, apiKeySecret };
+}
+
+function createStagingJob(
+    { name, parent, s }: Context,
+    serviceAccount: k8s.core.v1.ServiceAccount,
+): k8s.batch.v1.Job {
+    const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
+    return new k8s.batch.v1.Job(
+        `${name}-stage`,
+        {
+            metadata: metadata(s, s.stagingJobName, undefined, stagingLabels(s)),
+            spec: stagingJobSpec(s, s.modelName),
+        },
+        {
+            parent,
+            dependsOn: [serviceAccount],
+            // A Job's pod template is immutable and its name is fixed per version: a changed
+            // template for the same version must delete the old Job before creating the new.
+            deleteBeforeReplace: true,
+            customTimeouts: { create: stagingTimeout, update: stagingTimeout },
+        },
+    );
+}
+
+function createDeployment(
+    { name, parent, s }: Context,
+    dependsOn: pulumi.Resource[],
+): k8s.apps.v1.Deployment {
+    const rolloutSeconds = s.podReadySeconds + 60;
+    return new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        { metadata: metadata(s, s.modelName), spec: deploymentSpec(s, s.modelName) },
+        {
+            parent,
+            // Serving starts only once the weights are staged (the init container also waits).
+            dependsOn,
+            // The autoscaler owns the replica count; Pulumi would reset it on every up.
+            ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
+            // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
+            // node. A rollout replaces replicas one at a time.
+            customTimeouts: {
+                create: `${rolloutSeconds}s`,
+                update: `${rolloutSeconds * Math.max(1, s.maxReplicas)}s`,
+            },
+        },
+    );
+}
+
+function createService({ name, parent, s }: Context): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        `${name}-service`,
+        {
+            metadata: metadata(s, s.modelName, serviceAnnotations(s.serviceType)),
+            spec: serviceSpec(s),
+        },
+        { parent },
+    );
+}
+
+function createDisruptionBudget({ name, parent, s }: Context): void {
+    new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        { metadata: metadata(s, s.modelName), spec: podDisruptionBudgetSpec(s) },
+        { parent },
+    );
+}
+
+function createNetworkPolicy({ name, parent, s }: Context): void {
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-network-policy`,
+        { metadata: metadata(s, s.modelName), spec: networkPolicySpec(s) },
+        { parent },
+    );
+}
+
+/** KEDA's ScaledObject for vllm (queue depth), an HPA for the custom runtime; none when off. */
+function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.Deployment): void {
+    if (!s.autoscaling) return;
+    if (s.runtime === "vllm") {
+        new k8s.apiextensions.CustomResource(
+            `${name}-scaled-object`,
+            {
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "ScaledObject",
+                metadata: metadata(s, s.modelName),
+                spec: scaledObjectSpec(s, s.modelName),
+            },
+            { parent, dependsOn: [deployment] },
+        );
+        return;
+    }
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        { metadata: metadata(s, s.modelName), spec: horizontalPodAutoscalerSpec(s, s.modelName) },
+        { parent, dependsOn: [deployment] },
+    );
+}
+
+function createServiceMonitor({ name, parent, s }: Context, service: k8s.core.v1.Service): void {
+    if (!s.monitoring) return;
+    new k8s.apiextensions.CustomResource(
+        `${name}-service-monitor`,
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: metadata(s, s.modelName),
+            spec: serviceMonitorSpec(s),
+        },
+        { parent, dependsOn: [service] },
+    );
 }
