@@ -108,10 +108,22 @@ describe("CIDR plan", () => {
         );
     });
 
-    it("is deterministic", () => {
+    it("puts AZ i's private subnet at quarter i of the VPC and its public one at sixteenth 12 + i", () => {
         fc.assert(
             fc.property(vpcCidrs, zoneCounts, (vpc, zones) => {
-                assert.deepEqual(planSubnets(vpc, zones), planSubnets(vpc, zones));
+                const [vpcFirst, vpcLast] = range(vpc);
+                const size = vpcLast - vpcFirst + 1;
+                const plan = planSubnets(vpc, zones);
+                for (let i = 0; i < zones; i++) {
+                    assert.deepEqual(range(plan.privateSubnetCidrs[i]), [
+                        vpcFirst + (i * size) / 4,
+                        vpcFirst + ((i + 1) * size) / 4 - 1,
+                    ]);
+                    assert.deepEqual(range(plan.publicSubnetCidrs[i]), [
+                        vpcFirst + ((12 + i) * size) / 16,
+                        vpcFirst + ((13 + i) * size) / 16 - 1,
+                    ]);
+                }
             }),
         );
     });

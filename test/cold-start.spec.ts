@@ -24,11 +24,17 @@ describe("cold-start estimate", () => {
 
     it("names a figure and a source for every stage", () => {
         const estimate = estimateColdStart({ imageSizeGiB: 12, weightsSizeGiB: 16 });
-        for (const stage of estimate.stages) {
-            assert.ok(stage.figure.length > 0, stage.name);
-            assert.ok(stage.source.length > 0, stage.name);
-        }
-        assert.equal(estimate.stages[2].figure, "16 GiB at 500 MiB/s");
+        assert.deepEqual(
+            estimate.stages.map((stage) => stage.figure),
+            ["120 s", "12 GiB at 50 MiB/s", "16 GiB at 500 MiB/s", "195 s (vllm default)"],
+        );
+        for (const stage of estimate.stages) assert.ok(stage.source.length > 0, stage.name);
+        const given = estimateColdStart({
+            imageSizeGiB: 12,
+            weightsSizeGiB: 16,
+            warmupSeconds: 60,
+        });
+        assert.equal(given.stages[3].figure, "60 s (given)");
     });
 
     it("uses the custom runtime's warm-up default and honours overrides", () => {

@@ -159,16 +159,16 @@ describe("GpuCluster", () => {
             const { resources: withAdmins } = await renderCluster({ adminPrincipalArns: admins });
             const entries = withAdmins.ofType(types.accessEntry);
             assert.deepEqual(
-                entries.map((e) => e.inputs.principalArn),
-                admins,
-            );
-            assert.ok(
-                entries.every((e) => e.inputs.type === "STANDARD" && e.inputs.clusterName === "gc"),
+                entries.map((e) => [e.inputs.principalArn, e.inputs.type, e.inputs.clusterName]),
+                admins.map((arn) => [arn, "STANDARD", "gc"]),
             );
             const associations = withAdmins.ofType(types.accessPolicy);
             assert.deepEqual(
                 associations.map((a) => a.inputs.principalArn),
                 admins,
+            );
+            associations.forEach((association, i) =>
+                assert.ok(dependsOn(association, entries[i]), association.name),
             );
             for (const association of associations) {
                 assert.equal(
@@ -301,11 +301,13 @@ describe("GpuCluster", () => {
                 });
                 const usedBy = roles.filter((other) => dependsOn(group(other), lt));
                 assert.deepEqual(usedBy, [role]);
-                assert.equal(group(role).inputs.launchTemplate.version, "1");
+                assert.deepEqual(group(role).inputs.launchTemplate, {
+                    id: lt.id,
+                    version: String(lt.outputs.latestVersion),
+                });
             }
             const ids = roles.map((role) => group(role).inputs.launchTemplate.id);
             assert.equal(new Set(ids).size, 3);
-            assert.ok(ids.every((id) => /^lt-/.test(id)));
         });
 
         it("sizes the root volume in the launch template, never through diskSize", () => {
@@ -327,6 +329,7 @@ describe("GpuCluster", () => {
         });
 
         it("leaves the desired size to the cluster-autoscaler", () => {
+            assert.equal(resources.ofType(types.nodeGroup).length, 3);
             for (const nodeGroup of resources.ofType(types.nodeGroup)) {
                 assert.deepEqual(nodeGroup.ignoreChanges, ["scalingConfig.desiredSize"]);
             }
@@ -380,6 +383,7 @@ describe("GpuCluster", () => {
         it("starts nodes only after the node role policies and networking add-ons exist", () => {
             const vpcCni = resources.one(types.addon, "vpc-cni");
             const workerPolicy = resources.one(types.attachment, "AmazonEKSWorkerNodePolicy");
+            assert.equal(resources.ofType(types.nodeGroup).length, 3);
             for (const nodeGroup of resources.ofType(types.nodeGroup)) {
                 assert.ok(
                     dependsOn(nodeGroup, vpcCni) && dependsOn(nodeGroup, workerPolicy),
@@ -529,21 +533,32 @@ describe("GpuCluster", () => {
             const clusterSecurityGroup = `sg-${createHash("sha256").update("gc-clustercluster").digest("hex").slice(0, 17)}`;
             assert.equal(await valueOf(cluster.nodeSecurityGroupId), clusterSecurityGroup);
             // Nodes carry it only while no launch template names its own security groups.
+            assert.equal(resources.ofType(types.launchTemplate).length, 3);
             for (const lt of resources.ofType(types.launchTemplate)) {
                 assert.equal(lt.inputs.vpcSecurityGroupIds, undefined, lt.name);
             }
         });
 
         it("names the GPU node groups with their group names as prefix, in order", async () => {
-            const names = await valueOf(cluster.gpuNodeGroupNames);
-            assert.equal(names.length, 2);
-            assert.match(names[0], /^inference-/);
-            assert.match(names[1], /^batch-/);
+            const groups = ["gc-gpu-inference", "gc-gpu-batch"].map((name) =>
+                resources.one(types.nodeGroup, name),
+            );
+            assert.deepEqual(
+                groups.map((g) => g.inputs.nodeGroupNamePrefix),
+                ["inference-", "batch-"],
+            );
+            assert.deepEqual(
+                await valueOf(cluster.gpuNodeGroupNames),
+                groups.map((g) => g.outputs.nodeGroupName),
+            );
         });
 
         it("reports the OIDC issuer, provider and node role", async () => {
             assert.equal(await valueOf(cluster.oidcProviderUrl), mockOidcIssuer);
-            assert.match(await valueOf(cluster.oidcProviderArn), /:oidc-provider\/oidc\.eks\./);
+            assert.equal(
+                await valueOf(cluster.oidcProviderArn),
+                resources.one(types.oidc).outputs.arn,
+            );
             assert.equal(
                 await valueOf(cluster.nodeRoleArn),
                 `arn:aws:iam::${mockAccountId}:role/gc-node-role`,

@@ -79,9 +79,9 @@ describe("ModelImage", () => {
     });
 
     it("outputs the pushed digest in this repository as imageReference", async () => {
-        const { result } = await renderImage();
+        const { result, resources } = await renderImage();
         const reference = await valueOf(result.imageReference);
-        assert.match(reference, /@sha256:[0-9a-f]{64}$/);
+        assert.equal(reference, resources.one(imageType).outputs.repoDigest);
         assert.equal(reference.split("@")[0], await valueOf(result.repositoryUrl));
         assert.equal(await valueOf(result.repositoryUrl), repositoryUrl);
         assert.equal(

@@ -132,9 +132,10 @@ describe("ModelService", () => {
             const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
             return new ModelService("llm", baseArgs, { providers: { kubernetes: provider } });
         });
-        for (const child of resources.all.filter(
-            (r) => r.type.startsWith("kubernetes:") && r.custom,
-        )) {
+        const children = resources.all.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
+        // ServiceAccount, Secret, Job, Deployment, Service, PDB, NetworkPolicy, ScaledObject, ServiceMonitor.
+        assert.equal(children.length, 9);
+        for (const child of children) {
             assert.match(child.provider, /pulumi:providers:kubernetes::cluster::/, child.name);
         }
     });
@@ -309,12 +310,28 @@ describe("ModelService", () => {
 
         it("gives the rollout a deadline and a Pulumi timeout longer than a cold pod takes", async () => {
             const { resources } = await renderService();
-            // 120 s node + 246 s pull + 456 s startup budget.
-            assert.equal(resources.one(types.deployment).inputs.spec.progressDeadlineSeconds, 822);
+            const deployment = resources.one(types.deployment);
+            // 120 s node + 246 s pull (12 GiB at 50 MiB/s) + 456 s startup budget.
+            assert.equal(deployment.inputs.spec.progressDeadlineSeconds, 822);
+            // Pulumi waits 60 s past that for a new pod, and once per replica (4) on an update.
+            assert.deepEqual(deployment.customTimeouts, {
+                create: "882s",
+                update: `${882 * 4}s`,
+                delete: "",
+            });
         });
     });
 
     describe("weights staging", () => {
+        it("lets Pulumi wait for the staging Job twice the download at 50 MiB/s, at least 10 minutes", async () => {
+            const timeoutsFor = async (weightsSizeGiB: number) =>
+                (await renderService({ weightsSizeGiB })).resources.one(types.job).customTimeouts;
+            // 16 GiB = 16,384 MiB: 327.68 s at 50 MiB/s, doubled and rounded up.
+            assert.deepEqual(await timeoutsFor(16), { create: "656s", update: "656s", delete: "" });
+            // 14 GiB would take 573.44 s: the 600 s floor applies.
+            assert.deepEqual(await timeoutsFor(14), { create: "600s", update: "600s", delete: "" });
+        });
+
         it("runs a Job named for the version on system nodes, without GPUs or the GPU toleration", async () => {
             const { resources } = await renderService();
             const spec = jobPodSpec(resources);
@@ -485,10 +502,11 @@ describe("ModelService", () => {
                 ],
                 [40, false],
             );
+            const generated = resources.one(types.password).outputs.result;
             assert.equal(await isSecret(result.apiKey), true);
-            assert.match(await valueOf(result.apiKey), /^mock-password-/);
+            assert.equal(await valueOf(result.apiKey), generated);
             const secret = resources.one(types.secret);
-            assert.deepEqual(secret.inputs.stringData, { "api-key": await valueOf(result.apiKey) });
+            assert.deepEqual(secret.inputs.stringData, { "api-key": generated });
             assert.ok(secret.secretInputs.includes("stringData"));
             const env = server(resources).env.find((e: any) => e.name === "VLLM_API_KEY");
             assert.deepEqual(env.valueFrom.secretKeyRef, {

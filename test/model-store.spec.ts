@@ -36,8 +36,9 @@ describe("ModelStore", () => {
                 mountTargets.map((m) => m.inputs.subnetId),
                 subnets,
             );
-            const fileSystemId = await valueOf(result.fileSystemId);
-            const securityGroupId = await valueOf(result.securityGroupId);
+            const fileSystemId = resources.one(fileSystemType).id;
+            const securityGroupId = resources.one(securityGroupType).id;
+            assert.equal(await valueOf(result.securityGroupId), securityGroupId);
             for (const mountTarget of mountTargets) {
                 assert.equal(mountTarget.inputs.fileSystemId, fileSystemId);
                 assert.deepEqual(mountTarget.inputs.securityGroups, [securityGroupId]);
@@ -54,7 +55,8 @@ describe("ModelStore", () => {
             [rule.ipProtocol, rule.fromPort, rule.toPort, rule.referencedSecurityGroupId],
             ["tcp", 2049, 2049, nodeSecurityGroupId],
         );
-        assert.equal(rule.securityGroupId, await valueOf(result.securityGroupId));
+        assert.equal(rule.securityGroupId, resources.one(securityGroupType).id);
+        assert.equal(await valueOf(result.securityGroupId), resources.one(securityGroupType).id);
         for (const field of ["cidrIpv4", "cidrIpv6", "prefixListId"]) {
             assert.equal(rule[field], undefined, field);
         }
@@ -94,13 +96,13 @@ describe("ModelStore", () => {
     });
 
     it("renders a retained EFS access-point StorageClass owned by uid/gid 1000", async () => {
-        const { result, resources } = await renderStore();
+        const { resources } = await renderStore();
         const storageClass = resources.one(storageClassType).inputs;
         assert.equal(storageClass.metadata.name, "efs-models");
         assert.equal(storageClass.provisioner, "efs.csi.aws.com");
         assert.deepEqual(storageClass.parameters, {
             provisioningMode: "efs-ap",
-            fileSystemId: await valueOf(result.fileSystemId),
+            fileSystemId: resources.one(fileSystemType).id,
             directoryPerms: "700",
             uid: "1000",
             gid: "1000",
@@ -138,6 +140,7 @@ describe("ModelStore", () => {
     it("makes the claim wait for every mount target", async () => {
         const { resources } = await renderStore();
         const claim = resources.one(claimType);
+        assert.equal(resources.ofType(mountTargetType).length, 3);
         for (const mountTarget of resources.ofType(mountTargetType)) {
             assert.ok(claim.dependencies.includes(mountTarget.urn), mountTarget.name);
         }
@@ -167,10 +170,11 @@ describe("ModelStore", () => {
         }
     });
 
-    it("outputs the file system's id and ARN", async () => {
-        const { result } = await renderStore();
-        assert.match(await valueOf(result.fileSystemId), /^fs-/);
-        assert.match(await valueOf(result.fileSystemArn), /^arn:aws:/);
+    it("outputs the id and ARN of the file system it created", async () => {
+        const { result, resources } = await renderStore();
+        const fileSystem = resources.one(fileSystemType);
+        assert.equal(await valueOf(result.fileSystemId), fileSystem.id);
+        assert.equal(await valueOf(result.fileSystemArn), fileSystem.outputs.arn);
     });
 
     it("renders only schema-valid Kubernetes objects", async () => {

@@ -100,6 +100,7 @@ describe("Network", () => {
 
         it("never assigns public IPs on launch, in private or public subnets", async () => {
             const { resources } = await renderNetwork();
+            assert.equal(resources.ofType(types.subnet).length, 6);
             for (const subnet of resources.ofType(types.subnet)) {
                 assert.equal(subnet.inputs.mapPublicIpOnLaunch, false, subnet.name);
             }
@@ -107,6 +108,7 @@ describe("Network", () => {
 
         it("tags public subnets for internet-facing load balancers and discovery", async () => {
             const { resources } = await renderNetwork({ clusterName: "serving-prod" });
+            assert.equal(subnets(resources, "public").length, 3);
             for (const subnet of subnets(resources, "public")) {
                 assert.equal(subnet.inputs.tags["kubernetes.io/role/elb"], "1");
                 assert.equal(subnet.inputs.tags["kubernetes.io/cluster/serving-prod"], "shared");
@@ -116,6 +118,7 @@ describe("Network", () => {
 
         it("tags private subnets for internal load balancers and cluster discovery", async () => {
             const { resources } = await renderNetwork({ clusterName: "serving-prod" });
+            assert.equal(subnets(resources, "private").length, 3);
             for (const subnet of subnets(resources, "private")) {
                 assert.equal(subnet.inputs.tags["kubernetes.io/role/internal-elb"], "1");
                 assert.equal(subnet.inputs.tags["kubernetes.io/cluster/serving-prod"], "shared");
@@ -164,6 +167,7 @@ describe("Network", () => {
             const { resources } = await renderNetwork();
             const internetGateway = resources.one(types.internetGateway);
             const natResources = [types.eip, types.natGateway].flatMap((t) => resources.ofType(t));
+            assert.equal(natResources.length, 6);
             for (const r of natResources) {
                 assert.ok(r.dependencies.includes(internetGateway.urn), r.name);
             }
@@ -172,6 +176,7 @@ describe("Network", () => {
         it("routes each private subnet's internet traffic to the NAT in its own AZ", async () => {
             const { resources } = await renderNetwork();
             const tables = resources.ofType(types.routeTable);
+            assert.equal(subnets(resources, "private").length, 3);
             subnets(resources, "private").forEach((subnet, i) => {
                 const association = resources.one(types.association, `net-private-${i + 1}`);
                 const [table] = inputsFrom(association, tables);
@@ -206,6 +211,7 @@ describe("Network", () => {
             const routeInputs = inputsFrom(route, resources.all).map((r) => r.type);
             assert.deepEqual(routeInputs.sort(), [types.internetGateway, types.routeTable]);
             assert.deepEqual(inputsFrom(route, [publicTable]), [publicTable]);
+            assert.equal(subnets(resources, "public").length, 3);
             for (const subnet of subnets(resources, "public")) {
                 const [association] = resources
                     .ofType(types.association)
@@ -227,12 +233,45 @@ describe("Network", () => {
         });
 
         it("outputs the created VPC and subnet ids, private and public in AZ order", async () => {
-            const { result } = await renderNetwork({ availabilityZoneCount: 2 });
-            assert.match(await valueOf(result.vpcId), /^vpc-/);
-            const privateIds = await valueOf(result.privateSubnetIds);
-            const publicIds = await valueOf(result.publicSubnetIds);
-            assert.equal(new Set([...privateIds, ...publicIds]).size, 4);
-            for (const id of [...privateIds, ...publicIds]) assert.match(id, /^subnet-/);
+            const { result, resources } = await renderNetwork({ availabilityZoneCount: 2 });
+            const idsOf = (kind: "public" | "private") => subnets(resources, kind).map((s) => s.id);
+            assert.equal(await valueOf(result.vpcId), resources.one(types.vpc).id);
+            assert.deepEqual(await valueOf(result.privateSubnetIds), idsOf("private"));
+            assert.deepEqual(await valueOf(result.publicSubnetIds), idsOf("public"));
+            assert.equal(new Set([...idsOf("private"), ...idsOf("public")]).size, 4);
+        });
+
+        it("creates subnets, gateways, route tables and the S3 endpoint in the VPC it created", async () => {
+            const { resources } = await renderNetwork();
+            const vpcId = resources.one(types.vpc).id;
+            const inVpc = [types.subnet, types.internetGateway, types.routeTable, types.endpoint]
+                .flatMap((type) => resources.ofType(type))
+                .map((r) => [r.name, r.inputs.vpcId]);
+            // 6 subnets, 1 internet gateway, 3 private and 1 public route table, 1 endpoint.
+            assert.equal(inVpc.length, 12);
+            assert.deepEqual(
+                inVpc,
+                inVpc.map(([name]) => [name, vpcId]),
+            );
+        });
+
+        it("routes through the gateways it created, by their ids", async () => {
+            const { resources } = await renderNetwork();
+            const route = (name: string) => resources.one(types.route, name).inputs;
+            assert.equal(
+                route("net-public-internet").gatewayId,
+                resources.one(types.internetGateway).id,
+            );
+            for (const i of [1, 2, 3]) {
+                assert.equal(
+                    route(`net-private-${i}-nat`).natGatewayId,
+                    resources.one(types.natGateway, `net-nat-${i}`).id,
+                );
+                assert.equal(
+                    resources.one(types.natGateway, `net-nat-${i}`).inputs.allocationId,
+                    resources.one(types.eip, `net-nat-${i}`).id,
+                );
+            }
         });
 
         it("parents every child to the component and names it after the component", async () => {

@@ -258,6 +258,12 @@ describe("Observability plan", () => {
         });
 
         it("gives every alert a severity and a summary", () => {
+            assert.deepEqual(Object.keys(rules), [
+                "GpuUtilizationLow",
+                "ModelQueueDepthHigh",
+                "ModelLatencyP95High",
+                "ServingPodNotReady",
+            ]);
             for (const rule of Object.values(rules)) {
                 assert.ok(["warning", "critical"].includes(rule.labels.severity), rule.alert);
                 assert.ok(rule.annotations.summary, rule.alert);

@@ -29,6 +29,8 @@ function record(
         type,
         name,
         urn: `urn:pulumi:test::gpu-serving-infra::${type}::${name}-${sequence}`,
+        id: `${name}-id`,
+        outputs: {},
         parent: "",
         custom: true,
         inputs: { ...identity, ...inputs },
@@ -40,6 +42,7 @@ function record(
         additionalSecretOutputs: [],
         secretInputs: [],
         aliases: [],
+        customTimeouts: { create: "", update: "", delete: "" },
         provider: "",
         dependencies: [],
         ...extra,
@@ -182,6 +185,8 @@ describe("gpu-serving-guardrails policy pack", () => {
     describe("the pack", () => {
         it("names every policy uniquely in kebab-case with a description of why", () => {
             const names = guardrailPolicies.map((p) => p.name);
+            // 13 today; other issues add more, so only the floor is pinned here.
+            assert.ok(names.length >= 13, `only ${names.length} policies`);
             assert.equal(new Set(names).size, names.length);
             for (const policy of guardrailPolicies) {
                 assert.match(policy.name, /^[a-z0-9]+(-[a-z0-9]+)+$/);

@@ -56,16 +56,21 @@ describe("stacks", () => {
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
         const cluster = resources.one("aws:eks/cluster:Cluster");
         assert.equal(cluster.inputs.vpcConfig.endpointPublicAccess, false);
-        for (const type of [
+        const stateful = [
             "aws:eks/cluster:Cluster",
             "aws:efs/fileSystem:FileSystem",
             "aws:ecr/repository:Repository",
-        ]) {
-            assert.ok(
-                resources.ofType(type).every((r) => r.protect),
-                `${type} protected`,
-            );
-        }
+        ].flatMap((type) =>
+            resources.ofType(type).map((r) => [r.inputs.name ?? r.name, r.protect]),
+        );
+        // One cluster, one file system and one repository per model.
+        assert.deepEqual(stateful, [
+            ["gpu-serving-prod", true],
+            ["model-store-filesystem", true],
+            ["gpu-serving/llama-3-1-8b", true],
+            ["gpu-serving/llama-3-1-70b", true],
+            ["gpu-serving/resnet-classifier", true],
+        ]);
     });
 
     it("prod: every model runs at least two replicas spread across zones", async () => {
@@ -86,7 +91,13 @@ describe("stacks", () => {
     it("staging: NAT per AZ and on-demand GPUs with protection on", async () => {
         const { resources } = await stack("staging");
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
-        assert.ok(gpuNodeGroups(resources).every((g) => g.inputs.capacityType === "ON_DEMAND"));
+        assert.deepEqual(
+            gpuNodeGroups(resources).map((g) => [
+                g.inputs.nodeGroupNamePrefix,
+                g.inputs.capacityType,
+            ]),
+            [["inference-", "ON_DEMAND"]],
+        );
         assert.ok(resources.one("aws:efs/fileSystem:FileSystem").protect);
     });
 
@@ -125,13 +136,30 @@ describe("stacks", () => {
 
     it("exports a plan: GPUs requested vs available per group and a cold start per model", async () => {
         const { result } = await stack("prod");
-        const inference = result.plan.gpuGroups.find((g) => g.group === "inference")!;
-        // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1 GPU; 8 × g6e.2xlarge.
-        assert.equal(inference.gpusRequestedAtMax, 8);
-        assert.equal(inference.gpusAvailableAtMax, 8);
-        const seventyB = result.plan.models.find((m) => m.model === "llama-3-1-70b")!;
-        const eightB = result.plan.models.find((m) => m.model === "llama-3-1-8b")!;
-        assert.ok(seventyB.coldStartSeconds > eightB.coldStartSeconds);
+        const requestedVsAvailable = result.plan.gpuGroups.map((g) => [
+            g.group,
+            g.gpusRequestedAtMax,
+            g.gpusAvailableAtMax,
+        ]);
+        assert.deepEqual(requestedVsAvailable, [
+            // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1; 8 × g6e.2xlarge (1 GPU).
+            ["inference", 8, 8],
+            // llama-3-1-70b: (2 + 1 surge) × 4 GPUs; 3 × g6e.12xlarge (4 GPUs).
+            ["large", 12, 12],
+        ]);
+        // Node launch 120 s; image pull at 50 MiB/s: vLLM's 12 GiB 246 s, the custom server's
+        // 10 GiB 205 s; weights at prod's 800 MiB/s: 15 GiB 20 s, 132 GiB 169 s, 0.1 GiB 1 s;
+        // warm-up: vLLM's 195 s default, 200 s set for the 70B, 30 s for a custom server.
+        const coldStarts = result.plan.models.map((m) => [
+            m.model,
+            m.coldStart.map((stage) => stage.seconds),
+            m.coldStartSeconds,
+        ]);
+        assert.deepEqual(coldStarts, [
+            ["llama-3-1-8b", [120, 246, 20, 195], 581],
+            ["llama-3-1-70b", [120, 246, 169, 200], 735],
+            ["resnet-classifier", [120, 205, 1, 30], 356],
+        ]);
     });
 
     it("renders identical resource inputs on two runs of the same stack", async () => {

@@ -28,6 +28,10 @@ export interface RegisteredResource {
     type: string;
     name: string;
     urn: string;
+    /** The id the mock gave the resource ("" for components); an input that names it came from here. */
+    id: string;
+    /** The state the mock returned: inputs plus the provider-computed fields (ids, ARNs, results). */
+    outputs: Record<string, any>;
     /** URN of the parent, "" for the stack's direct children. */
     parent: string;
     custom: boolean;
@@ -39,6 +43,8 @@ export interface RegisteredResource {
     replaceOnChanges: string[];
     additionalSecretOutputs: string[];
     aliases: unknown[];
+    /** `customTimeouts` as registered ("" where unset), e.g. `{ create: "882s", update: "", delete: "" }`. */
+    customTimeouts: { create: string; update: string; delete: string };
     /** Top-level input keys that hold a secret anywhere inside. */
     secretInputs: string[];
     /** Provider reference `urn::id`, "" for the default provider. */
@@ -61,6 +67,8 @@ class RecordingMonitor extends MockMonitor {
             type: req.getType(),
             name: req.getName(),
             urn: "",
+            id: "",
+            outputs: {},
             parent: req.getParent(),
             custom: req.getCustom(),
             inputs,
@@ -72,12 +80,23 @@ class RecordingMonitor extends MockMonitor {
             replaceOnChanges: req.getReplaceonchangesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             aliases: req.getAliasesList(),
+            customTimeouts: {
+                create: req.getCustomtimeouts()?.getCreate() ?? "",
+                update: req.getCustomtimeouts()?.getUpdate() ?? "",
+                delete: req.getCustomtimeouts()?.getDelete() ?? "",
+            },
             provider: req.getProvider(),
             dependencies: req.getDependenciesList(),
         };
         this.registered.push(record);
         await super.registerResource(req, (err: any, resp: any) => {
-            if (resp) record.urn = resp.getUrn();
+            if (resp) {
+                record.urn = resp.getUrn();
+                record.id = resp.getId();
+                record.outputs = unwrapSecrets(
+                    pulumi.runtime.deserializeProperties(resp.getObject()),
+                );
+            }
             this.pending--;
             callback(err, resp);
         });
