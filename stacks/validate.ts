@@ -7,6 +7,7 @@ import {
     defaultKeepTaggedImages,
     defaultUntaggedExpiryDays,
 } from "../components/plan/image-plan";
+import { dns1123LabelReason, isDns1123Label } from "../components/plan/names";
 import { networkProblems } from "../components/plan/network-plan";
 import { Problems } from "../components/plan/problems";
 import {
@@ -111,6 +112,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
             clusterName: "=cluster.name",
         });
     if (eks && config.modelStore && config.network) checkModelStore(config, problems);
+    if (!eks && config.modelStore) checkExistingStorage(config, problems);
     if (eks && config.observability?.enabled && config.cluster) {
         absorb(
             problems,
@@ -219,6 +221,22 @@ function checkModelStore(config: StackConfig, problems: Problems): void {
         storeProblems,
     );
     absorb(problems, storeProblems.list, "modelStore.");
+}
+
+/**
+ * On an existing cluster the program creates the claim (and, with hostPath, its volume) itself;
+ * names the API server would refuse are reported here, before anything is created.
+ */
+function checkExistingStorage(config: StackConfig, problems: Problems): void {
+    for (const key of ["claimName", "storageClassName"] as const) {
+        const name = config.modelStore[key];
+        // Both are DNS-1123 subdomains; the label form is a safe subset, as for ModelStore.
+        problems.expect(
+            isDns1123Label(name, 253),
+            `modelStore.${key}`,
+            dns1123LabelReason(name, 253),
+        );
+    }
 }
 
 function checkModel(

@@ -266,6 +266,74 @@ describe("stack config", () => {
     }
 });
 
+describe("stack config checks that depend on the platform", () => {
+    /** validConfig() on a cluster that exists, serving an image by digest. */
+    function existingConfig(): Record<string, any> {
+        const config = validConfig();
+        config.platform = "existing";
+        config.models[0].image = { reference: digest };
+        return config;
+    }
+
+    it("accepts the same models on an existing cluster", () => {
+        assert.deepEqual(problemsOf(existingConfig()), []);
+    });
+
+    it("eks: checks the VPC block the Network will create", () => {
+        const config = validConfig();
+        config.network = { cidrBlock: "10.0.0.0/8" };
+        assert.deepEqual(problemsOf(config), [
+            'network.cidrBlock: "10.0.0.0/8" is larger than AWS allows for a VPC: use a prefix length from /16 to /24, got /8',
+        ]);
+    });
+
+    it("eks: checks the EFS claim name the ModelStore will create", () => {
+        const config = validConfig();
+        config.modelStore = { claimName: "Model_Cache" };
+        assert.deepEqual(problemsOf(config), [
+            "modelStore.claimName: \"Model_Cache\" is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 253 characters",
+        ]);
+    });
+
+    it("eks: checks the log retention Observability will set", () => {
+        const config = validConfig();
+        config.observability = { logRetentionDays: 45 };
+        assert.deepEqual(
+            problemsOf(config).map((p) => p.split(" is ")[0]),
+            ["observability.logRetentionDays: 45"],
+        );
+    });
+
+    it("eks: skips the observability checks when observability is disabled", () => {
+        const config = validConfig();
+        config.observability = { enabled: false, logRetentionDays: 45 };
+        assert.deepEqual(problemsOf(config), []);
+    });
+
+    it("existing: still checks the claim name, which names the PersistentVolumeClaim it creates", () => {
+        const config = existingConfig();
+        config.modelStore = { claimName: "Model_Cache" };
+        assert.deepEqual(problemsOf(config), [
+            "modelStore.claimName: \"Model_Cache\" is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 253 characters",
+        ]);
+    });
+
+    it("existing: checks the storage class name the claim asks for", () => {
+        const config = existingConfig();
+        config.modelStore = { storageClassName: "Local Models" };
+        assert.deepEqual(problemsOf(config), [
+            "modelStore.storageClassName: \"Local Models\" is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 253 characters",
+        ]);
+    });
+
+    it("existing: skips the EFS and observability checks, which only apply to eks", () => {
+        const config = existingConfig();
+        // A provisioned EFS needs provisionedThroughputMiBps; on an existing cluster there is no EFS.
+        config.modelStore = { throughputMode: "provisioned" };
+        assert.deepEqual(problemsOf(config), []);
+    });
+});
+
 describe("stack config as Pulumi delivers it", () => {
     const byoNetwork = {
         existingVpcId: "vpc-0123456789abcdef0",
