@@ -4,7 +4,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "test/harness/reporter.js", "eslint.config.mjs"] },
+    { ignores: ["node_modules/**", "bin/**", ".stryker-tmp/**", "reports/**", "test/harness/reporter.js", "eslint.config.mjs"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],
