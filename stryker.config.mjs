@@ -44,6 +44,7 @@ export default {
             "test/model-image.spec.ts",
             "test/model-service.spec.ts",
             "test/model-store.spec.ts",
+            "test/names.spec.ts",
             "test/network.spec.ts",
             "test/observability-plan.spec.ts",
             "test/observability.spec.ts",
