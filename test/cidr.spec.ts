@@ -144,7 +144,10 @@ describe("CIDR plan", () => {
         for (const zones of [0, 4, 1.5, NaN]) {
             assert.throws(
                 () => planSubnets("10.0.0.0/16", zones),
-                /availabilityZoneCount must be an integer from 1 to 3/,
+                (error: Error) =>
+                    error instanceof RangeError &&
+                    error.message ===
+                        `availabilityZoneCount must be an integer from 1 to 3, got ${zones}`,
             );
         }
     });
@@ -187,6 +190,19 @@ describe("CIDR parsing", () => {
 
     it("rejects prefix lengths above 32", () => {
         assert.match(cidrSyntaxProblem("10.0.0.0/33") ?? "", /prefix length must be 0-32/);
+    });
+
+    it("rejects a prefix length with a leading zero, and accepts /0 and /32", () => {
+        assert.match(cidrSyntaxProblem("10.0.0.0/08") ?? "", /prefix length must be 0-32/);
+        assert.equal(cidrSyntaxProblem("0.0.0.0/0"), undefined);
+        assert.equal(cidrSyntaxProblem("10.0.0.1/32"), undefined);
+    });
+
+    it("refuses to parse a block it would report, with the same reason", () => {
+        assert.throws(
+            () => parseCidr("10.0.1.0/16"),
+            new Error(`"10.0.1.0/16" has host bits set; the block it names is "10.0.0.0/16"`),
+        );
     });
 
     it("rejects host bits and names the block that was meant", () => {

@@ -30,6 +30,7 @@ describe("image plan", () => {
                 countNumber: 7,
             });
             assert.deepEqual(first.action, { type: "expire" });
+            assert.equal(first.description, "Expire untagged images 7 days after push");
         });
 
         it("then keeps the newest N tagged images with a count rule over every tag", () => {
@@ -41,6 +42,8 @@ describe("image plan", () => {
                 countType: "imageCountMoreThan",
                 countNumber: 10,
             });
+            assert.deepEqual(second.action, { type: "expire" });
+            assert.equal(second.description, "Keep the 10 most recently pushed tagged images");
         });
 
         it("gives every rule a unique priority and never uses tagStatus any", () => {
@@ -75,6 +78,17 @@ describe("image plan", () => {
             assert.equal(
                 imageTagFor("/meta-llama/Llama-3.1-8B@2024 07+rc1"),
                 "meta-llama-Llama-3.1-8B-2024-07-rc1",
+            );
+        });
+
+        it("collapses each run of rejected characters into one '-'", () => {
+            assert.equal(imageTagFor("a@@/b"), "a-b");
+        });
+
+        it("says why latest is refused and what to use instead", () => {
+            assert.equal(
+                imageTagProblem("latest"),
+                '"latest" becomes the tag "latest", which never names one model version; use a version such as "v1.2.0"',
             );
         });
 
@@ -129,6 +143,10 @@ describe("image plan", () => {
             assert.ok(!isImageDigestReference(otherRepository, repositoryUrl), "other repository");
             const shortDigest = `${repositoryUrl}@sha256:${digest.slice(1)}`;
             assert.ok(!isImageDigestReference(shortDigest, repositoryUrl), "short digest");
+            const prefixed = `${repositoryUrl}@sha256:x${digest}`;
+            assert.ok(!isImageDigestReference(prefixed, repositoryUrl), "junk before the digest");
+            const suffixed = `${repositoryUrl}@sha256:${digest}x`;
+            assert.ok(!isImageDigestReference(suffixed, repositoryUrl), "junk after the digest");
         });
     });
 
@@ -149,6 +167,13 @@ describe("image plan", () => {
 
         it("finds nothing wrong with the vLLM build context", () => {
             assert.deepEqual(problemsOf({}), []);
+        });
+
+        it("accepts a Dockerfile that exists and refuses a blank one", () => {
+            assert.deepEqual(problemsOf({ dockerfile: "images/vllm/Dockerfile" }), []);
+            assert.deepEqual(problemsOf({ dockerfile: " " }), [
+                `dockerfile: file " " does not exist (resolved against ${process.cwd()})`,
+            ]);
         });
 
         it("rejects a context directory that does not exist", () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { ModelStore, ModelStoreArgs } from "../components/model-store";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { render, valueOf } from "./harness/render";
@@ -212,6 +213,12 @@ describe("ModelStore", () => {
             /throughputMode: "max-io" is not one of elastic, bursting, provisioned/,
         );
         assert.equal(resources.all.length, 0);
+    });
+
+    it("leaves subnet ids that are not known yet to AWS, even the same Output twice", async () => {
+        const later = pulumi.output("subnet-a");
+        const { resources } = await renderStore({ privateSubnetIds: [later, later] });
+        assert.equal(resources.ofType(mountTargetType).length, 2);
     });
 
     it("rejects an empty subnet list", () => {

@@ -387,6 +387,11 @@ describe("Network", () => {
                 error: /availabilityZoneCount: must be 2 or 3, got 1: 1 AZ is not highly available, and EKS requires subnets in at least 2 AZs/,
             },
             {
+                what: "no AZ at all",
+                args: { availabilityZoneCount: 0 },
+                error: /availabilityZoneCount: must be 2 or 3, got 0: EKS requires subnets in at least 2 AZs$/m,
+            },
+            {
                 what: "more AZs than the plan splits the VPC into",
                 args: { availabilityZoneCount: 4 },
                 error: /availabilityZoneCount: must be 2 or 3, got 4: the subnet plan/,

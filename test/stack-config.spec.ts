@@ -4,7 +4,10 @@ import * as path from "path";
 import { configReferenceTable } from "../stacks/config-reference";
 import { readmeSection } from "../scripts/readme";
 import { InvalidInputsError } from "../components/plan/problems";
-import { decodeConfigValue, UndecodedConfigValue } from "../stacks/read-config";
+import * as v from "valibot";
+import { describeAccepts, integer, number } from "../stacks/config-schema";
+import { decodeConfigValue, readApiKey, UndecodedConfigValue } from "../stacks/read-config";
+import { isSecret, render, valueOf } from "./harness/render";
 import {
     committedStacks,
     parseStackFile,
@@ -107,7 +110,11 @@ describe("stack config", () => {
             (c) => (c.models[0].gpus = 2),
             /^models\[0\]\.gpus: is not a known key; allowed keys: name, runtime/,
         ],
-        ["a missing models list", (c) => delete c.models, /^models: is required/],
+        [
+            "a missing models list",
+            (c) => delete c.models,
+            /^models: is required \(a list of objects\)$/,
+        ],
         ["an empty models list", (c) => (c.models = []), /^models: must have at least 1 item/],
         ["a missing cluster", (c) => delete c.cluster, /^cluster: is required/],
         [
@@ -193,7 +200,17 @@ describe("stack config", () => {
         [
             "weights without a source",
             (c) => delete c.models[0].weights.source,
-            /^models\[0\]\.weights\.source: is required/,
+            /^models\[0\]\.weights\.source: is required \(a string\)$/,
+        ],
+        [
+            "a node group without maxSize",
+            (c) => delete c.cluster.gpuNodeGroups[0].maxSize,
+            /^cluster\.gpuNodeGroups\[0\]\.maxSize: is required \(an integer ≥ 1\)$/,
+        ],
+        [
+            "a model without weights",
+            (c) => delete c.models[0].weights,
+            /^models\[0\]\.weights: is required \(an object\)$/,
         ],
         [
             "weights from an unsupported scheme",
@@ -390,6 +407,31 @@ describe("stack config as Pulumi delivers it", () => {
             'modelStore.readThroughputMiBps: must be a finite number (a number between 1 and 10000), got ".inf"',
         ],
         [
+            "YAML -.inf",
+            (c) => (c.models[0].warmupSeconds = -Infinity),
+            "models[0].warmupSeconds: must be a finite number (an integer ≥ 0), got -.inf",
+        ],
+        [
+            ".inf as text with spaces around it",
+            (c) => (c.modelStore = { readThroughputMiBps: " .inf " }),
+            'modelStore.readThroughputMiBps: must be a finite number (a number between 1 and 10000), got " .inf "',
+        ],
+        [
+            "a list where a number belongs",
+            (c) => (c.models[0].maxReplicas = [2]),
+            "models[0].maxReplicas: must be an integer ≥ 1, got [2]",
+        ],
+        [
+            "a 59-character value, shortened in the message",
+            (c) => (c.models[0].runtime = "v".repeat(59)),
+            `models[0].runtime: must be one of "vllm", "custom", got "${"v".repeat(56)}...`,
+        ],
+        [
+            "a 58-character value, shown whole (60 with its quotes)",
+            (c) => (c.models[0].runtime = "v".repeat(58)),
+            `models[0].runtime: must be one of "vllm", "custom", got "${"v".repeat(58)}"`,
+        ],
+        [
             "a list where a map belongs",
             (c) => (c.tags = ["team"]),
             'tags: must be a map of string to string, got ["team"]',
@@ -440,6 +482,25 @@ describe("stack config as Pulumi delivers it", () => {
         ]);
     });
 
+    it("fills in the created VPC's defaults and keeps the values given", () => {
+        const defaults = parseStackConfig(validConfig(), "test").network;
+        assert.deepEqual(
+            [defaults.cidrBlock, defaults.availabilityZoneCount, defaults.natGatewayPerAz],
+            ["10.0.0.0/16", 3, true],
+        );
+        const config = validConfig();
+        config.network = {
+            cidrBlock: "10.8.0.0/16",
+            availabilityZoneCount: 2,
+            natGatewayPerAz: false,
+        };
+        const given = parseStackConfig(config, "test").network;
+        assert.deepEqual(
+            [given.cidrBlock, given.availabilityZoneCount, given.natGatewayPerAz],
+            ["10.8.0.0/16", 2, false],
+        );
+    });
+
     it("accepts a bring-your-own VPC and fills in no created-VPC defaults beside it", () => {
         const config = validConfig();
         config.network = { ...byoNetwork };
@@ -476,6 +537,7 @@ describe("stack config as Pulumi delivers it", () => {
 
     it("decodes the JSON the engine passes for structured values and leaves text alone", () => {
         assert.deepEqual(decodeConfigValue('{"enabled": false}'), { enabled: false });
+        assert.deepEqual(decodeConfigValue(' \n{"enabled": true}'), { enabled: true });
         assert.deepEqual(decodeConfigValue("[1, 2]"), [1, 2]);
         assert.equal(decodeConfigValue("10.0.0.0/16"), "10.0.0.0/16");
         assert.ok(decodeConfigValue("[oops") instanceof UndecodedConfigValue);
@@ -509,5 +571,46 @@ describe("stack config as Pulumi delivers it", () => {
                     error.message,
                 ),
         );
+    });
+});
+
+describe("stack config building blocks", () => {
+    it("describes each kind of range in words", () => {
+        const described = [
+            describeAccepts({ kind: "integer", min: 1, max: 3 }),
+            describeAccepts({ kind: "number", min: 0.5 }),
+            describeAccepts({ kind: "integer", max: 9 }),
+            describeAccepts({ kind: "number" }),
+        ];
+        assert.deepEqual(described, [
+            "an integer between 1 and 3",
+            "a number ≥ 0.5",
+            "an integer ≤ 9",
+            "a number",
+        ]);
+    });
+
+    it("reads an unbounded integer or number as written, also as text", () => {
+        const unboundedInteger = integer({ doc: "any" });
+        const unboundedNumber = number({ doc: "any" });
+        assert.deepEqual(
+            [
+                v.parse(unboundedInteger, -5),
+                v.parse(unboundedInteger, "-5"),
+                v.parse(unboundedNumber, -0.5),
+                v.parse(unboundedNumber, "-0.5"),
+            ],
+            [-5, -5, -0.5, -0.5],
+        );
+    });
+
+    it("reads the API key as a secret from the project's config, and nothing when unset", async () => {
+        const { result: given } = await render(() => readApiKey(), {
+            config: { "gpu-serving-infra:apiKey": "k-123" },
+        });
+        assert.equal(await valueOf(given!), "k-123");
+        assert.equal(await isSecret(given!), true);
+        const { result: unset } = await render(() => readApiKey());
+        assert.equal(unset, undefined);
     });
 });
