@@ -223,6 +223,7 @@ cmd_up() {
     --authorization-mode=RBAC --allow-privileged=true \
     --enable-priority-and-fairness=false \
     --kubelet-client-certificate="$PKI/admin.crt" --kubelet-client-key="$PKI/admin.key" \
+    --kubelet-preferred-address-types=InternalIP \
     --egress-selector-config-file="$STATE/egress-selector.yaml" \
     --profiling=false
   wait_for "kube-apiserver" kubectl_ get --raw /readyz ||

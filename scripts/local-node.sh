@@ -126,7 +126,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   disable_apparmor = true
-  restrict_oom_score_adj = false
+  # This machine's root lacks CAP_SYS_RESOURCE, so no process may lower its OOM score below 0;
+  # the kubelet asks -998 for sandboxes. Cap requests at containerd's own score instead of failing.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
