@@ -322,7 +322,7 @@ containers_down() { # stops every container of a node's containerd (pods the kub
   sleep 1
   for id in $("${ctr_[@]}" containers ls -q 2>/dev/null); do
     # A sandbox's network namespace is a bind mount under /run/netns that only it names.
-    netns="$("${ctr_[@]}" containers info "$id" 2>/dev/null | grep -o '"/var/run/netns/cni-[^"]*"' | tr -d '"' | head -1)"
+    netns="$("${ctr_[@]}" containers info "$id" 2>/dev/null | grep -o '"/var/run/netns/cni-[^"]*"' | tr -d '"' | head -1 || true)"
     "${ctr_[@]}" tasks delete -f "$id" >/dev/null 2>&1 || true
     "${ctr_[@]}" containers delete "$id" >/dev/null 2>&1 || true
     if [ -n "$netns" ] && [ -e "$netns" ]; then umount "$netns" 2>/dev/null || true; rm -f "$netns"; fi
