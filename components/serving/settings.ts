@@ -8,7 +8,10 @@ import {
     estimateColdStart,
     startupProbeBudget,
 } from "../plan/cold-start";
+import { modelsMountPath } from "./contract";
 import { defaultShmSizeGiB, runtimePresets } from "./runtimes";
+
+export { modelsMountPath, stagedMarker } from "./contract";
 
 /**
  * Example staging images pinned by digest (resolved from Docker Hub; re-resolve and pin your own
@@ -37,9 +40,6 @@ export const shutdownHeadroomSeconds = 15;
 
 /** HPA's upper bound for stabilizationWindowSeconds (autoscaling/v2 HPAScalingRules). */
 export const maxStabilizationWindowSeconds = 3600;
-
-export const modelsMountPath = "/models";
-export const stagedMarker = ".staged";
 
 /** Everything the builders need, defaults applied. Plain values except the pulumi.Input fields. */
 export interface ServingSettings {

@@ -26,7 +26,7 @@ from flask import Flask, Response, jsonify, request
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", "/models/model"))
 # The staging Job's marker (ModelService writes ".staged" last, see components/serving/contract.ts).
 MODEL_MARKER = os.environ.get("MODEL_MARKER", ".staged")
-MODEL_POLL_SECONDS = float(os.environ.get("MODEL_POLL_SECONDS", "5"))
+MODEL_POLL_SECONDS = float(os.environ.get("MODEL_POLL_SECONDS", "1"))
 # Refuse to start without a key: an unset variable must not silently open the inference routes.
 API_KEY = os.environ.get("API_KEY", "")
 if not API_KEY:
