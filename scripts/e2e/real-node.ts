@@ -475,7 +475,7 @@ export async function checkRealServing(check: Check, timings: Timings): Promise<
         model.source.replace(/^s3:\/\/[^/]+\//, ""),
     ];
     const getsBefore = s3Gets(`${bucket}/${prefix}`);
-    kubectl(["delete", "job", job, "-n", namespace, "--wait=true"]);
+    kubectl(["delete", "job", job, "-n", namespace, "--cascade=foreground", "--wait=true"]);
     const again = pulumi(["up", "--yes", "--skip-preview", "--refresh"], { allowFailure: true });
     const rerun = stagingCopy(job);
     check(

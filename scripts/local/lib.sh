@@ -155,8 +155,14 @@ sweep_leftovers() {
     [ "$pid" = $$ ] || [ "$pid" = "$PPID" ] && continue
     is_ours "$pid" || continue
     [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$(ps -o sid= -p $$ | tr -d ' ')" ] && continue
+    # Recorded daemons, their children, and containerd's shims (they go with their containers,
+    # which scripts/local-node.sh stops) are not leftovers.
+    case "$(basename "$(pid_exe "$pid")")" in containerd-shim*) continue ;; esac
     recorded=0
-    for f in "$PIDS"/*.pid; do [ -f "$f" ] && [ "$(cat "$f")" = "$pid" ] && recorded=1; done
+    for f in "$PIDS"/*.pid; do
+      [ -f "$f" ] || continue
+      case "$(cat "$f")" in "$pid" | "$(ps -o ppid= -p "$pid" | tr -d ' ')") recorded=1 ;; esac
+    done
     [ "$recorded" = 1 ] && continue
     log "stopping a leftover of an earlier run of this cluster: $(describe_pid "$pid")"
     kill_pid "$pid" leftover
