@@ -157,7 +157,8 @@ describe("the custom runtime contract (component ↔ images/custom-server)", fun
     it("becomes ready once the staging marker is written", async () => {
         fs.writeFileSync(path.join(env[customServerEnv.modelDir], stagedMarker), "staged\n");
         const ready = await until(
-            async () => (await get(`${base}${container.readinessProbe.httpGet.path}`)).status === 200,
+            async () =>
+                (await get(`${base}${container.readinessProbe.httpGet.path}`)).status === 200,
             10,
         );
         assert.ok(ready, output);

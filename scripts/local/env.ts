@@ -6,9 +6,9 @@ import * as path from "path";
 /** Where the locally built tools, the cluster state and the Pulumi state live (outside the clone). */
 export const repositoryRoot = path.join(__dirname, "..", "..");
 export const cacheDir =
-    process.env.GPU_SERVING_CACHE ?? path.join(os.homedir(), ".cache", "gpu-serving-infra");
+    process.env.GPU_SERVING_CACHE || path.join(os.homedir(), ".cache", "gpu-serving-infra");
 export const binDir = path.join(cacheDir, "bin");
-export const localDir = process.env.GPU_SERVING_LOCAL_DIR ?? path.join(cacheDir, "local");
+export const localDir = process.env.GPU_SERVING_LOCAL_DIR || path.join(cacheDir, "local");
 export const kubeconfigPath = path.join(localDir, "kubeconfig");
 /** A scratch copy of the project: stack config edits and the API key never touch the clone. */
 export const projectDir = path.join(cacheDir, "local-project");
