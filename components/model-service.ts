@@ -10,14 +10,18 @@ import {
     serviceMonitorSpec,
     serviceSpec,
 } from "./serving/exposure";
+import { s3CredentialKeys } from "./serving/contract";
 import { deploymentSpec } from "./serving/pod-spec";
-import type { ModelServiceInputs } from "./serving/model-service-types";
+import type { ModelServiceInputs, S3CredentialsInputs } from "./serving/model-service-types";
 import { ServingSettings, resolveServingSettings } from "./serving/settings";
 import { stagingJobSpec, stagingLabels, stagingTimeoutSeconds } from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
-export interface ModelServiceArgs extends ModelServiceInputs {}
+/** Static keys of an S3-compatible weights store (`weightsEndpoint`), kept in a Secret. */
+export interface S3CredentialsArgs extends S3CredentialsInputs {}
+
+export interface ModelServiceArgs extends ModelServiceInputs<S3CredentialsArgs> {}
 
 /**
  * One served model on GPU nodes: weights staged once onto the shared claim by a Job, a Deployment
@@ -47,7 +51,8 @@ export class ModelService extends pulumi.ComponentResource {
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
-        const stagingJob = createStagingJob(ctx, serviceAccount);
+        const credentials = createWeightsCredentials(ctx, args.weightsCredentials);
+        const stagingJob = createStagingJob(ctx, [serviceAccount, ...credentials]);
         const deployment = createDeployment(ctx, [stagingJob, apiKeySecret]);
         const service = createService(ctx);
         createDisruptionBudget(ctx);
@@ -134,9 +139,30 @@ function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> 
     return { apiKey, apiKeySecret };
 }
 
+/** Static S3 keys for a store outside AWS, in the Secret the staging Job loads (contract.ts). */
+function createWeightsCredentials(
+    { name, parent, s }: Context,
+    keys: ModelServiceArgs["weightsCredentials"],
+): k8s.core.v1.Secret[] {
+    if (!keys || !s.weightsCredentialsSecretName) return [];
+    const secret = new k8s.core.v1.Secret(
+        `${name}-weights-credentials`,
+        {
+            metadata: metadata(s, s.weightsCredentialsSecretName),
+            type: "Opaque",
+            stringData: {
+                [s3CredentialKeys.accessKeyId]: pulumi.secret(keys.accessKeyId),
+                [s3CredentialKeys.secretAccessKey]: pulumi.secret(keys.secretAccessKey),
+            },
+        },
+        { parent },
+    );
+    return [secret];
+}
+
 function createStagingJob(
     { name, parent, s }: Context,
-    serviceAccount: k8s.core.v1.ServiceAccount,
+    dependsOn: pulumi.Resource[],
 ): k8s.batch.v1.Job {
     const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
     return new k8s.batch.v1.Job(
@@ -147,7 +173,7 @@ function createStagingJob(
         },
         {
             parent,
-            dependsOn: [serviceAccount],
+            dependsOn,
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,

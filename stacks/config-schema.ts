@@ -400,6 +400,11 @@ export const servingSchema = object(
             boolean("Create KEDA ScaledObjects / HPAs (needs KEDA for vllm)."),
             true,
         ),
+        stagingImage: optional(
+            string(
+                "Weights-staging image by digest (`repo@sha256:…`) with the AWS CLI and Python, e.g. built from `images/staging`; defaults to public amazon/aws-cli (s3://) or python:3.12-slim (hf://) digests.",
+            ),
+        ),
     },
     "Settings shared by every model service.",
 );
@@ -440,6 +445,11 @@ const modelWeights = object(
         source: string("`s3://bucket/prefix` or `hf://org/repo`."),
         revision: optional(string("Hugging Face commit or tag (required for hf://).")),
         sizeGiB: number({ doc: "Weights size, GiB (drives the cold-start budget).", min: 0.001 }),
+        endpoint: optional(
+            string(
+                "S3 API endpoint URL (`http(s)://host[:port]`) for s3:// sources outside AWS S3 (MinIO, Ceph, a local S3 API); the staging Job's AWS CLI sends its requests there.",
+            ),
+        ),
     },
     "Model weights, staged once per version onto the shared claim.",
 );
@@ -534,7 +544,19 @@ export const stackConfigEntries = {
             "Secret: API key for every model service instead of a generated one (`pulumi config set --secret apiKey …`).",
         ),
     ),
+    weightsCredentials: optional(
+        object(
+            {
+                accessKeyId: string("Access key id."),
+                secretAccessKey: string("Secret access key."),
+            },
+            "Secret: static S3 keys for the models with `weights.endpoint` (`pulumi config set --secret weightsCredentials '{\"accessKeyId\": …}'`); S3 in AWS is read with IAM roles instead.",
+        ),
+    ),
 };
+
+/** Keys whose values are secrets: `{secure: …}` in the stack file. */
+export const secretConfigKeys: readonly string[] = ["apiKey", "weightsCredentials"];
 
 export const stackConfigSchema = v.object(stackConfigEntries);
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { provisionAwsPlatform } from "./aws-platform";
 import { useExistingCluster } from "./existing-platform";
-import { readApiKey, readRawConfig } from "./read-config";
+import { readApiKey, readRawConfig, readWeightsCredentials } from "./read-config";
 import { deployModels } from "./serving";
 import { servingPlanSummary } from "./serving-plan";
 import { parseStackConfig } from "./validate";
@@ -16,7 +16,7 @@ export function main(stack = pulumi.getStack()) {
         config.platform === "eks"
             ? provisionAwsPlatform(config, stack)
             : useExistingCluster(config, stack);
-    const models = deployModels(config, platform, readApiKey());
+    const models = deployModels(config, platform, readApiKey(), readWeightsCredentials());
     const names = Object.keys(models);
     const pick = <T>(field: (m: (typeof models)[string]) => pulumi.Output<T>) =>
         pulumi.all(Object.fromEntries(names.map((name) => [name, field(models[name])])));

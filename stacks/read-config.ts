@@ -47,3 +47,13 @@ export function decodeConfigValue(value: string): unknown {
 export function readApiKey(): pulumi.Output<string> | undefined {
     return new pulumi.Config().getSecret("apiKey");
 }
+
+/** Static S3 keys as secret Outputs when the stack sets `weightsCredentials` (validated already). */
+export function readWeightsCredentials():
+    { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> } | undefined {
+    const keys = new pulumi.Config().getSecretObject<{
+        accessKeyId: string;
+        secretAccessKey: string;
+    }>("weightsCredentials");
+    return keys && { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey };
+}

@@ -15,6 +15,8 @@ export interface ServingWiring {
     modelClaimName: pulumi.Input<string>;
     prometheusUrl?: pulumi.Input<string>;
     apiKey?: pulumi.Input<string>;
+    /** Static S3 keys (config `weightsCredentials`), for models with `weights.endpoint` only. */
+    weightsCredentials?: ModelServiceInputs["weightsCredentials"];
 }
 
 export function modelServiceArgs(
@@ -31,6 +33,9 @@ export function modelServiceArgs(
         weightsSource: model.weights.source,
         weightsRevision: model.weights.revision,
         weightsSizeGiB: model.weights.sizeGiB,
+        weightsEndpoint: model.weights.endpoint,
+        weightsCredentials: model.weights.endpoint ? wiring.weightsCredentials : undefined,
+        stagingImage: config.serving.stagingImage,
         modelClaimName: wiring.modelClaimName,
         gpuGroup: model.gpuGroup,
         gpusPerReplica: model.gpusPerReplica,
@@ -69,6 +74,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsSource: "weights.source",
     weightsRevision: "weights.revision",
     weightsSizeGiB: "weights.sizeGiB",
+    weightsEndpoint: "weights.endpoint",
+    stagingImage: "=serving.stagingImage",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
     // Shared by every model: reported once, where the user wrote it.
     allowedNamespaces: "=serving.allowedNamespaces",

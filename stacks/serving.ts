@@ -3,7 +3,7 @@ import * as path from "path";
 import { ModelImage } from "../components/model-image";
 import { ModelService } from "../components/model-service";
 import { ServingPlatform } from "./existing-platform";
-import { modelServiceArgs } from "./serving-plan";
+import { ServingWiring, modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
 import type { ModelConfig, StackConfig } from "./config-schema";
 
@@ -38,6 +38,7 @@ export function deployModels(
     config: StackConfig,
     platform: ServingPlatform,
     apiKey?: pulumi.Output<string>,
+    weightsCredentials?: ServingWiring["weightsCredentials"],
 ): Record<string, ServedModel> {
     const served: Record<string, ServedModel> = {};
     for (const model of config.models) {
@@ -50,6 +51,7 @@ export function deployModels(
                 modelClaimName: platform.modelClaimName,
                 prometheusUrl: platform.prometheusUrl,
                 apiKey,
+                weightsCredentials,
             }),
             { provider: platform.provider, dependsOn: platform.readiness },
         );

@@ -125,6 +125,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         models.forEach((model, i) => model && checkModel(config, model, i, problems));
         checkModelNames(models, problems);
     }
+    if (config.weightsCredentials && !models.some((m) => m?.weights.endpoint !== undefined))
+        problems.add(
+            "weightsCredentials",
+            "is only used by models with `weights.endpoint` (S3-compatible stores); no model sets one",
+        );
     if (config.cluster && models.every((m) => m !== undefined)) {
         const demands = gpuDemands(models as ModelConfig[]);
         const groupIndex = (name: string) =>
@@ -245,6 +250,7 @@ function checkModel(
         namespace: config.serving.namespace,
         image: reference ?? exampleDigest,
         modelClaimName: config.modelStore.claimName,
+        weightsCredentials: config.weightsCredentials,
     });
     const serviceProblems = modelServiceProblems(args).list.filter(
         (p) => p.propertyPath !== "gpuGroup",

@@ -52,6 +52,10 @@ export interface ServingSettings {
     weightsSource: string;
     weightsRevision?: string;
     weightsSizeGiB: number;
+    /** S3 API endpoint for the staging Job, when not AWS S3. */
+    weightsEndpoint?: string;
+    /** Secret holding static S3 keys for `weightsEndpoint`, when given. */
+    weightsCredentialsSecretName?: string;
     modelClaimName: pulumi.Input<string>;
     /** Directory of this model version on the claim, as mounted in pods. */
     modelDir: string;
@@ -162,6 +166,10 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         weightsSource: args.weightsSource,
         weightsRevision: args.weightsRevision,
         weightsSizeGiB: args.weightsSizeGiB,
+        weightsEndpoint: args.weightsEndpoint,
+        weightsCredentialsSecretName: args.weightsCredentials
+            ? `${args.modelName}-weights-credentials`
+            : undefined,
         modelClaimName: args.modelClaimName,
         modelDir: `${modelsMountPath}/${args.modelName}/${args.modelVersion}`,
         gpuGroup: args.gpuGroup,

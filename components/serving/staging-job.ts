@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { systemNodeLabels } from "../plan/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { s3EndpointEnv } from "./contract";
 import { ServingSettings, modelsMountPath, stagedMarker } from "./settings";
 
 /**
@@ -96,7 +97,17 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
         { name: "HOME", value: "/tmp" },
     ];
     if (s.weightsScheme === "s3")
-        return [...common, { name: "WEIGHTS_SOURCE", value: s.weightsSource }];
+        return [
+            ...common,
+            { name: "WEIGHTS_SOURCE", value: s.weightsSource },
+            // S3-compatible stores ignore the region, but the AWS CLI refuses to sign without one.
+            ...(s.weightsEndpoint
+                ? [
+                      { name: s3EndpointEnv, value: s.weightsEndpoint },
+                      { name: "AWS_DEFAULT_REGION", value: "us-east-1" },
+                  ]
+                : []),
+        ];
     return [
         ...common,
         { name: "HF_REPO", value: s.weightsSource.replace(/^hf:\/\//, "") },
@@ -143,6 +154,9 @@ export function stagingJobSpec(
                         image: s.stagingImage,
                         command: stagingContainerCommand(s),
                         env: stagingEnv(s),
+                        envFrom: s.weightsCredentialsSecretName
+                            ? [{ secretRef: { name: s.weightsCredentialsSecretName } }]
+                            : undefined,
                         resources: {
                             requests: { cpu: "500m", memory: "1Gi" },
                             limits: { memory: "2Gi" },

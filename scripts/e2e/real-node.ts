@@ -517,25 +517,28 @@ export async function checkRealServing(check: Check, timings: Timings): Promise<
     const model = customModel();
     const key = apiKey(model.name);
     const service = kubectlJson(["get", "service", model.name, "-n", namespace]);
-    nodeScript([
-        "expose",
-        "service",
-        String(servicePort),
-        `${service.spec.clusterIP}:${service.spec.ports[0].port}`,
-    ]);
-    log(
-        `Service ${namespace}/${model.name} (${service.spec.clusterIP}) forwarded to 127.0.0.1:${servicePort}`,
-    );
+    const target = `${service.spec.clusterIP}:${service.spec.ports[0].port}`;
+    nodeScript(["expose", "service", String(servicePort), target]);
+    log(`Service ${namespace}/${model.name} (${target}) forwarded to 127.0.0.1:${servicePort}`);
+    try {
+        const [pod] = servingPods(model.name);
+        check(
+            "the custom model's pod runs as a container on the real node",
+            pod?.spec.nodeName === "local-real-0" && pod.status.phase === "Running",
+            `${pod?.metadata.name}@${pod?.spec.nodeName}:${pod?.status.phase}`,
+        );
+        await checkRequests(check, model, key);
+        await checkReadiness(check, model);
+        checkStagingAndColdStart(check, model, pod);
+        checkStagedOnce(check, model);
+        await checkVersionRollout(check, timings, model, key);
+    } finally {
+        nodeScript(["unexpose", "service"]);
+    }
+}
 
-    const [pod] = servingPods(model.name);
-    check(
-        "the custom model's pod runs as a container on the real node",
-        pod?.spec.nodeName === "local-real-0" && pod.status.phase === "Running",
-        `${pod?.metadata.name}@${pod?.spec.nodeName}:${pod?.status.phase}`,
-    );
-    await checkRequests(check, model, key);
-    await checkReadiness(check, model);
-
+/** The staging Job's copy, and the serving pod's cold start stage by stage beside the estimate. */
+function checkStagingAndColdStart(check: Check, model: Model, pod: any): void {
     const job = `${model.name}-stage-${model.version}`;
     const copy = stagingCopy(job);
     check(
@@ -560,25 +563,31 @@ export async function checkRealServing(check: Check, timings: Timings): Promise<
             false,
             "pull events or log lines missing",
         );
+}
 
-    // Staged once per version: the Job re-created for the same version (as after its TTL) copies nothing.
-    const [bucket, prefix] = [
-        model.source.replace(/^s3:\/\//, "").split("/")[0],
-        model.source.replace(/^s3:\/\/[^/]+\//, ""),
-    ];
-    const getsBefore = s3Gets(`${bucket}/${prefix}`);
+/** Staged once per version: the Job re-created for the same version (as after its TTL) copies nothing. */
+function checkStagedOnce(check: Check, model: Model): void {
+    const job = `${model.name}-stage-${model.version}`;
+    const prefix = model.source.replace(/^s3:\/\//, "");
+    const getsBefore = s3Gets(prefix);
     kubectl(["delete", "job", job, "-n", namespace, "--cascade=foreground", "--wait=true"]);
     const again = pulumi(["up", "--yes", "--skip-preview", "--refresh"], { allowFailure: true });
     const rerun = stagingCopy(job);
+    const getsAfter = s3Gets(prefix);
     check(
         "a second up re-creates the version's staging Job, which finds the marker and copies nothing",
-        again.status === 0 &&
-            /already staged/.test(rerun?.log ?? "") &&
-            s3Gets(`${bucket}/${prefix}`) === getsBefore,
-        `up exit ${again.status}; Job log: ${rerun?.log ?? "none"}; S3 GETs under the prefix ${getsBefore} → ${s3Gets(`${bucket}/${prefix}`)}`,
+        again.status === 0 && /already staged/.test(rerun?.log ?? "") && getsAfter === getsBefore,
+        `up exit ${again.status}; Job log: ${rerun?.log ?? "none"}; S3 GETs under the prefix ${getsBefore} → ${getsAfter}`,
     );
+}
 
-    // A new version: a new staging Job, new pods, and no failed request during the rollout.
+/** A new version: a new staging Job, new pods, and no failed request during the rollout. */
+async function checkVersionRollout(
+    check: Check,
+    timings: Timings,
+    model: Model,
+    key: string,
+): Promise<void> {
     const next = model.version === "1" ? "2" : "1";
     const nextSource = model.source.replace(/\/[^/]+$/, `/${next}`);
     uploadObjects(nextSource, demoModelFiles(next));
@@ -592,9 +601,8 @@ export async function checkRealServing(check: Check, timings: Timings): Promise<
         secondsSince(started),
     ]);
     const versions: [string, string] = [model.version, next];
-    log(
-        `requests during the rollout, ${describeLoad("a connection per request", rollout.fresh, versions)}`,
-    );
+    const fresh = describeLoad("a connection per request", rollout.fresh, versions);
+    log(`requests during the rollout, ${fresh}`);
     log(
         `requests during the rollout, ${describeLoad("one kept-alive connection", rollout.keptAlive, versions)}`,
     );
@@ -613,7 +621,6 @@ export async function checkRealServing(check: Check, timings: Timings): Promise<
     check(
         "no request through the Service fails during the rollout, and the new version answers at the end",
         rollout.fresh.failed === 0 && rollout.fresh.new > 0 && rollout.fresh.old > 0,
-        describeLoad("a connection per request", rollout.fresh, versions),
+        fresh,
     );
-    nodeScript(["unexpose", "service"]);
 }
