@@ -47,7 +47,7 @@ pid_exe() { local exe; exe="$(readlink "/proc/$1/exe" 2>/dev/null)" || return 1;
 is_running() { # is_running <component>: recorded pid alive and still running the recorded executable
   local pid
   pid="$(pid_of "$1" 2>/dev/null)" || return 1
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+  [ -n "$pid" ] && ! exited "$pid" || return 1
   [ "$(pid_exe "$pid")" = "$(exe_for "$1")" ]
 }
 
@@ -83,12 +83,16 @@ start_in_netns() { # start_in_netns <component> <netns> <executable> <args...>
   log "started $name in netns $netns (pid $!, log $LOGS/$name.log)"
 }
 
+exited() { # gone, or a zombie waiting for a parent that is not us (daemons are reparented)
+  [ ! -d "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 kill_pid() { # kill_pid <pid> <label>: TERM, then KILL after 15 s
   local pid="$1" label="$2" i
   kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 30); do
-    [ -d "/proc/$pid" ] || return 0
-    sleep 0.5
+  for i in $(seq 1 150); do
+    exited "$pid" && return 0
+    sleep 0.1
   done
   log "$label (pid $pid) did not stop on TERM; sending KILL"
   kill -KILL "$pid" 2>/dev/null || true
