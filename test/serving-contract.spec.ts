@@ -12,8 +12,10 @@ import {
     customServerPaths,
     modelsMountPath,
     stagedMarker,
+    vllmApiKeyEnv,
 } from "../components/serving/contract";
 import { servingPodSpec } from "../components/serving/pod-spec";
+import { modelServiceProblems } from "../components/serving/validation";
 import { resolveServingSettings } from "../components/serving/settings";
 
 // Both sides of the custom runtime's contract: the component renders a pod spec, and the real
@@ -197,5 +199,36 @@ describe("the custom runtime contract (component ↔ images/custom-server)", fun
         });
         assert.notEqual(result.status, 0);
         assert.match(result.stderr, /API_KEY is not set/);
+    });
+});
+
+describe("the vLLM runtime's key", () => {
+    it("reaches vLLM as VLLM_API_KEY from the Secret, never on its command line", () => {
+        const args: ModelServiceArgs = {
+            modelName: "llama",
+            namespace: "serving",
+            image: `registry/vllm@sha256:${"ab".repeat(32)}`,
+            runtime: "vllm",
+            modelVersion: "v1",
+            weightsSource: "s3://weights/llama",
+            weightsSizeGiB: 16,
+            modelClaimName: "model-cache",
+            gpuGroup: "inference",
+            gpusPerReplica: 1,
+            minReplicas: 1,
+            maxReplicas: 1,
+        };
+        const server = (servingPodSpec(resolveServingSettings(args), "llama") as any).containers[0];
+        const keyEnv = server.env.find((e: any) => e.name === vllmApiKeyEnv);
+        assert.deepEqual(keyEnv.valueFrom.secretKeyRef, { name: "llama-api-key", key: "api-key" });
+        assert.ok(
+            !server.args.some((a: string) => a.includes("api-key") || a.includes(vllmApiKeyEnv)),
+        );
+        const refused = modelServiceProblems({ ...args, extraArgs: ["--api-key=abc"] }).list;
+        assert.deepEqual(
+            refused.map((p) => p.propertyPath),
+            ["extraArgs[0]"],
+        );
+        assert.match(refused[0].reason, /where ps shows it.*VLLM_API_KEY/);
     });
 });

@@ -9,6 +9,7 @@ import {
     runtimePresets,
     vllmLoadFormats,
 } from "./runtimes";
+import { vllmApiKeyEnv } from "./contract";
 import {
     coldStartFor,
     defaultCooldownSeconds,
@@ -291,7 +292,12 @@ function serverProblems(args: ModelServiceInputs, gpusOk: boolean, problems: Pro
             );
     }
     (args.extraArgs ?? []).forEach((arg, i) => {
-        if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
+        if (isVllm && flagOf(arg) === "--api-key") {
+            problems.add(
+                `extraArgs[${i}]`,
+                `--api-key would put the key on the command line, where ps shows it; ModelService passes apiKey to vLLM as ${vllmApiKeyEnv}`,
+            );
+        } else if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
             problems.add(
                 `extraArgs[${i}]`,
                 `${flagOf(arg)} is set by ModelService from its args; set that arg instead`,
