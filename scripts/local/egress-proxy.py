@@ -27,10 +27,14 @@ async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
 
 
 async def handle(reader, writer, allowed) -> None:
-    request = await reader.readuntil(b"\r\n\r\n")
-    method, target, _ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
-    host, _, port = target.rpartition(":")
     try:
+        request = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        writer.close()
+        return
+    try:
+        method, target, _ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+        host, _, port = target.rpartition(":")
         address = ipaddress.ip_address(host.strip("[]"))
         if method != "CONNECT" or address not in allowed:
             raise ValueError(f"{method} {target}")
