@@ -5,6 +5,7 @@ import {
     createNodeBootstrapAddons,
     createWorkloadAddons,
     ebsCsiControllerServiceAccount,
+    vpcCniServiceAccount,
 } from "./cluster/addons";
 import { grantClusterAdmins } from "./cluster/access";
 import { createControlPlane } from "./cluster/control-plane";
@@ -157,9 +158,18 @@ export class GpuCluster extends pulumi.ComponentResource {
             [
                 "AmazonEKSWorkerNodePolicy",
                 "AmazonEC2ContainerRegistryReadOnly",
-                "AmazonEKS_CNI_Policy",
                 "AmazonSSMManagedInstanceCore",
             ],
+            roleContext,
+        );
+        // The CNI's ENI permissions on the node role would reach every pod able to read IMDS;
+        // aws-node gets them through its own IRSA role (EKS user guide, "Configure the Amazon VPC
+        // CNI plugin to use IRSA").
+        const vpcCniRole = irsaRole(
+            `${name}-vpc-cni-role`,
+            issuer,
+            vpcCniServiceAccount,
+            { managedPolicyNames: ["AmazonEKS_CNI_Policy"] },
             roleContext,
         );
 
@@ -195,7 +205,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             versions: settings.addonVersions,
             tags,
         };
-        const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
+        const bootstrapAddons = createNodeBootstrapAddons(name, addonContext, vpcCniRole);
         const nodeGroupContext = {
             parent,
             clusterName: cluster.name,
