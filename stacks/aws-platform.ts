@@ -114,5 +114,9 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         readiness: observability ? [cluster, store, observability] : [cluster, store],
+        irsa: {
+            oidcProviderArn: cluster.oidcProviderArn,
+            oidcProviderUrl: cluster.oidcProviderUrl,
+        },
     };
 }

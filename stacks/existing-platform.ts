@@ -14,6 +14,8 @@ export interface ServingPlatform {
     kubeconfig?: pulumi.Output<string>;
     /** Resources the serving half must wait for (node groups, CSI driver, device plugin). */
     readiness: pulumi.Resource[];
+    /** The cluster's IAM OIDC provider, when pods can take IAM roles (IRSA); undefined elsewhere. */
+    irsa?: { oidcProviderArn: pulumi.Output<string>; oidcProviderUrl: pulumi.Output<string> };
 }
 
 /**

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ModelImage } from "../components/model-image";
 import { ModelService } from "../components/model-service";
+import { ModelWeightsAccess } from "../components/model-weights-access";
+import { parseS3Source } from "../components/plan/weights-access-plan";
 import { ServingPlatform } from "./existing-platform";
 import { modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName, ModelConfig, StackConfig } from "./validate";
@@ -32,6 +34,26 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
     return image.imageReference;
 }
 
+/**
+ * The IRSA roles that read an S3 source, when the platform has IRSA. Other platforms (a local
+ * cluster) and hf:// sources get no AWS role.
+ */
+function weightsAccess(
+    config: StackConfig,
+    model: ModelConfig,
+    platform: ServingPlatform,
+): ModelWeightsAccess | undefined {
+    if (!platform.irsa || parseS3Source(model.weights.source) === undefined) return undefined;
+    return new ModelWeightsAccess(`${model.name}-weights`, {
+        modelName: model.name,
+        namespace: config.serving.namespace,
+        weightsSource: model.weights.source,
+        oidcProviderArn: platform.irsa.oidcProviderArn,
+        oidcProviderUrl: platform.irsa.oidcProviderUrl,
+        tags: config.tags,
+    });
+}
+
 /** One image and one ModelService per configured model, after the platform is ready. */
 export function deployModels(
     config: StackConfig,
@@ -41,6 +63,7 @@ export function deployModels(
     const served: Record<string, ServedModel> = {};
     for (const model of config.models) {
         const image = modelImage(config, model);
+        weightsAccess(config, model, platform);
         const service = new ModelService(
             model.name,
             modelServiceArgs(config, model, {

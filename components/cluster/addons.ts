@@ -47,7 +47,7 @@ function addon(
 export function createNodeBootstrapAddons(
     name: string,
     context: AddonContext,
-    vpcCniRole: { arn: pulumi.Input<string>; grants: pulumi.Resource[] },
+    vpcCniRole: { arn: pulumi.Input<string>; grants: pulumi.CustomResource[] },
 ): aws.eks.Addon[] {
     const { versions } = context;
     return [

@@ -80,7 +80,7 @@ export interface IrsaRole {
     role: aws.iam.Role;
     arn: pulumi.Output<string>;
     /** Attachments and inline policies: until they exist the role can do nothing. */
-    grants: pulumi.Resource[];
+    grants: pulumi.CustomResource[];
 }
 
 /** An IRSA role for one service account, with an optional inline policy. */
@@ -88,7 +88,10 @@ export function irsaRole(
     resourceName: string,
     issuer: IrsaIssuer,
     serviceAccount: { namespace: string; name: string },
-    policies: { managedPolicyNames?: string[]; inlineStatements?: PolicyStatement[] },
+    policies: {
+        managedPolicyNames?: string[];
+        inlineStatements?: pulumi.Input<PolicyStatement[]>;
+    },
     context: RoleContext,
 ): IrsaRole {
     const { role, attachments } = roleWithManagedPolicies(
@@ -97,7 +100,7 @@ export function irsaRole(
         policies.managedPolicyNames ?? [],
         context,
     );
-    const grants: pulumi.Resource[] = [...attachments];
+    const grants: pulumi.CustomResource[] = [...attachments];
     if (policies.inlineStatements) {
         const policy = aws.iam.getPolicyDocumentOutput(
             { statements: policies.inlineStatements },

@@ -72,7 +72,9 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs) => ({
         arn: `arn:aws:iam::${mockAccountId}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
     }),
+    // The provider's id of a role is its name; policies and attachments name the role either way.
     "aws:iam/role:Role": (name, inputs) => ({
+        id: inputs.name ?? name,
         name: inputs.name ?? name,
         arn: `arn:aws:iam::${mockAccountId}:role/${inputs.name ?? name}`,
     }),
