@@ -12,3 +12,4 @@ export { ModelStore, ModelStoreArgs } from "./model-store";
 export { ModelWeightsAccess, ModelWeightsAccessArgs } from "./model-weights-access";
 export { Network, NetworkArgs } from "./network";
 export { Observability, ObservabilityArgs } from "./observability";
+export { ServingNamespace, ServingNamespaceArgs } from "./serving-namespace";

@@ -3,7 +3,7 @@ import { GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
 import { ModelStore } from "../components/model-store";
 import { Network, NetworkArgs } from "../components/network";
 import { Observability, ObservabilityArgs } from "../components/observability";
-import * as k8s from "@pulumi/kubernetes";
+import { ServingNamespace } from "../components/serving-namespace";
 import { ServingPlatform } from "./existing-platform";
 import { clusterName, StackConfig } from "./validate";
 
@@ -74,15 +74,10 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         gpuClusterArgs(config, stack, network.vpcId, network.privateSubnetIds),
     );
     const provider = cluster.provider;
-    const namespace = new k8s.core.v1.Namespace(
-        "serving-namespace",
-        {
-            metadata: {
-                name: config.serving.namespace,
-                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
-            },
-        },
-        { provider },
+    const namespace = new ServingNamespace(
+        "serving",
+        { name: config.serving.namespace },
+        { providers: { kubernetes: provider } },
     );
     const subnetCount =
         config.network.existingPrivateSubnetIds?.length ?? config.network.availabilityZoneCount;
@@ -92,7 +87,7 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
             vpcId: network.vpcId,
             privateSubnetIds: perZone(network.privateSubnetIds, subnetCount),
             nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-            namespace: namespace.metadata.name,
+            namespace: namespace.name,
             claimName: config.modelStore.claimName,
             throughputMode: config.modelStore.throughputMode,
             backup: config.modelStore.backup,
@@ -108,7 +103,7 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         : undefined;
     return {
         provider,
-        namespace: namespace.metadata.name,
+        namespace: namespace.name,
         modelClaimName: store.claimName,
         prometheusUrl: observability?.prometheusUrl,
         clusterName: cluster.clusterName,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ServingNamespace } from "../components/serving-namespace";
 import { StackConfig } from "./validate";
 
 export interface ServingPlatform {
@@ -30,17 +31,12 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
         context: cluster.kubeContext,
     });
     const opts = { provider };
-    const namespace = new k8s.core.v1.Namespace(
-        "serving-namespace",
-        {
-            metadata: {
-                name: serving.namespace,
-                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
-            },
-        },
-        opts,
+    const namespace = new ServingNamespace(
+        "serving",
+        { name: serving.namespace },
+        { providers: { kubernetes: provider } },
     );
-    const namespaceName = namespace.metadata.name;
+    const namespaceName = namespace.name;
     let volume: k8s.core.v1.PersistentVolume | undefined;
     if (modelStore.hostPath !== undefined) {
         volume = new k8s.core.v1.PersistentVolume(

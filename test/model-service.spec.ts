@@ -536,27 +536,54 @@ describe("ModelService", () => {
             );
         });
 
-        it("admits the own namespace, allowed namespaces and monitoring to the serving port only", async () => {
+        it("admits allowed namespaces and monitoring to the serving port only, and opens no egress", async () => {
             const { resources } = await renderService({ allowedNamespaces: ["gateway", "batch"] });
             const spec = resources.one(types.networkPolicy).inputs.spec;
-            assert.deepEqual(spec.policyTypes, ["Ingress"]);
+            assert.deepEqual(spec.policyTypes, ["Ingress", "Egress"]);
+            assert.deepEqual(spec.egress, []);
             const peers = spec.ingress.flatMap((rule: any) => rule.from);
-            assert.deepEqual(peers, [
-                { podSelector: {} },
-                {
-                    namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": "gateway" },
-                    },
-                },
-                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "batch" } } },
-                {
-                    namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": "monitoring" },
-                    },
-                },
-            ]);
+            assert.deepEqual(
+                peers.map(
+                    (p: any) => p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+                ),
+                ["gateway", "batch", "monitoring"],
+            );
             for (const rule of spec.ingress)
                 assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8000 }]);
+        });
+
+        it("sizes /cache by tensor-parallel ranks and the ephemeral storage to cover both emptyDirs and logs", async () => {
+            // vLLM: 2 GiB + 2 GiB per rank of compile and kernel caches, 1 GiB /tmp, 1 GiB logs.
+            for (const [gpus, cache, total] of [
+                [1, "4Gi", "6Gi"],
+                [4, "10Gi", "12Gi"],
+            ] as const) {
+                const { resources } = await renderService({ gpusPerReplica: gpus, maxReplicas: 1 });
+                const pod = resources.one(types.deployment).inputs.spec.template.spec;
+                const sizes = Object.fromEntries(
+                    pod.volumes
+                        .filter((v: any) => v.emptyDir)
+                        .map((v: any) => [v.name, v.emptyDir.sizeLimit]),
+                );
+                assert.deepEqual(sizes, { dshm: `${Math.max(1, 2 * gpus)}Gi`, cache, tmp: "1Gi" });
+                const server = pod.containers[0].resources;
+                assert.equal(server.requests["ephemeral-storage"], total);
+                assert.equal(server.limits["ephemeral-storage"], total);
+            }
+        });
+
+        it("runs the staging Job without a Kubernetes API token, with a bounded /tmp", async () => {
+            const { resources } = await renderService();
+            const pod = resources.one(types.job).inputs.spec.template.spec;
+            assert.equal(pod.automountServiceAccountToken, false);
+            assert.deepEqual(
+                pod.volumes.find((v: any) => v.name === "tmp"),
+                {
+                    name: "tmp",
+                    emptyDir: { sizeLimit: "1Gi" },
+                },
+            );
+            assert.deepEqual(pod.containers[0].resources.limits["ephemeral-storage"], "2Gi");
         });
 
         it("allows one voluntary eviction at a time", async () => {

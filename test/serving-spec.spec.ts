@@ -16,6 +16,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceArgs } from "../components/model-service";
 import { horizontalPodAutoscalerSpec, queueDepthQuery } from "../components/serving/autoscaling";
 import {
+    clusterServiceSpec,
+    loadBalancerAnnotations,
+    loadBalancerServiceSpec,
     networkPolicySpec,
     podDisruptionBudgetSpec,
     serviceAnnotations,
@@ -194,34 +197,73 @@ describe("ModelService builders", () => {
 
     it("annotates load balancer Services for the AWS Load Balancer Controller by scheme", () => {
         assert.equal(serviceAnnotations("ClusterIP"), undefined);
+        const internal = loadBalancerAnnotations({ serviceType: "InternalLoadBalancer" });
+        assert.equal(internal["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        const external = loadBalancerAnnotations({ serviceType: "ExternalLoadBalancer" });
         assert.equal(
-            serviceAnnotations("InternalLoadBalancer")?.[
-                "service.beta.kubernetes.io/aws-load-balancer-scheme"
-            ],
-            "internal",
-        );
-        const external = serviceAnnotations("ExternalLoadBalancer");
-        assert.equal(
-            external?.["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+            external["service.beta.kubernetes.io/aws-load-balancer-scheme"],
             "internet-facing",
         );
-        assert.equal(external?.["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
+        assert.equal(external["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
         assert.equal(
-            external?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"],
+            external["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"],
             "ip",
+        );
+        assert.equal(
+            external["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"],
+            "preserve_client_ip.enabled=true",
         );
     });
 
-    it("opens the serving port to any address only for load balancer Services", () => {
+    it("terminates TLS at the NLB with the ACM certificate and a TLS 1.2+ policy on its one port", () => {
+        const certificate = "arn:aws:acm:us-west-2:123456789012:certificate/abc";
+        const s = resolveServingSettings({
+            ...baseArgs,
+            serviceType: "ExternalLoadBalancer",
+            tlsCertificateArn: certificate,
+            loadBalancerSourceRanges: ["203.0.113.0/24"],
+        });
+        const annotations = loadBalancerAnnotations(s);
+        assert.equal(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"],
+            certificate,
+        );
+        assert.equal(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"],
+            "https",
+        );
+        assert.equal(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy"],
+            "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        );
+        const spec = loadBalancerServiceSpec(s);
+        assert.deepEqual(spec.ports, [
+            { name: "https", port: 443, targetPort: "http", protocol: "TCP" },
+        ]);
+        assert.deepEqual(spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
+        assert.equal(clusterServiceSpec(s).type, "ClusterIP");
+    });
+
+    it("admits a load balancer's source ranges and subnets, never any address", () => {
         const cidrs = (serviceType: string) =>
             (
-                networkPolicySpec(resolveServingSettings({ ...baseArgs, serviceType }))
-                    .ingress as any[]
+                networkPolicySpec(
+                    resolveServingSettings({
+                        ...baseArgs,
+                        serviceType,
+                        loadBalancerSourceRanges: ["203.0.113.0/24"],
+                        loadBalancerSubnetCidrs: ["10.30.192.0/20"],
+                    }),
+                ).ingress as any[]
             ).flatMap((rule) =>
                 rule.from.filter((peer: any) => peer.ipBlock).map((peer: any) => peer.ipBlock.cidr),
             );
         assert.deepEqual(cidrs("ClusterIP"), []);
-        assert.deepEqual(cidrs("InternalLoadBalancer"), ["0.0.0.0/0"]);
+        assert.deepEqual(cidrs("InternalLoadBalancer"), ["203.0.113.0/24", "10.30.192.0/20"]);
+        const open = networkPolicySpec(
+            resolveServingSettings({ ...baseArgs, serviceType: "ExternalLoadBalancer" }),
+        );
+        assert.equal((open.ingress as any[]).length, 1, "no source ranges: no load balancer rule");
     });
 
     it("lets one replica be evicted at a time, unready ones always", () => {

@@ -8,7 +8,8 @@ import {
     estimateColdStart,
     startupProbeBudget,
 } from "../plan/cold-start";
-import { defaultShmSizeGiB, runtimePresets } from "./runtimes";
+import { stagingServiceAccountName } from "../plan/weights-access-plan";
+import { defaultShmSizeGiB, runtimePresets, scratchSizesGiB } from "./runtimes";
 
 /**
  * Example staging images pinned by digest (resolved from Docker Hub; re-resolve and pin your own
@@ -41,6 +42,26 @@ export const maxStabilizationWindowSeconds = 3600;
 export const modelsMountPath = "/models";
 export const stagedMarker = ".staged";
 
+/**
+ * What closes a ModelService to the outside: who reaches a load balancer and over what, which role
+ * the staging Job runs as, where a gated repository's token comes from.
+ */
+export interface ServingAccessInputs {
+    /** CIDRs allowed through a load balancer (the Service's `loadBalancerSourceRanges`). */
+    loadBalancerSourceRanges?: string[];
+    /**
+     * CIDRs of the subnets the load balancer sits in: an NLB in ip mode health-checks (and, without
+     * client IP preservation, forwards) from its own addresses there.
+     */
+    loadBalancerSubnetCidrs?: pulumi.Input<string>[];
+    /** ACM certificate the NLB terminates TLS with. */
+    tlsCertificateArn?: pulumi.Input<string>;
+    /** IRSA role of the staging Job's own ServiceAccount (an S3 source). */
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Hugging Face token for a gated repository; held in a Secret only the staging Job mounts. */
+    huggingFaceToken?: pulumi.Input<string>;
+}
+
 /** Everything the builders need, defaults applied. Plain values except the pulumi.Input fields. */
 export interface ServingSettings {
     modelName: string;
@@ -62,6 +83,8 @@ export interface ServingSettings {
     cpu: string;
     memoryGiB: number;
     shmSizeGiB: number;
+    /** `sizeLimit` of the `/cache` and `/tmp` emptyDirs and the server's ephemeral-storage, GiB. */
+    scratch: { cache: number; tmp: number; ephemeralStorage: number };
     storageReadMiBps: number;
     warmupSeconds: number;
     imageSizeGiB: number;
@@ -81,10 +104,19 @@ export interface ServingSettings {
     hpaMetricName?: string;
     hpaMetricTarget?: number;
     serviceType: string;
+    loadBalancerSourceRanges: string[];
+    loadBalancerSubnetCidrs: pulumi.Input<string>[];
+    tlsCertificateArn?: pulumi.Input<string>;
+    /** Port the load balancer listens on with TLS. */
+    loadBalancerPort: number;
     allowedNamespaces: string[];
     monitoringNamespace: string;
     stagingImage: pulumi.Input<string>;
     serviceAccountRoleArn?: pulumi.Input<string>;
+    stagingServiceAccountName: string;
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Secret holding the Hugging Face token, when one is given. */
+    huggingFaceTokenSecretName?: string;
     monitoring: boolean;
     autoscaling: boolean;
     readOnlyRootFilesystem: boolean;
@@ -148,7 +180,9 @@ export function defaultCooldownSeconds(coldStart: ColdStartEstimate): number {
 }
 
 /** Applies every default. Call only after `modelServiceProblems` found nothing. */
-export function resolveServingSettings(args: ModelServiceArgs): ServingSettings {
+export function resolveServingSettings(
+    args: ModelServiceArgs & ServingAccessInputs,
+): ServingSettings {
     const preset = runtimePresets[args.runtime];
     const isVllm = args.runtime === "vllm";
     const weightsScheme = args.weightsSource.startsWith("hf://") ? "hf" : "s3";
@@ -189,6 +223,7 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
         cpu: args.cpu ?? String(preset.cpuPerGpu * args.gpusPerReplica),
         memoryGiB: args.memoryGiB ?? preset.memoryGiBPerGpu * args.gpusPerReplica,
         shmSizeGiB: args.shmSizeGiB ?? defaultShmSizeGiB(args.runtime, tensorParallelSize),
+        scratch: scratchSizesGiB(args.runtime, tensorParallelSize),
         storageReadMiBps,
         warmupSeconds,
         imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
@@ -210,10 +245,18 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
         hpaMetricName: args.hpaMetricName,
         hpaMetricTarget: args.hpaMetricTarget,
         serviceType,
+        loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
+        loadBalancerSubnetCidrs: args.loadBalancerSubnetCidrs ?? [],
+        tlsCertificateArn: args.tlsCertificateArn,
+        loadBalancerPort: 443,
         allowedNamespaces: args.allowedNamespaces ?? [],
         monitoringNamespace: args.monitoringNamespace ?? "monitoring",
         stagingImage: args.stagingImage ?? defaultStagingImages[weightsScheme],
         serviceAccountRoleArn: args.serviceAccountRoleArn,
+        stagingServiceAccountName: stagingServiceAccountName(args.modelName),
+        stagingRoleArn: args.stagingRoleArn,
+        huggingFaceTokenSecretName:
+            args.huggingFaceToken === undefined ? undefined : `${args.modelName}-hf-token`,
         monitoring: args.monitoring ?? true,
         autoscaling: args.autoscaling ?? true,
         readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,

@@ -111,9 +111,12 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
     ];
 }
 
+/** The component label of every staging pod; the namespace's staging egress policy selects it. */
+export const stagingComponentLabel = { "app.kubernetes.io/component": "weights-staging" } as const;
+
 /** The serving labels with their own component, so no serving selector matches staging pods. */
 export function stagingLabels(s: ServingSettings): Record<string, string> {
-    return { ...s.labels, "app.kubernetes.io/component": "weights-staging" };
+    return { ...s.labels, ...stagingComponentLabel };
 }
 
 /**
@@ -135,6 +138,12 @@ export function stagingJobSpec(
             spec: {
                 restartPolicy: "Never",
                 serviceAccountName,
+                // The Job never calls the Kubernetes API. IRSA does not need this token: the EKS
+                // pod identity webhook adds its own projected `aws-iam-token` volume (audience
+                // sts.amazonaws.com) to any pod whose ServiceAccount carries a role-arn annotation,
+                // whatever automountServiceAccountToken says (amazon-eks-pod-identity-webhook,
+                // pkg/handler/handler.go, getPodSpecPatch).
+                automountServiceAccountToken: false,
                 nodeSelector: systemNodeLabels,
                 securityContext: restrictedPodSecurityContext,
                 containers: [
@@ -143,9 +152,11 @@ export function stagingJobSpec(
                         image: s.stagingImage,
                         command: stagingContainerCommand(s),
                         env: stagingEnv(s),
+                        // The download streams onto the claim; /tmp holds the aws-cli's and
+                        // Python's small caches (HOME=/tmp), and logs the rest.
                         resources: {
-                            requests: { cpu: "500m", memory: "1Gi" },
-                            limits: { memory: "2Gi" },
+                            requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "1Gi" },
+                            limits: { memory: "2Gi", "ephemeral-storage": "2Gi" },
                         },
                         securityContext: restrictedContainerSecurityContext(true),
                         volumeMounts: [
@@ -156,12 +167,15 @@ export function stagingJobSpec(
                 ],
                 volumes: [
                     { name: "models", persistentVolumeClaim: { claimName: s.modelClaimName } },
-                    { name: "tmp", emptyDir: {} },
+                    { name: "tmp", emptyDir: { sizeLimit: `${stagingTmpGiB}Gi` } },
                 ],
             },
         },
     };
 }
+
+/** `/tmp` of the staging Job, GiB: aws-cli and Python caches only, the weights go to the claim. */
+export const stagingTmpGiB = 1;
 
 /**
  * Pulumi waits for a Job to complete, 10 minutes by default. Staging speed is bounded by the
