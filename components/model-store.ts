@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { efsFileSystemPolicy, efsMountOptions } from "./plan/efs-policy";
 import { Problems } from "./plan/problems";
 import {
     checkModelStoreArgs,
@@ -123,6 +124,15 @@ export class ModelStore extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        new aws.efs.FileSystemPolicy(
+            `${name}-policy`,
+            {
+                fileSystemId: fileSystem.id,
+                policy: fileSystem.arn.apply((arn) => JSON.stringify(efsFileSystemPolicy(arn))),
+            },
+            { parent: this },
+        );
+
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-nfs`,
             {
@@ -169,6 +179,7 @@ export class ModelStore extends pulumi.ComponentResource {
                 parameters: fileSystem.id.apply(efsStorageClassParameters),
                 reclaimPolicy: "Retain",
                 volumeBindingMode: "Immediate",
+                mountOptions: [...efsMountOptions],
             },
             { parent: this },
         );

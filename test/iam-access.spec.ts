@@ -7,6 +7,7 @@ import {
     IamRole,
     Request,
     actAs,
+    anonymousRequest,
     assumeAsService,
     assumeWithWebIdentity,
     iamRoles,
@@ -492,6 +493,67 @@ describe("IAM access, evaluated by iam-simulate", () => {
                         ),
                     );
             }
+            assert.deepEqual(failures(results), []);
+        });
+    });
+
+    describe("EFS file-system policy (prod)", function () {
+        this.timeout(60_000);
+        let policy: unknown;
+        let fileSystemArn: string;
+
+        before(async () => {
+            const { resources } = await renderStack("prod");
+            const record = resources.one("aws:efs/fileSystemPolicy:FileSystemPolicy");
+            policy = JSON.parse(record.inputs.policy);
+            fileSystemArn = (policy as any).Statement[0].Resource;
+        });
+
+        const nfs = (action: string, secure: boolean, viaMountTarget = true) =>
+            to(`elasticfilesystem:${action}`, fileSystemArn, {
+                "aws:SecureTransport": String(secure),
+                "elasticfilesystem:AccessedViaMountTarget": String(viaMountTarget),
+            });
+
+        it("lets a node's NFS client mount and write over TLS through a mount target only", async () => {
+            const results = [
+                await run(
+                    "NFS client",
+                    "elasticfilesystem:ClientMount over TLS",
+                    "Allowed",
+                    anonymousRequest(policy, nfs("ClientMount", true)),
+                ),
+                await run(
+                    "NFS client",
+                    "elasticfilesystem:ClientWrite over TLS",
+                    "Allowed",
+                    anonymousRequest(policy, nfs("ClientWrite", true)),
+                ),
+                await run(
+                    "NFS client",
+                    "elasticfilesystem:ClientMount in clear",
+                    "denied",
+                    anonymousRequest(policy, nfs("ClientMount", false)),
+                ),
+                await run(
+                    "NFS client",
+                    "elasticfilesystem:ClientWrite in clear",
+                    "denied",
+                    anonymousRequest(policy, nfs("ClientWrite", false)),
+                ),
+                await run(
+                    "NFS client",
+                    "elasticfilesystem:ClientMount not via a mount target",
+                    "denied",
+                    anonymousRequest(policy, nfs("ClientMount", true, false)),
+                ),
+                await run(
+                    "NFS client",
+                    "elasticfilesystem:ClientRootAccess over TLS",
+                    "denied",
+                    anonymousRequest(policy, nfs("ClientRootAccess", true)),
+                ),
+            ];
             assert.deepEqual(failures(results), []);
         });
     });

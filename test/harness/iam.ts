@@ -1,4 +1,4 @@
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { anonymousPrincipal, runSimulation } from "@cloud-copilot/iam-simulate";
 import { Rendered, RegisteredResource } from "./render";
 import { mockAccountId } from "./mocks";
 
@@ -108,7 +108,7 @@ export function defaultKeyPolicy(accountId = mockAccountId): Record<string, unkn
 }
 
 async function simulate(
-    principal: string,
+    principal: string | typeof anonymousPrincipal,
     request: Request,
     identityPolicies: { name: string; policy: unknown }[],
     resourcePolicy?: unknown,
@@ -200,4 +200,12 @@ export function assumeAsService(role: IamRole, service: string): Promise<Decisio
         [],
         role.trustPolicy,
     );
+}
+
+/**
+ * An unsigned request against a resource policy alone: how EFS evaluates an NFS client that mounts
+ * without IAM authorization (EFS user guide, "Using IAM to control file system data access").
+ */
+export function anonymousRequest(resourcePolicy: unknown, request: Request): Promise<Decision> {
+    return simulate(anonymousPrincipal, request, [], resourcePolicy);
 }

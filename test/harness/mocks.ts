@@ -94,9 +94,14 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
         status: "ACTIVE",
         resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }],
     }),
-    "aws:efs/fileSystem:FileSystem": (name) => ({
-        dnsName: `fs-${shortHash(name)}.efs.${mockRegion}.amazonaws.com`,
-    }),
+    "aws:efs/fileSystem:FileSystem": (name) => {
+        const id = mockId("aws:efs/fileSystem:FileSystem", name);
+        return {
+            id,
+            arn: `arn:aws:elasticfilesystem:${mockRegion}:${mockAccountId}:file-system/${id}`,
+            dnsName: `fs-${shortHash(name)}.efs.${mockRegion}.amazonaws.com`,
+        };
+    },
     "aws:kms/key:Key": (name) => ({ keyId: shortHash(name) }),
     "random:index/randomPassword:RandomPassword": (name) => ({
         result: `mock-password-${shortHash(name)}`,
