@@ -193,10 +193,14 @@ export function assumeWithWebIdentity(
 }
 
 /** Whether the AWS service `service` (e.g. `ec2.amazonaws.com`) may assume `role`. */
-export function assumeAsService(role: IamRole, service: string): Promise<Decision> {
+export function assumeAsService(
+    role: IamRole,
+    service: string,
+    context: Request["context"] = {},
+): Promise<Decision> {
     return simulate(
         service,
-        { action: "sts:AssumeRole", resource: role.arn },
+        { action: "sts:AssumeRole", resource: role.arn, context },
         [],
         role.trustPolicy,
     );
