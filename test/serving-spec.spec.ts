@@ -23,11 +23,13 @@ import {
     podDisruptionBudgetSpec,
     serviceAnnotations,
 } from "../components/serving/exposure";
+import { servingPodSpec } from "../components/serving/pod-spec";
 import { defaultShmSizeGiB, vllmArgs } from "../components/serving/runtimes";
 import { resolveServingSettings, stagingJobName } from "../components/serving/settings";
 import {
     hfStagingScript,
     s3StagingScript,
+    stagingJobSpec,
     stagingTimeoutSeconds,
     waitForWeightsScript,
 } from "../components/serving/staging-job";
@@ -387,5 +389,82 @@ exec(compile(${JSON.stringify(hfStagingScript)}, "stage", "exec"))
         const again = spawnSync("python3", ["-c", fake], { env, encoding: "utf8" });
         assert.equal(again.status, 0, again.stderr);
         assert.equal(calls(dir.calls).length, 3);
+    });
+
+    it("sends the gated-repository token from the mounted file, and no header without one", function () {
+        if (spawnSync("python3", ["--version"]).status !== 0) this.skip();
+        const fake = `
+import io, json, os, urllib.request
+def urlopen(request, timeout=None):
+    with open(os.environ["CALLS"], "a") as log: log.write(repr(request.get_header("Authorization")) + "\\n")
+    if "/api/models/" in request.full_url:
+        return io.BytesIO(json.dumps({"sha": "c0ffee", "siblings": [{"rfilename": "a", "size": 1}]}).encode())
+    return io.BytesIO(b"a")
+urllib.request.urlopen = urlopen
+exec(compile(${JSON.stringify(hfStagingScript)}, "stage", "exec"))
+`;
+        const withToken = scratch();
+        const tokenFile = join(withToken.root, "token");
+        writeFileSync(tokenFile, "hf_secret\n");
+        const base = { ...process.env, HF_REPO: "org/gated", HF_REVISION: "c0ffee" };
+        for (const [dir, extra] of [
+            [withToken, { HF_TOKEN_FILE: tokenFile }],
+            [scratch(), {}],
+        ] as const) {
+            const env = { ...base, MODEL_DIR: dir.modelDir, CALLS: dir.calls, ...extra };
+            const run = spawnSync("python3", ["-c", fake], { env, encoding: "utf8" });
+            assert.equal(run.status, 0, run.stderr);
+        }
+        assert.deepEqual(calls(withToken.calls), ["'Bearer hf_secret'", "'Bearer hf_secret'"]);
+    });
+});
+
+describe("gated Hugging Face token", () => {
+    const gated = resolveServingSettings({
+        ...baseArgs,
+        weightsSource: "hf://meta-llama/Llama-3.1-8B-Instruct",
+        weightsRevision: "0e9e39f249a16976918f6564b8830bc894c89659",
+        huggingFaceToken: "hf_secret",
+    });
+
+    it("is mounted read-only as a file into the staging Job, which reads it from HF_TOKEN_FILE", () => {
+        const pod = (stagingJobSpec(gated, "llama-staging").template as any).spec;
+        assert.deepEqual(pod.volumes.at(-1), {
+            name: "hf-token",
+            secret: {
+                secretName: "llama-hf-token",
+                items: [{ key: "token", path: "token" }],
+                defaultMode: 0o400,
+            },
+        });
+        const container = pod.containers[0];
+        assert.deepEqual(container.volumeMounts.at(-1), {
+            name: "hf-token",
+            mountPath: "/var/run/secrets/huggingface",
+            readOnly: true,
+        });
+        assert.ok(
+            container.env.some(
+                (e: any) =>
+                    e.name === "HF_TOKEN_FILE" && e.value === "/var/run/secrets/huggingface/token",
+            ),
+        );
+        assert.ok(!container.env.some((e: any) => e.name === "HF_TOKEN"));
+    });
+
+    it("never reaches a serving pod", () => {
+        const pod = servingPodSpec(gated, "llama") as any;
+        assert.ok(!JSON.stringify(pod).includes("hf-token"));
+    });
+
+    it("is not mounted when no token is given", () => {
+        const publicRepo = resolveServingSettings({
+            ...baseArgs,
+            weightsSource: "hf://org/public",
+            weightsRevision: "c0ffee",
+        });
+        const pod = (stagingJobSpec(publicRepo, "llama-staging").template as any).spec;
+        assert.ok(!JSON.stringify(pod).includes("hf-token"));
+        assert.ok(!pod.containers[0].env.some((e: any) => e.name === "HF_TOKEN_FILE"));
     });
 });
