@@ -470,6 +470,47 @@ describe("IAM access, evaluated by iam-simulate", () => {
             });
         }
 
+        it("gives every pod-network AWS caller an IRSA role and an explicit region, so none needs IMDS", () => {
+            const arnOf = (role: string) => roles.get(role)!.arn;
+            const addon = (name: string) =>
+                resources.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === name)!
+                    .inputs;
+            assert.equal(addon("vpc-cni").serviceAccountRoleArn, arnOf("cluster-vpc-cni-role"));
+            assert.equal(
+                addon("aws-efs-csi-driver").serviceAccountRoleArn,
+                arnOf("cluster-efs-csi-role"),
+            );
+            assert.equal(
+                addon("aws-ebs-csi-driver").serviceAccountRoleArn,
+                arnOf("cluster-ebs-csi-role"),
+            );
+            const release = (name: string) =>
+                resources
+                    .ofType("kubernetes:helm.sh/v3:Release")
+                    .find((r) => r.inputs.name === name)!.inputs;
+            const autoscaler = release("cluster-autoscaler").values;
+            assert.equal(autoscaler.awsRegion, region);
+            const autoscalerAccount = resources
+                .ofType("kubernetes:core/v1:ServiceAccount")
+                .find((sa) => sa.inputs.metadata.name === autoscaler.rbac.serviceAccount.name)!;
+            assert.equal(
+                autoscalerAccount.inputs.metadata.annotations["eks.amazonaws.com/role-arn"],
+                arnOf("cluster-cluster-autoscaler-role"),
+            );
+            const fluentBit = release("aws-for-fluent-bit").values;
+            assert.equal(fluentBit.cloudWatchLogs.region, region);
+            assert.equal(
+                fluentBit.serviceAccount.annotations["eks.amazonaws.com/role-arn"],
+                arnOf("observability-fluent-bit"),
+            );
+            for (const template of resources.ofType("aws:ec2/launchTemplate:LaunchTemplate"))
+                assert.equal(
+                    template.inputs.metadataOptions.httpPutResponseHopLimit,
+                    1,
+                    template.name,
+                );
+        });
+
         it("gives the serving pods no AWS identity: their ServiceAccounts carry no role and no role trusts them", async () => {
             const servingAccounts = resources
                 .ofType("kubernetes:core/v1:ServiceAccount")
