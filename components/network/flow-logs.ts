@@ -23,16 +23,40 @@ export function createFlowLogs(
     name: string,
     inputs: FlowLogsInputs,
 ): { logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role; flowLog: aws.ec2.FlowLog } {
-    const opts = { parent };
-    const identity = aws.getCallerIdentityOutput({}, opts);
-    const partition = aws.getPartitionOutput({}, opts).partition;
-    const region = aws.getRegionOutput({}, opts).region;
-
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-flow-logs`,
         { name: flowLogGroupName(name), retentionInDays: inputs.retentionDays, tags: inputs.tags },
-        opts,
+        { parent },
     );
+    const { role, policy } = flowLogDeliveryRole(parent, name, logGroup, inputs.tags);
+    const flowLog = new aws.ec2.FlowLog(
+        `${name}-flow-logs`,
+        {
+            vpcId: inputs.vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroup.arn,
+            iamRoleArn: role.arn,
+            maxAggregationInterval: 60,
+            tags: inputs.tags,
+        },
+        // Records sent before the policy exists are dropped.
+        { parent, dependsOn: [policy] },
+    );
+    return { logGroup, role, flowLog };
+}
+
+/** The role VPC Flow Logs delivers as: assumable by that service for this account's flow logs only. */
+function flowLogDeliveryRole(
+    parent: pulumi.Resource,
+    name: string,
+    logGroup: aws.cloudwatch.LogGroup,
+    tags: Record<string, string>,
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+    const opts = { parent };
+    const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
+    const partition = aws.getPartitionOutput({}, opts).partition;
+    const region = aws.getRegionOutput({}, opts).region;
     const trust = aws.iam.getPolicyDocumentOutput(
         {
             statements: [
@@ -43,13 +67,13 @@ export function createFlowLogs(
                         {
                             test: "StringEquals",
                             variable: "aws:SourceAccount",
-                            values: [identity.accountId],
+                            values: [accountId],
                         },
                         {
                             test: "ArnLike",
                             variable: "aws:SourceArn",
                             values: [
-                                pulumi.interpolate`arn:${partition}:ec2:${region}:${identity.accountId}:vpc-flow-log/*`,
+                                pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
                             ],
                         },
                     ],
@@ -63,7 +87,7 @@ export function createFlowLogs(
         {
             description: "Delivers VPC flow logs to CloudWatch Logs",
             assumeRolePolicy: trust.json,
-            tags: inputs.tags,
+            tags,
         },
         opts,
     );
@@ -88,19 +112,5 @@ export function createFlowLogs(
         { role: role.id, policy: delivery.json },
         opts,
     );
-    const flowLog = new aws.ec2.FlowLog(
-        `${name}-flow-logs`,
-        {
-            vpcId: inputs.vpcId,
-            trafficType: "ALL",
-            logDestinationType: "cloud-watch-logs",
-            logDestination: logGroup.arn,
-            iamRoleArn: role.arn,
-            maxAggregationInterval: 60,
-            tags: inputs.tags,
-        },
-        // Records sent before the policy exists are dropped.
-        { parent, dependsOn: [policy] },
-    );
-    return { logGroup, role, flowLog };
+    return { role, policy };
 }
