@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServingNamespace } from "../components/serving-namespace";
-import { StackConfig } from "./validate";
+import type { StackConfig } from "./config-schema";
 
 export interface ServingPlatform {
     provider: k8s.Provider;

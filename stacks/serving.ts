@@ -6,7 +6,8 @@ import { ModelWeightsAccess } from "../components/model-weights-access";
 import { parseS3Source } from "../components/plan/weights-access-plan";
 import { ServingPlatform } from "./existing-platform";
 import { modelServiceArgs } from "./serving-plan";
-import { imageRepositoryName, ModelConfig, StackConfig } from "./validate";
+import { imageRepositoryName } from "./component-args";
+import type { ModelConfig, StackConfig } from "./config-schema";
 
 /** Build contexts in config are relative to the repository root, wherever Pulumi runs from. */
 const repositoryRoot = path.join(__dirname, "..");

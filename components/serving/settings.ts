@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelServiceArgs } from "../model-service";
+import type { ModelServiceInputs } from "./model-service-types";
 import {
     ColdStartEstimate,
     StartupProbeBudget,
@@ -41,26 +41,6 @@ export const maxStabilizationWindowSeconds = 3600;
 
 export const modelsMountPath = "/models";
 export const stagedMarker = ".staged";
-
-/**
- * What closes a ModelService to the outside: who reaches a load balancer and over what, which role
- * the staging Job runs as, where a gated repository's token comes from.
- */
-export interface ServingAccessInputs {
-    /** CIDRs allowed through a load balancer (the Service's `loadBalancerSourceRanges`). */
-    loadBalancerSourceRanges?: string[];
-    /**
-     * CIDRs of the subnets the load balancer sits in: an NLB in ip mode health-checks (and, without
-     * client IP preservation, forwards) from its own addresses there.
-     */
-    loadBalancerSubnetCidrs?: pulumi.Input<string>[];
-    /** ACM certificate the NLB terminates TLS with. */
-    tlsCertificateArn?: pulumi.Input<string>;
-    /** IRSA role of the staging Job's own ServiceAccount (an S3 source). */
-    stagingRoleArn?: pulumi.Input<string>;
-    /** Hugging Face token for a gated repository; held in a Secret only the staging Job mounts. */
-    huggingFaceToken?: pulumi.Input<string>;
-}
 
 /** Everything the builders need, defaults applied. Plain values except the pulumi.Input fields. */
 export interface ServingSettings {
@@ -163,7 +143,7 @@ export function stagingJobName(modelName: string, modelVersion: string): string 
 }
 
 /** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
-export function coldStartFor(args: ModelServiceArgs): ColdStartEstimate {
+export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
     const preset = runtimePresets[args.runtime];
     return estimateColdStart({
         runtime: args.runtime,
@@ -180,30 +160,10 @@ export function defaultCooldownSeconds(coldStart: ColdStartEstimate): number {
 }
 
 /** Applies every default. Call only after `modelServiceProblems` found nothing. */
-export function resolveServingSettings(
-    args: ModelServiceArgs & ServingAccessInputs,
-): ServingSettings {
-    const preset = runtimePresets[args.runtime];
-    const isVllm = args.runtime === "vllm";
+export function resolveServingSettings(args: ModelServiceInputs): ServingSettings {
     const weightsScheme = args.weightsSource.startsWith("hf://") ? "hf" : "s3";
-    const tensorParallelSize = args.tensorParallelSize ?? args.gpusPerReplica;
-    const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
-    const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
-    const coldStart = coldStartFor(args);
-    const startupProbe = startupProbeBudget({
-        weightsSizeGiB: args.weightsSizeGiB,
-        storageReadMiBps,
-        warmupSeconds,
-    });
-    const byStage = Object.fromEntries(
-        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
-    );
     const serviceType = args.serviceType ?? "ClusterIP";
     const drainSeconds = drainSecondsFor(serviceType);
-    const selectorLabels = {
-        "app.kubernetes.io/name": args.modelName,
-        "app.kubernetes.io/component": "model-server",
-    };
     return {
         modelName: args.modelName,
         namespace: args.namespace,
@@ -220,35 +180,10 @@ export function resolveServingSettings(
         gpusPerReplica: args.gpusPerReplica,
         minReplicas: args.minReplicas,
         maxReplicas: args.maxReplicas,
-        cpu: args.cpu ?? String(preset.cpuPerGpu * args.gpusPerReplica),
-        memoryGiB: args.memoryGiB ?? preset.memoryGiBPerGpu * args.gpusPerReplica,
-        shmSizeGiB: args.shmSizeGiB ?? defaultShmSizeGiB(args.runtime, tensorParallelSize),
-        scratch: scratchSizesGiB(args.runtime, tensorParallelSize),
-        storageReadMiBps,
-        warmupSeconds,
-        imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
-        loadFormat: args.loadFormat ?? "safetensors",
-        tensorParallelSize,
-        maxModelLen: args.maxModelLen,
-        port: args.port ?? preset.port,
-        healthPath: args.healthPath ?? preset.healthPath,
-        readinessPath: args.readinessPath ?? args.healthPath ?? preset.readinessPath,
-        metricsPath: args.metricsPath ?? preset.metricsPath,
-        extraArgs: args.extraArgs ?? [],
-        apiKeyEnv: preset.apiKeyEnv,
-        queueDepthTarget: args.queueDepthTarget ?? 5,
-        cooldownSeconds: args.cooldownSeconds ?? defaultCooldownSeconds(coldStart),
-        prometheusUrl: args.prometheusUrl ?? defaultPrometheusUrl,
-        hpaCpuUtilization: isVllm
-            ? undefined
-            : (args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70)),
-        hpaMetricName: args.hpaMetricName,
-        hpaMetricTarget: args.hpaMetricTarget,
+        ...serverSettings(args),
+        ...timingSettings(args),
         serviceType,
-        loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
-        loadBalancerSubnetCidrs: args.loadBalancerSubnetCidrs ?? [],
-        tlsCertificateArn: args.tlsCertificateArn,
-        loadBalancerPort: 443,
+        ...exposureSettings(args),
         allowedNamespaces: args.allowedNamespaces ?? [],
         monitoringNamespace: args.monitoringNamespace ?? "monitoring",
         stagingImage: args.stagingImage ?? defaultStagingImages[weightsScheme],
@@ -260,6 +195,87 @@ export function resolveServingSettings(
         monitoring: args.monitoring ?? true,
         autoscaling: args.autoscaling ?? true,
         readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+        ...labelSettings(args),
+        apiKeySecretName: `${args.modelName}-api-key`,
+        apiKeySecretKey: "api-key",
+        stagingJobName: stagingJobName(args.modelName, args.modelVersion),
+        drainSeconds,
+        terminationGracePeriodSeconds:
+            drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
+    };
+}
+
+/** Requests, the server's port, paths and flags, and the autoscaler's target, from the runtime preset. */
+function serverSettings(args: ModelServiceInputs) {
+    const preset = runtimePresets[args.runtime];
+    const isVllm = args.runtime === "vllm";
+    const tensorParallelSize = args.tensorParallelSize ?? args.gpusPerReplica;
+    return {
+        cpu: args.cpu ?? String(preset.cpuPerGpu * args.gpusPerReplica),
+        memoryGiB: args.memoryGiB ?? preset.memoryGiBPerGpu * args.gpusPerReplica,
+        shmSizeGiB: args.shmSizeGiB ?? defaultShmSizeGiB(args.runtime, tensorParallelSize),
+        scratch: scratchSizesGiB(args.runtime, tensorParallelSize),
+        imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
+        loadFormat: args.loadFormat ?? "safetensors",
+        tensorParallelSize,
+        maxModelLen: args.maxModelLen,
+        port: args.port ?? preset.port,
+        healthPath: args.healthPath ?? preset.healthPath,
+        readinessPath: args.readinessPath ?? args.healthPath ?? preset.readinessPath,
+        metricsPath: args.metricsPath ?? preset.metricsPath,
+        extraArgs: args.extraArgs ?? [],
+        apiKeyEnv: preset.apiKeyEnv,
+        queueDepthTarget: args.queueDepthTarget ?? 5,
+        prometheusUrl: args.prometheusUrl ?? defaultPrometheusUrl,
+        hpaCpuUtilization: isVllm
+            ? undefined
+            : (args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70)),
+        hpaMetricName: args.hpaMetricName,
+        hpaMetricTarget: args.hpaMetricTarget,
+    };
+}
+
+/** Who reaches a load balancer, and over what. */
+function exposureSettings(args: ModelServiceInputs) {
+    return {
+        loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
+        loadBalancerSubnetCidrs: args.loadBalancerSubnetCidrs ?? [],
+        tlsCertificateArn: args.tlsCertificateArn,
+        loadBalancerPort: 443,
+    };
+}
+
+/** The cold-start estimate and what follows from it: probe budget, readiness wait, cooldown. */
+function timingSettings(args: ModelServiceInputs) {
+    const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
+    const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
+    const coldStart = coldStartFor(args);
+    const startupProbe = startupProbeBudget({
+        weightsSizeGiB: args.weightsSizeGiB,
+        storageReadMiBps,
+        warmupSeconds,
+    });
+    const byStage = Object.fromEntries(
+        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
+    );
+    return {
+        storageReadMiBps,
+        warmupSeconds,
+        cooldownSeconds: args.cooldownSeconds ?? defaultCooldownSeconds(coldStart),
+        coldStart,
+        startupProbe,
+        podReadySeconds:
+            byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
+    };
+}
+
+/** Labels on every object, and the immutable subset selectors use. */
+function labelSettings(args: ModelServiceInputs) {
+    const selectorLabels = {
+        "app.kubernetes.io/name": args.modelName,
+        "app.kubernetes.io/component": "model-server",
+    };
+    return {
         labels: {
             ...args.labels,
             ...selectorLabels,
@@ -268,15 +284,5 @@ export function resolveServingSettings(
             "app.kubernetes.io/managed-by": "pulumi",
         },
         selectorLabels,
-        apiKeySecretName: `${args.modelName}-api-key`,
-        apiKeySecretKey: "api-key",
-        stagingJobName: stagingJobName(args.modelName, args.modelVersion),
-        coldStart,
-        startupProbe,
-        drainSeconds,
-        terminationGracePeriodSeconds:
-            drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
-        podReadySeconds:
-            byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
     };
 }
