@@ -12,10 +12,32 @@ import {
 } from "./component-args";
 import type { StackConfig } from "./config-schema";
 import type { ServingPlatform } from "./existing-platform";
+import type { LoadBalancerSubnets } from "./serving-plan";
 
 /** Subnet ids one per AZ: ModelStore needs a known count to create a mount target in each. */
 function perZone(ids: pulumi.Output<string[]>, count: number): pulumi.Output<string>[] {
     return Array.from({ length: count }, (_, i) => ids.apply((all) => all[i]));
+}
+
+/**
+ * Load balancers of either scheme go into the public subnets, which hold nothing but NAT gateways
+ * and load balancers: the servers' NetworkPolicy can then admit the NLB's health checks from those
+ * subnets without admitting any pod (pods live in the private subnets). An internal NLB there still
+ * gets private addresses only.
+ */
+function loadBalancerSubnets(
+    config: StackConfig,
+    network: Network,
+): LoadBalancerSubnets | undefined {
+    const count =
+        config.network.existingVpcId === undefined
+            ? privateSubnetCount(config)
+            : (config.network.existingPublicSubnetIds?.length ?? 0);
+    if (count === 0) return undefined;
+    return {
+        ids: perZone(network.publicSubnetIds, count),
+        cidrs: perZone(network.publicSubnetCidrs, count),
+    };
 }
 
 /** VPC, EKS with GPU node groups, EFS model store and the monitoring stack on AWS. */
@@ -60,6 +82,7 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         readiness: observability ? [cluster, store, observability] : [cluster, store],
+        loadBalancerSubnets: loadBalancerSubnets(config, network),
         irsa: {
             oidcProviderArn: cluster.oidcProviderArn,
             oidcProviderUrl: cluster.oidcProviderUrl,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServingNamespace } from "../components/serving-namespace";
 import type { StackConfig } from "./config-schema";
+import type { LoadBalancerSubnets } from "./serving-plan";
 
 export interface ServingPlatform {
     provider: k8s.Provider;
@@ -15,6 +16,8 @@ export interface ServingPlatform {
     kubeconfig?: pulumi.Output<string>;
     /** Resources the serving half must wait for (node groups, CSI driver, device plugin). */
     readiness: pulumi.Resource[];
+    /** Subnets the load balancers sit in (no pods there); undefined when the platform has none. */
+    loadBalancerSubnets?: LoadBalancerSubnets;
     /** The cluster's IAM OIDC provider, when pods can take IAM roles (IRSA); undefined elsewhere. */
     irsa?: { oidcProviderArn: pulumi.Output<string>; oidcProviderUrl: pulumi.Output<string> };
 }

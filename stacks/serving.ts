@@ -51,20 +51,28 @@ function weightsAccess(
         weightsSource: model.weights.source,
         oidcProviderArn: platform.irsa.oidcProviderArn,
         oidcProviderUrl: platform.irsa.oidcProviderUrl,
+        kmsKeyArn: model.weights.kmsKeyArn,
+        servingReadsFromS3: false,
         tags: config.tags,
     });
+}
+
+/** Secrets the stack holds for the serving half; each reaches only the pods that need it. */
+export interface ServingSecrets {
+    apiKey?: pulumi.Output<string>;
+    huggingFaceToken?: pulumi.Output<string>;
 }
 
 /** One image and one ModelService per configured model, after the platform is ready. */
 export function deployModels(
     config: StackConfig,
     platform: ServingPlatform,
-    apiKey?: pulumi.Output<string>,
+    secrets: ServingSecrets = {},
 ): Record<string, ServedModel> {
     const served: Record<string, ServedModel> = {};
     for (const model of config.models) {
         const image = modelImage(config, model);
-        weightsAccess(config, model, platform);
+        const access = weightsAccess(config, model, platform);
         const service = new ModelService(
             model.name,
             modelServiceArgs(config, model, {
@@ -72,7 +80,10 @@ export function deployModels(
                 image,
                 modelClaimName: platform.modelClaimName,
                 prometheusUrl: platform.prometheusUrl,
-                apiKey,
+                apiKey: secrets.apiKey,
+                huggingFaceToken: secrets.huggingFaceToken,
+                stagingRoleArn: access?.stagingRoleArn,
+                loadBalancerSubnets: platform.loadBalancerSubnets,
             }),
             { provider: platform.provider, dependsOn: platform.readiness },
         );

@@ -28,17 +28,26 @@ const clusterName = "gpu-serving-prod";
 const issuerHostPath = mockOidcIssuer.replace("https://", "");
 const providerArn = `arn:aws:iam::${account}:oidc-provider/${issuerHostPath}`;
 const servingNamespace = "models";
+/** A key of someone else's data in the account: no role may decrypt with it. */
 const weightsKeyArn = `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 interface ModelWeights {
     name: string;
     bucket: string;
     prefix: string;
+    kmsKeyArn?: string;
 }
 
 const prodModels: ModelWeights[] = (
-    projectConfig(readStackFile("prod")).models as { name: string; weights: { source: string } }[]
-).map((m) => ({ name: m.name, ...parseS3Source(m.weights.source)! }));
+    projectConfig(readStackFile("prod")).models as {
+        name: string;
+        weights: { source: string; kmsKeyArn?: string };
+    }[]
+).map((m) => ({
+    name: m.name,
+    ...parseS3Source(m.weights.source)!,
+    kmsKeyArn: m.weights.kmsKeyArn,
+}));
 
 const arn = {
     object: (m: ModelWeights, key = "model-00001-of-00004.safetensors") =>
@@ -57,6 +66,7 @@ const arn = {
     secretsKey: `arn:aws:kms:${region}:${account}:key/cluster-secrets-key`,
     containerLogs: `arn:aws:logs:${region}:${account}:log-group:/aws/eks/${clusterName}/containers`,
     controlPlaneLogs: `arn:aws:logs:${region}:${account}:log-group:/aws/eks/${clusterName}/cluster`,
+    flowLogs: `arn:aws:logs:${region}:${account}:log-group:/aws/vpc/network/flow-logs`,
     otherRole: `arn:aws:iam::${account}:role/admin`,
     secret: `arn:aws:secretsmanager:${region}:${account}:secret:prod/db-AbCdEf`,
     parameter: `arn:aws:ssm:${region}:${account}:parameter/prod/db-password`,
@@ -98,8 +108,8 @@ interface Identity {
     label: string;
     /** The role's Pulumi resource name. */
     role: string;
-    /** The ServiceAccount IRSA must admit, or the AWS service that assumes the role. */
-    trustedBy: { serviceAccount: string } | { service: string };
+    /** The ServiceAccount IRSA must admit, or the AWS service (and its request context) that assumes the role. */
+    trustedBy: { serviceAccount: string } | { service: string; context?: Request["context"] };
     allowed: Request[];
     denied: Request[];
 }
@@ -112,9 +122,13 @@ const staging = (m: ModelWeights): Identity => ({
         to("s3:ListBucket", arn.bucket(m), { "s3:prefix": `${m.prefix}/` }),
         to("s3:GetObject", arn.object(m)),
         to("s3:GetObject", arn.object(m, "nested/dir/config.json")),
+        ...(m.kmsKeyArn
+            ? [to("kms:Decrypt", m.kmsKeyArn, { "kms:ViaService": `s3.${region}.amazonaws.com` })]
+            : []),
     ],
     denied: [
         ...forbiddenToAll(m.name),
+        ...(m.kmsKeyArn ? [to("kms:Decrypt", m.kmsKeyArn), to("kms:Encrypt", m.kmsKeyArn)] : []),
         // A sibling prefix starting with the same characters is another model's.
         to("s3:ListBucket", arn.bucket(m), { "s3:prefix": `${m.prefix}-old/` }),
         to("s3:GetObject", `arn:aws:s3:::${m.bucket}/${m.prefix}-old/x.safetensors`),
@@ -273,6 +287,27 @@ const identities: Identity[] = [
             to("logs:PutRetentionPolicy", arn.containerLogs),
         ],
     },
+    {
+        label: "VPC flow logs delivery",
+        role: "network-flow-logs",
+        trustedBy: {
+            service: "vpc-flow-logs.amazonaws.com",
+            context: {
+                "aws:SourceAccount": account,
+                "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/fl-0123456789abcdef0`,
+            },
+        },
+        allowed: [
+            to("logs:CreateLogStream", `${arn.flowLogs}:log-stream:eni-0123-all`),
+            to("logs:PutLogEvents", `${arn.flowLogs}:log-stream:eni-0123-all`),
+            to("logs:DescribeLogStreams", arn.flowLogs),
+        ],
+        denied: [
+            ...forbiddenToAll(),
+            to("logs:PutLogEvents", `${arn.containerLogs}:log-stream:fluentbit-x`),
+            to("logs:PutLogEvents", `${arn.controlPlaneLogs}:log-stream:kube-apiserver-audit`),
+        ],
+    },
     ...prodModels.map(staging),
 ];
 
@@ -379,32 +414,46 @@ describe("IAM access, evaluated by iam-simulate", () => {
                 };
 
                 if ("service" in identity.trustedBy) {
-                    const { service } = identity.trustedBy;
+                    const { service, context } = identity.trustedBy;
                     it(`may be assumed by ${service} and by no other service`, async () => {
                         const other =
                             service === "ec2.amazonaws.com"
                                 ? "eks.amazonaws.com"
                                 : "ec2.amazonaws.com";
+                        const by = (who: string, ctx = context) =>
+                            assumeAsService(role(), who, ctx);
                         const results = [
                             await run(
                                 identity.label,
                                 `sts:AssumeRole by ${service}`,
                                 "Allowed",
-                                assumeAsService(role(), service),
+                                by(service),
                             ),
                             await run(
                                 identity.label,
                                 `sts:AssumeRole by ${other}`,
                                 "denied",
-                                assumeAsService(role(), other),
+                                by(other),
                             ),
                             await run(
                                 identity.label,
                                 "sts:AssumeRole by lambda.amazonaws.com",
                                 "denied",
-                                assumeAsService(role(), "lambda.amazonaws.com"),
+                                by("lambda.amazonaws.com"),
                             ),
                         ];
+                        if (context?.["aws:SourceAccount"])
+                            results.push(
+                                await run(
+                                    identity.label,
+                                    `sts:AssumeRole by ${service} for another account`,
+                                    "denied",
+                                    by(service, {
+                                        ...context,
+                                        "aws:SourceAccount": "210987654321",
+                                    }),
+                                ),
+                            );
                         assert.deepEqual(failures(results), []);
                     });
                 } else {
@@ -509,6 +558,31 @@ describe("IAM access, evaluated by iam-simulate", () => {
                     1,
                     template.name,
                 );
+        });
+
+        it("runs each staging Job as the ServiceAccount its role trusts, annotated with that role", () => {
+            for (const m of prodModels) {
+                const job = resources
+                    .ofType("kubernetes:batch/v1:Job")
+                    .find((j) => j.inputs.metadata.name.startsWith(`${m.name}-stage-`))!;
+                const pod = job.inputs.spec.template.spec;
+                const account = resources
+                    .ofType("kubernetes:core/v1:ServiceAccount")
+                    .find((sa) => sa.inputs.metadata.name === pod.serviceAccountName)!;
+                const role = roles.get(`${m.name}-weights-staging`)!;
+                assert.equal(pod.serviceAccountName, `${m.name}-staging`);
+                assert.equal(pod.automountServiceAccountToken, false);
+                assert.equal(
+                    account.inputs.metadata.annotations["eks.amazonaws.com/role-arn"],
+                    role.arn,
+                );
+                const subject = Object.values(
+                    role.trustPolicy.Statement[0].Condition.StringEquals,
+                )[0];
+                assert.deepEqual(subject, [
+                    `system:serviceaccount:${servingNamespace}:${pod.serviceAccountName}`,
+                ]);
+            }
         });
 
         it("gives the serving pods no AWS identity: their ServiceAccounts carry no role and no role trusts them", async () => {

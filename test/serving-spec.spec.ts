@@ -21,7 +21,6 @@ import {
     loadBalancerServiceSpec,
     networkPolicySpec,
     podDisruptionBudgetSpec,
-    serviceAnnotations,
 } from "../components/serving/exposure";
 import { servingPodSpec } from "../components/serving/pod-spec";
 import { defaultShmSizeGiB, vllmArgs } from "../components/serving/runtimes";
@@ -198,7 +197,6 @@ describe("ModelService builders", () => {
     });
 
     it("annotates load balancer Services for the AWS Load Balancer Controller by scheme", () => {
-        assert.equal(serviceAnnotations("ClusterIP"), undefined);
         const internal = loadBalancerAnnotations({ serviceType: "InternalLoadBalancer" });
         assert.equal(internal["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
         const external = loadBalancerAnnotations({ serviceType: "ExternalLoadBalancer" });

@@ -13,7 +13,8 @@ export const tlsNegotiationPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
  * the legacy in-tree one.
  */
 export function loadBalancerAnnotations(
-    s: Pick<ServingSettings, "serviceType" | "tlsCertificateArn">,
+    s: Pick<ServingSettings, "serviceType" | "tlsCertificateArn"> &
+        Partial<Pick<ServingSettings, "loadBalancerSubnetIds">>,
 ): Record<string, pulumi.Input<string>> {
     const annotations: Record<string, pulumi.Input<string>> = {
         "service.beta.kubernetes.io/aws-load-balancer-type": "external",
@@ -23,6 +24,11 @@ export function loadBalancerAnnotations(
         "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes":
             "preserve_client_ip.enabled=true",
     };
+    if (s.loadBalancerSubnetIds && s.loadBalancerSubnetIds.length > 0) {
+        annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] = pulumi
+            .all(s.loadBalancerSubnetIds)
+            .apply((ids) => ids.join(","));
+    }
     if (s.tlsCertificateArn !== undefined) {
         annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] = s.tlsCertificateArn;
         annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"] = "https";
@@ -32,15 +38,9 @@ export function loadBalancerAnnotations(
     return annotations;
 }
 
-/** Until ModelService creates the load balancer Service apart, its one Service carries these. */
-export function serviceAnnotations(serviceType: string): Record<string, string> | undefined {
-    if (serviceType === "ClusterIP") return undefined;
-    return loadBalancerAnnotations({ serviceType }) as Record<string, string>;
-}
-
-/** Until ModelService creates the load balancer Service apart: ClusterIP or LoadBalancer. */
-export function serviceSpec(s: ServingSettings): k8s.types.input.core.v1.ServiceSpec {
-    return s.serviceType === "ClusterIP" ? clusterServiceSpec(s) : loadBalancerServiceSpec(s);
+/** `<model>-lb`: the load balancer Service, beside the in-cluster one named after the model. */
+export function loadBalancerServiceName(modelName: string): string {
+    return `${modelName}-lb`;
 }
 
 /** The in-cluster Service: plain HTTP on the serving port, what ServiceMonitor and clients use. */

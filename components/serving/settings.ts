@@ -85,6 +85,7 @@ export interface ServingSettings {
     hpaMetricTarget?: number;
     serviceType: string;
     loadBalancerSourceRanges: string[];
+    loadBalancerSubnetIds: pulumi.Input<string>[];
     loadBalancerSubnetCidrs: pulumi.Input<string>[];
     tlsCertificateArn?: pulumi.Input<string>;
     /** Port the load balancer listens on with TLS. */
@@ -239,6 +240,7 @@ function serverSettings(args: ModelServiceInputs) {
 function exposureSettings(args: ModelServiceInputs) {
     return {
         loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
+        loadBalancerSubnetIds: args.loadBalancerSubnetIds ?? [],
         loadBalancerSubnetCidrs: args.loadBalancerSubnetCidrs ?? [],
         tlsCertificateArn: args.tlsCertificateArn,
         loadBalancerPort: 443,
