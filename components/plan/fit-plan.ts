@@ -5,29 +5,9 @@
  */
 import { gpuInstanceType } from "./gpu-instances";
 
-/**
- * Memory of one GPU as EC2 reports it (DescribeInstanceTypes `GpuInfo.Gpus[].MemoryInfo.SizeInMiB`,
- * as recorded in aws/karpenter-provider-aws `website/content/en/docs/reference/instance-types.md`).
- * "24 GB" and "48 GB" in marketing are decimal gigabytes: an A10G has 22.35 GiB, not 24.
- */
-export const gpuMemoryMiB: Readonly<Record<string, number>> = {
-    T4: 16_384,
-    A10G: 22_888,
-    L4: 22_888,
-    L40S: 45_776,
-    A100: 40_960,
-    H100: 81_920,
-    H200: 144_384,
-};
-
-/** p4de's A100s have 80 GiB where p4d's have 40; the model name alone does not tell them apart. */
-const gpuMemoryMiBByFamily: Readonly<Record<string, number>> = { p4de: 81_920 };
-
+/** Memory of one GPU of `instanceType`, GiB (the catalogue's, from EC2's MiB); undefined when unknown. */
 export function gpuMemoryGiBOf(instanceType: string): number | undefined {
-    const info = gpuInstanceType(instanceType);
-    if (!info) return undefined;
-    const mib = gpuMemoryMiBByFamily[instanceType.split(".")[0]] ?? gpuMemoryMiB[info.gpuModel];
-    return mib === undefined ? undefined : mib / 1024;
+    return gpuInstanceType(instanceType)?.gpuMemoryGiB;
 }
 
 /**

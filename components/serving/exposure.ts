@@ -75,8 +75,9 @@ function fromNamespace(name: string): k8s.types.input.networking.v1.NetworkPolic
  * `allowedNamespaces` and the monitoring namespace (NetworkPolicy is L4: it cannot limit Prometheus
  * to the metrics path, the API key guards the inference routes), and for a load balancer from its
  * source ranges (client IPs are preserved) and its subnets (health checks come from the NLB's own
- * addresses). An internal NLB sits in the node subnets, so that rule also admits pods there: the
- * bearer key, not the policy, guards that path. No egress beyond the namespace's DNS rule: the
+ * addresses). The stacks place every NLB in the public subnets, where no pod runs, so that rule
+ * admits no pod; NLBs left to subnet discovery would sit in the node subnets and admit their pods
+ * too. No egress beyond the namespace's DNS rule: the
  * server reads weights from the claim (mounted by the node) and runs with HF_HUB_OFFLINE.
  */
 export function networkPolicySpec(
