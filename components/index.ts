@@ -9,5 +9,7 @@ export {
 export { ModelImage, ModelImageArgs } from "./model-image";
 export { ModelService, ModelServiceArgs, S3CredentialsArgs } from "./model-service";
 export { ModelStore, ModelStoreArgs } from "./model-store";
+export { ModelWeightsAccess, ModelWeightsAccessArgs } from "./model-weights-access";
 export { Network, NetworkArgs } from "./network";
 export { Observability, ObservabilityArgs } from "./observability";
+export { ServingNamespace, ServingNamespaceArgs } from "./serving-namespace";

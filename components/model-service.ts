@@ -3,18 +3,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { horizontalPodAutoscalerSpec, scaledObjectSpec } from "./serving/autoscaling";
 import {
+    clusterServiceSpec,
     endpointUrl,
+    loadBalancerAnnotations,
+    loadBalancerServiceName,
+    loadBalancerServiceSpec,
     networkPolicySpec,
     podDisruptionBudgetSpec,
-    serviceAnnotations,
     serviceMonitorSpec,
-    serviceSpec,
 } from "./serving/exposure";
 import { s3CredentialKeys } from "./serving/contract";
 import { deploymentSpec } from "./serving/pod-spec";
 import type { ModelServiceInputs, S3CredentialsInputs } from "./serving/model-service-types";
 import { ServingSettings, resolveServingSettings } from "./serving/settings";
-import { stagingJobSpec, stagingLabels, stagingTimeoutSeconds } from "./serving/staging-job";
+import {
+    hfTokenMount,
+    stagingEndpointEgressSpec,
+    stagingJobSpec,
+    stagingLabels,
+    stagingTimeoutSeconds,
+} from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
@@ -51,12 +59,15 @@ export class ModelService extends pulumi.ComponentResource {
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
+        const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
         const credentials = createWeightsCredentials(ctx, args.weightsCredentials);
-        const stagingJob = createStagingJob(ctx, [serviceAccount, ...credentials]);
-        const deployment = createDeployment(ctx, [stagingJob, apiKeySecret]);
+        const stagingJob = createStagingJob(ctx, [...stagingIdentity, ...credentials]);
+        const deployment = createDeployment(ctx, [serviceAccount, stagingJob, apiKeySecret]);
         const service = createService(ctx);
+        createLoadBalancer(ctx);
         createDisruptionBudget(ctx);
         createNetworkPolicy(ctx);
+        createStagingEndpointEgress(ctx);
         createAutoscaler(ctx, deployment);
         createServiceMonitor(ctx, service);
 
@@ -148,7 +159,7 @@ function createWeightsCredentials(
     const secret = new k8s.core.v1.Secret(
         `${name}-weights-credentials`,
         {
-            metadata: metadata(s, s.weightsCredentialsSecretName),
+            metadata: metadata(s, s.weightsCredentialsSecretName, undefined, stagingLabels(s)),
             type: "Opaque",
             stringData: {
                 [s3CredentialKeys.accessKeyId]: pulumi.secret(keys.accessKeyId),
@@ -160,20 +171,53 @@ function createWeightsCredentials(
     return [secret];
 }
 
+/**
+ * The staging Job's own ServiceAccount (never the server's), with its IRSA role for an S3 source,
+ * and the Secret holding a gated repository's token, which only the Job mounts.
+ */
+function createStagingIdentity(
+    { name, parent, s }: Context,
+    huggingFaceToken: pulumi.Input<string> | undefined,
+): pulumi.Resource[] {
+    const annotations = s.stagingRoleArn
+        ? { "eks.amazonaws.com/role-arn": s.stagingRoleArn }
+        : undefined;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-staging-service-account`,
+        {
+            metadata: metadata(s, s.stagingServiceAccountName, annotations, stagingLabels(s)),
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    if (huggingFaceToken === undefined || s.huggingFaceTokenSecretName === undefined)
+        return [serviceAccount];
+    const tokenSecret = new k8s.core.v1.Secret(
+        `${name}-hf-token`,
+        {
+            metadata: metadata(s, s.huggingFaceTokenSecretName, undefined, stagingLabels(s)),
+            type: "Opaque",
+            stringData: { [hfTokenMount.key]: pulumi.secret(huggingFaceToken) },
+        },
+        { parent },
+    );
+    return [serviceAccount, tokenSecret];
+}
+
 function createStagingJob(
     { name, parent, s }: Context,
-    dependsOn: pulumi.Resource[],
+    stagingIdentity: pulumi.Resource[],
 ): k8s.batch.v1.Job {
     const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
     return new k8s.batch.v1.Job(
         `${name}-stage`,
         {
             metadata: metadata(s, s.stagingJobName, undefined, stagingLabels(s)),
-            spec: stagingJobSpec(s, s.modelName),
+            spec: stagingJobSpec(s, s.stagingServiceAccountName),
         },
         {
             parent,
-            dependsOn,
+            dependsOn: stagingIdentity,
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,
@@ -206,12 +250,23 @@ function createDeployment(
     );
 }
 
+/** The in-cluster Service: clients in allowed namespaces and the ServiceMonitor use it. */
 function createService({ name, parent, s }: Context): k8s.core.v1.Service {
     return new k8s.core.v1.Service(
         `${name}-service`,
+        { metadata: metadata(s, s.modelName), spec: clusterServiceSpec(s) },
+        { parent },
+    );
+}
+
+/** An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types. */
+function createLoadBalancer({ name, parent, s }: Context): void {
+    if (s.serviceType === "ClusterIP") return;
+    new k8s.core.v1.Service(
+        `${name}-load-balancer`,
         {
-            metadata: metadata(s, s.modelName, serviceAnnotations(s.serviceType)),
-            spec: serviceSpec(s),
+            metadata: metadata(s, loadBalancerServiceName(s.modelName), loadBalancerAnnotations(s)),
+            spec: loadBalancerServiceSpec(s),
         },
         { parent },
     );
@@ -229,6 +284,20 @@ function createNetworkPolicy({ name, parent, s }: Context): void {
     new k8s.networking.v1.NetworkPolicy(
         `${name}-network-policy`,
         { metadata: metadata(s, s.modelName), spec: networkPolicySpec(s) },
+        { parent },
+    );
+}
+
+/** Egress to an S3 API endpoint off port 443, for this model's staging pods only. */
+function createStagingEndpointEgress({ name, parent, s }: Context): void {
+    const spec = stagingEndpointEgressSpec(s);
+    if (!spec) return;
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-staging-endpoint-egress`,
+        {
+            metadata: metadata(s, `${s.modelName}-staging-endpoint`, undefined, stagingLabels(s)),
+            spec,
+        },
         { parent },
     );
 }

@@ -58,7 +58,7 @@ export function stackFileJsonSchema(): JsonSchema {
     const properties = Object.fromEntries(
         Object.entries(config.properties).map(([key, schema]) => [
             `${projectName}:${key}`,
-            secretConfigKeys.includes(key)
+            (secretConfigKeys as readonly string[]).includes(key)
                 ? { anyOf: [schema, secureValue], description: schema.description }
                 : schema,
         ]),

@@ -184,4 +184,24 @@ describe("weights from an S3-compatible store: the staging Job", () => {
             ["demo-api-key"],
         );
     });
+
+    it("lets this model's staging pods out to an endpoint off 443, and only then", async () => {
+        const policies = async (weightsEndpoint?: string) =>
+            (await renderJob({ weightsEndpoint })).resources
+                .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .filter((p) => p.name.endsWith("-staging-endpoint-egress"))
+                .map((p) => p.inputs.spec);
+        const [local] = await policies(endpoint);
+        assert.deepEqual(local.podSelector.matchLabels, {
+            "app.kubernetes.io/name": "demo",
+            "app.kubernetes.io/component": "weights-staging",
+        });
+        assert.deepEqual(local.egress[0].ports, [{ protocol: "TCP", port: 20206 }]);
+        assert.deepEqual((await policies("http://minio.internal"))[0].egress[0].ports, [
+            { protocol: "TCP", port: 80 },
+        ]);
+        // The namespace already lets staging out on 443: nothing to add.
+        assert.deepEqual(await policies("https://minio.internal"), []);
+        assert.deepEqual(await policies(undefined), []);
+    });
 });

@@ -124,22 +124,7 @@ export function prepareModelStore(): string {
 export function configureLocalStack(images: BuiltImages): void {
     pulumi(["config", "set", "--path", "modelStore.hostPath", prepareModelStore()]);
     pulumi(["config", "set", "--path", "serving.stagingImage", images.staging.reference]);
-    pulumi([
-        "config",
-        "set",
-        "--secret",
-        "--path",
-        "weightsCredentials.accessKeyId",
-        s3Credentials.accessKeyId,
-    ]);
-    pulumi([
-        "config",
-        "set",
-        "--secret",
-        "--path",
-        "weightsCredentials.secretAccessKey",
-        s3Credentials.secretAccessKey,
-    ]);
+    pulumi(["config", "set", "--secret", "weightsCredentials", JSON.stringify(s3Credentials)]);
     committedModels().forEach((model, index) => {
         const repository = builtRepository(model.image?.reference);
         if (repository) {
