@@ -3,21 +3,33 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { horizontalPodAutoscalerSpec, scaledObjectSpec } from "./serving/autoscaling";
 import {
+    clusterServiceSpec,
     endpointUrl,
+    loadBalancerAnnotations,
+    loadBalancerServiceName,
+    loadBalancerServiceSpec,
     networkPolicySpec,
     podDisruptionBudgetSpec,
-    serviceAnnotations,
     serviceMonitorSpec,
-    serviceSpec,
 } from "./serving/exposure";
+import { s3CredentialKeys } from "./serving/contract";
 import { deploymentSpec } from "./serving/pod-spec";
-import type { ModelServiceInputs } from "./serving/model-service-types";
+import type { ModelServiceInputs, S3CredentialsInputs } from "./serving/model-service-types";
 import { ServingSettings, resolveServingSettings } from "./serving/settings";
-import { stagingJobSpec, stagingLabels, stagingTimeoutSeconds } from "./serving/staging-job";
+import {
+    hfTokenMount,
+    stagingEndpointEgressSpec,
+    stagingJobSpec,
+    stagingLabels,
+    stagingTimeoutSeconds,
+} from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
-export interface ModelServiceArgs extends ModelServiceInputs {}
+/** Static keys of an S3-compatible weights store (`weightsEndpoint`), kept in a Secret. */
+export interface S3CredentialsArgs extends S3CredentialsInputs {}
+
+export interface ModelServiceArgs extends ModelServiceInputs<S3CredentialsArgs> {}
 
 /**
  * One served model on GPU nodes: weights staged once onto the shared claim by a Job, a Deployment
@@ -47,11 +59,15 @@ export class ModelService extends pulumi.ComponentResource {
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
-        const stagingJob = createStagingJob(ctx, serviceAccount);
-        const deployment = createDeployment(ctx, [stagingJob, apiKeySecret]);
+        const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
+        const credentials = createWeightsCredentials(ctx, args.weightsCredentials);
+        const stagingJob = createStagingJob(ctx, [...stagingIdentity, ...credentials]);
+        const deployment = createDeployment(ctx, [serviceAccount, stagingJob, apiKeySecret]);
         const service = createService(ctx);
+        createLoadBalancer(ctx);
         createDisruptionBudget(ctx);
         createNetworkPolicy(ctx);
+        createStagingEndpointEgress(ctx);
         createAutoscaler(ctx, deployment);
         createServiceMonitor(ctx, service);
 
@@ -134,20 +150,74 @@ function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> 
     return { apiKey, apiKeySecret };
 }
 
+/** Static S3 keys for a store outside AWS, in the Secret the staging Job loads (contract.ts). */
+function createWeightsCredentials(
+    { name, parent, s }: Context,
+    keys: ModelServiceArgs["weightsCredentials"],
+): k8s.core.v1.Secret[] {
+    if (!keys || !s.weightsCredentialsSecretName) return [];
+    const secret = new k8s.core.v1.Secret(
+        `${name}-weights-credentials`,
+        {
+            metadata: metadata(s, s.weightsCredentialsSecretName, undefined, stagingLabels(s)),
+            type: "Opaque",
+            stringData: {
+                [s3CredentialKeys.accessKeyId]: pulumi.secret(keys.accessKeyId),
+                [s3CredentialKeys.secretAccessKey]: pulumi.secret(keys.secretAccessKey),
+            },
+        },
+        { parent },
+    );
+    return [secret];
+}
+
+/**
+ * The staging Job's own ServiceAccount (never the server's), with its IRSA role for an S3 source,
+ * and the Secret holding a gated repository's token, which only the Job mounts.
+ */
+function createStagingIdentity(
+    { name, parent, s }: Context,
+    huggingFaceToken: pulumi.Input<string> | undefined,
+): pulumi.Resource[] {
+    const annotations = s.stagingRoleArn
+        ? { "eks.amazonaws.com/role-arn": s.stagingRoleArn }
+        : undefined;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-staging-service-account`,
+        {
+            metadata: metadata(s, s.stagingServiceAccountName, annotations, stagingLabels(s)),
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    if (huggingFaceToken === undefined || s.huggingFaceTokenSecretName === undefined)
+        return [serviceAccount];
+    const tokenSecret = new k8s.core.v1.Secret(
+        `${name}-hf-token`,
+        {
+            metadata: metadata(s, s.huggingFaceTokenSecretName, undefined, stagingLabels(s)),
+            type: "Opaque",
+            stringData: { [hfTokenMount.key]: pulumi.secret(huggingFaceToken) },
+        },
+        { parent },
+    );
+    return [serviceAccount, tokenSecret];
+}
+
 function createStagingJob(
     { name, parent, s }: Context,
-    serviceAccount: k8s.core.v1.ServiceAccount,
+    stagingIdentity: pulumi.Resource[],
 ): k8s.batch.v1.Job {
     const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
     return new k8s.batch.v1.Job(
         `${name}-stage`,
         {
             metadata: metadata(s, s.stagingJobName, undefined, stagingLabels(s)),
-            spec: stagingJobSpec(s, s.modelName),
+            spec: stagingJobSpec(s, s.stagingServiceAccountName),
         },
         {
             parent,
-            dependsOn: [serviceAccount],
+            dependsOn: stagingIdentity,
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,
@@ -180,12 +250,23 @@ function createDeployment(
     );
 }
 
+/** The in-cluster Service: clients in allowed namespaces and the ServiceMonitor use it. */
 function createService({ name, parent, s }: Context): k8s.core.v1.Service {
     return new k8s.core.v1.Service(
         `${name}-service`,
+        { metadata: metadata(s, s.modelName), spec: clusterServiceSpec(s) },
+        { parent },
+    );
+}
+
+/** An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types. */
+function createLoadBalancer({ name, parent, s }: Context): void {
+    if (s.serviceType === "ClusterIP") return;
+    new k8s.core.v1.Service(
+        `${name}-load-balancer`,
         {
-            metadata: metadata(s, s.modelName, serviceAnnotations(s.serviceType)),
-            spec: serviceSpec(s),
+            metadata: metadata(s, loadBalancerServiceName(s.modelName), loadBalancerAnnotations(s)),
+            spec: loadBalancerServiceSpec(s),
         },
         { parent },
     );
@@ -203,6 +284,20 @@ function createNetworkPolicy({ name, parent, s }: Context): void {
     new k8s.networking.v1.NetworkPolicy(
         `${name}-network-policy`,
         { metadata: metadata(s, s.modelName), spec: networkPolicySpec(s) },
+        { parent },
+    );
+}
+
+/** Egress to an S3 API endpoint off port 443, for this model's staging pods only. */
+function createStagingEndpointEgress({ name, parent, s }: Context): void {
+    const spec = stagingEndpointEgressSpec(s);
+    if (!spec) return;
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-staging-endpoint-egress`,
+        {
+            metadata: metadata(s, `${s.modelName}-staging-endpoint`, undefined, stagingLabels(s)),
+            spec,
+        },
         { parent },
     );
 }

@@ -346,6 +346,17 @@ export const networkSchema = object(
         existingPublicSubnetIds: optional(
             list(string("Subnet id."), "Public subnets of the existing VPC."),
         ),
+        flowLogs: optional(
+            boolean("VPC flow logs of every accepted and rejected flow, into CloudWatch Logs."),
+            true,
+        ),
+        flowLogRetentionDays: optional(
+            integer({
+                doc: "Days CloudWatch keeps the flow logs; one of the retentions CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …).",
+                min: 1,
+            }),
+            90,
+        ),
     },
     "The VPC (platform eks only).",
 );
@@ -392,6 +403,18 @@ export const servingSchema = object(
             [],
         ),
         serviceType: optional(oneOf(serviceTypes, "How model services are exposed."), "ClusterIP"),
+        loadBalancerSourceRanges: optional(
+            list(
+                string("Client CIDR."),
+                "CIDRs allowed through the load balancers (required for `ExternalLoadBalancer`; `0.0.0.0/0` is refused).",
+            ),
+            [],
+        ),
+        tlsCertificateArn: optional(
+            string(
+                "ACM certificate ARN the load balancers terminate TLS with (required for either load balancer type).",
+            ),
+        ),
         monitoring: optional(
             boolean("Create ServiceMonitors (needs the prometheus-operator CRDs)."),
             true,
@@ -399,6 +422,11 @@ export const servingSchema = object(
         autoscaling: optional(
             boolean("Create KEDA ScaledObjects / HPAs (needs KEDA for vllm)."),
             true,
+        ),
+        stagingImage: optional(
+            string(
+                "Weights-staging image by digest (`repo@sha256:…`) with the AWS CLI and Python, e.g. built from `images/staging`; defaults to public amazon/aws-cli (s3://) or python:3.12-slim (hf://) digests.",
+            ),
         ),
     },
     "Settings shared by every model service.",
@@ -438,8 +466,22 @@ const modelImage = object(
 const modelWeights = object(
     {
         source: string("`s3://bucket/prefix` or `hf://org/repo`."),
-        revision: optional(string("Hugging Face commit or tag (required for hf://).")),
+        revision: optional(
+            string(
+                "Hugging Face commit SHA, 40 hex digits (required for hf://; a branch or tag can move).",
+            ),
+        ),
+        kmsKeyArn: optional(
+            string(
+                "s3:// only: KMS key ARN the objects are encrypted with (SSE-KMS); the staging role may decrypt with it through S3.",
+            ),
+        ),
         sizeGiB: number({ doc: "Weights size, GiB (drives the cold-start budget).", min: 0.001 }),
+        endpoint: optional(
+            string(
+                "S3 API endpoint URL (`http(s)://host[:port]`) for s3:// sources outside AWS S3 (MinIO, Ceph, a local S3 API); the staging Job's AWS CLI sends its requests there.",
+            ),
+        ),
     },
     "Model weights, staged once per version onto the shared claim.",
 );
@@ -534,7 +576,24 @@ export const stackConfigEntries = {
             "Secret: API key for every model service instead of a generated one (`pulumi config set --secret apiKey …`).",
         ),
     ),
+    weightsCredentials: optional(
+        object(
+            {
+                accessKeyId: string("Access key id."),
+                secretAccessKey: string("Secret access key."),
+            },
+            "Secret: static S3 keys for the models with `weights.endpoint` (`pulumi config set --secret weightsCredentials '{\"accessKeyId\": …}'`); S3 in AWS is read with IAM roles instead.",
+        ),
+    ),
+    huggingFaceToken: optional(
+        string(
+            "Secret: Hugging Face token for gated hf:// repositories, mounted only into their staging Jobs (`pulumi config set --secret huggingFaceToken …`).",
+        ),
+    ),
 };
+
+/** Keys whose values must be Pulumi secrets: a plain value sits in clear text in Pulumi.<stack>.yaml. */
+export const secretConfigKeys = ["apiKey", "huggingFaceToken", "weightsCredentials"] as const;
 
 export const stackConfigSchema = v.object(stackConfigEntries);
 

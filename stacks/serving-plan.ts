@@ -15,6 +15,20 @@ export interface ServingWiring {
     modelClaimName: pulumi.Input<string>;
     prometheusUrl?: pulumi.Input<string>;
     apiKey?: pulumi.Input<string>;
+    /** Static S3 keys (config `weightsCredentials`), for models with `weights.endpoint` only. */
+    weightsCredentials?: ModelServiceInputs["weightsCredentials"];
+    /** IRSA role of the model's staging Job (an S3 source on a platform with IRSA). */
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Gated repositories' token; handed only to hf:// models. */
+    huggingFaceToken?: pulumi.Input<string>;
+    /** Subnets the load balancers sit in. */
+    loadBalancerSubnets?: LoadBalancerSubnets;
+}
+
+/** Subnets for the NLBs: ids to place them, CIDRs for the servers' NetworkPolicy. */
+export interface LoadBalancerSubnets {
+    ids: pulumi.Input<string>[];
+    cidrs: pulumi.Input<string>[];
 }
 
 export function modelServiceArgs(
@@ -31,6 +45,9 @@ export function modelServiceArgs(
         weightsSource: model.weights.source,
         weightsRevision: model.weights.revision,
         weightsSizeGiB: model.weights.sizeGiB,
+        weightsEndpoint: model.weights.endpoint,
+        weightsCredentials: model.weights.endpoint ? wiring.weightsCredentials : undefined,
+        stagingImage: config.serving.stagingImage,
         modelClaimName: wiring.modelClaimName,
         gpuGroup: model.gpuGroup,
         gpusPerReplica: model.gpusPerReplica,
@@ -53,11 +70,27 @@ export function modelServiceArgs(
         cooldownSeconds: model.cooldownSeconds,
         prometheusUrl: wiring.prometheusUrl,
         hpaCpuUtilization: model.hpaCpuUtilization,
-        serviceType: model.serviceType ?? config.serving.serviceType,
+        ...accessArgs(config, model, wiring),
         allowedNamespaces: config.serving.allowedNamespaces,
         apiKey: wiring.apiKey,
         monitoring: config.serving.monitoring,
         autoscaling: config.serving.autoscaling,
+    };
+}
+
+/** Exposure and identities: who reaches the model, and as whom it reads its weights. */
+function accessArgs(config: StackConfig, model: ModelConfig, wiring: ServingWiring) {
+    const serviceType = model.serviceType ?? config.serving.serviceType;
+    return {
+        serviceType,
+        loadBalancerSourceRanges: config.serving.loadBalancerSourceRanges,
+        tlsCertificateArn: config.serving.tlsCertificateArn,
+        loadBalancerSubnetIds: wiring.loadBalancerSubnets?.ids,
+        loadBalancerSubnetCidrs: wiring.loadBalancerSubnets?.cidrs,
+        stagingRoleArn: wiring.stagingRoleArn,
+        huggingFaceToken: model.weights.source.startsWith("hf://")
+            ? wiring.huggingFaceToken
+            : undefined,
     };
 }
 
@@ -69,9 +102,13 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsSource: "weights.source",
     weightsRevision: "weights.revision",
     weightsSizeGiB: "weights.sizeGiB",
+    weightsEndpoint: "weights.endpoint",
+    stagingImage: "=serving.stagingImage",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
     // Shared by every model: reported once, where the user wrote it.
     allowedNamespaces: "=serving.allowedNamespaces",
+    loadBalancerSourceRanges: "=serving.loadBalancerSourceRanges",
+    tlsCertificateArn: "=serving.tlsCertificateArn",
 };
 
 export function capacityGroups(groups: readonly GpuNodeGroupConfig[]) {

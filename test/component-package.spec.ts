@@ -28,8 +28,10 @@ describe("component package", () => {
             "ModelImage",
             "ModelService",
             "ModelStore",
+            "ModelWeightsAccess",
             "Network",
             "Observability",
+            "ServingNamespace",
         ]);
     });
 

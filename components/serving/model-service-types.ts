@@ -1,7 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** The input shape the serving plan checks and renders; ModelService's Args extend it. */
-export interface ModelServiceInputs {
+/**
+ * The input shape the serving plan checks and renders; ModelService's Args extend it. The type
+ * parameter lets ModelServiceArgs name its nested type, which the package schema publishes.
+ */
+export interface ModelServiceInputs<Credentials extends S3CredentialsInputs = S3CredentialsInputs> {
     /** Names every object, the served model and its directory on the claim. DNS-1035 label. */
     modelName: string;
     /** Namespace to deploy into (it must exist). */
@@ -12,13 +15,21 @@ export interface ModelServiceInputs {
     runtime: string;
     /** Version of the weights: names the staging Job and `/models/<modelName>/<modelVersion>/`. */
     modelVersion: string;
-    /**
-     * `s3://bucket/prefix` or `hf://org/repo`. Gated Hugging Face repos read the optional Secret
-     * `hf-token` (key `token`) in `namespace`.
-     */
+    /** `s3://bucket/prefix` or `hf://org/repo` (gated repos: `huggingFaceToken`). */
     weightsSource: string;
-    /** Hugging Face commit or tag; required for hf:// (never an implicit main), refused for s3://. */
+    /** Hugging Face commit SHA (40 hex digits); required for hf:// (a branch or tag can move), refused for s3://. */
     weightsRevision?: string;
+    /**
+     * S3 API endpoint URL (`http(s)://host[:port]`) for s3:// sources outside AWS S3: MinIO, Ceph,
+     * a local S3 API. The staging Job's AWS CLI sends its requests there (`AWS_ENDPOINT_URL_S3`).
+     * @default AWS S3
+     */
+    weightsEndpoint?: string;
+    /**
+     * Static keys for `weightsEndpoint`, kept in a Secret the staging Job loads. Stores in AWS use
+     * the ServiceAccount's IAM role (`serviceAccountRoleArn`) instead. @default none
+     */
+    weightsCredentials?: Credentials;
     /** Size of the weights, GiB; drives the startup budget and the cold-start estimate. */
     weightsSizeGiB: number;
     /** ReadWriteMany claim holding staged weights (ModelStore's `claimName`), in `namespace`. */
@@ -97,8 +108,36 @@ export interface ModelServiceInputs {
      * python:3.12-slim (hf): pin your own
      */
     stagingImage?: pulumi.Input<string>;
-    /** IAM role (IRSA) for the ServiceAccount, allowed to read the S3 weights. */
+    /**
+     * IAM role (IRSA) of the serving ServiceAccount. Only for a server that streams its weights from
+     * S3 (ModelWeightsAccess's `servingRoleArn`); a server reading the staged copy needs no AWS access.
+     */
     serviceAccountRoleArn?: pulumi.Input<string>;
+    /**
+     * IAM role (IRSA) of the staging Job's own ServiceAccount, `<modelName>-staging`, for an s3://
+     * source (ModelWeightsAccess's `stagingRoleArn`). @default none: the Job runs without AWS credentials
+     */
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Hugging Face token for a gated repository; held in a Secret only the staging Job mounts. */
+    huggingFaceToken?: pulumi.Input<string>;
+    /**
+     * CIDRs allowed through a load balancer Service (`loadBalancerSourceRanges`); required for
+     * "ExternalLoadBalancer", and "0.0.0.0/0" is refused. @default []
+     */
+    loadBalancerSourceRanges?: string[];
+    /**
+     * Subnets to place the load balancer in (`aws-load-balancer-subnets`); subnets that hold no
+     * pods keep the NetworkPolicy's health-check rule from admitting any. @default the controller's
+     * subnet discovery
+     */
+    loadBalancerSubnetIds?: pulumi.Input<string>[];
+    /**
+     * CIDRs of those subnets: an NLB in ip mode health-checks from its own addresses there, which
+     * the server's NetworkPolicy must admit. @default []
+     */
+    loadBalancerSubnetCidrs?: pulumi.Input<string>[];
+    /** ACM certificate ARN the NLB terminates TLS with; required for a load balancer. */
+    tlsCertificateArn?: pulumi.Input<string>;
     /** Create a ServiceMonitor; false without the prometheus-operator CRDs. @default true */
     monitoring?: boolean;
     /** Create a KEDA ScaledObject (vllm) or an HPA (custom); false without KEDA. @default true */
@@ -107,4 +146,12 @@ export interface ModelServiceInputs {
     readOnlyRootFilesystem?: boolean;
     /** Extra labels on every object (not the app.kubernetes.io keys the component sets). */
     labels?: Record<string, string>;
+}
+
+/** Static keys of an S3-compatible store, as the AWS CLI reads them. Secrets. */
+export interface S3CredentialsInputs {
+    /** `AWS_ACCESS_KEY_ID`. */
+    accessKeyId: pulumi.Input<string>;
+    /** `AWS_SECRET_ACCESS_KEY`. */
+    secretAccessKey: pulumi.Input<string>;
 }

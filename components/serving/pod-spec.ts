@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { gpuGroupLabel, gpuResourceName, gpuToleration } from "../plan/scheduling";
 import { vllmArgs } from "./runtimes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { customServerEnv, stagedMarker } from "./contract";
 import { ServingSettings, modelsMountPath } from "./settings";
 import { waitForWeightsScript } from "./staging-job";
 
@@ -30,14 +31,15 @@ function serverEnv(s: ServingSettings): EnvVar[] {
             { name: "VLLM_NO_USAGE_STATS", value: "1" },
         ];
     }
-    // The custom runtime's contract: serve on PORT, load MODEL_DIR, check API_KEY on inference
-    // routes.
+    // The custom runtime's contract (contract.ts): serve on PORT, load MODEL_DIR once the
+    // staging marker is there, check API_KEY on inference routes.
     return [
         apiKey,
         ...caches,
-        { name: "MODEL_DIR", value: s.modelDir },
-        { name: "MODEL_NAME", value: s.modelName },
-        { name: "PORT", value: String(s.port) },
+        { name: customServerEnv.modelDir, value: s.modelDir },
+        { name: customServerEnv.modelMarker, value: stagedMarker },
+        { name: customServerEnv.modelName, value: s.modelName },
+        { name: customServerEnv.port, value: String(s.port) },
     ];
 }
 
@@ -65,9 +67,20 @@ function serverContainer(s: ServingSettings): k8s.types.input.core.v1.Container 
         env: serverEnv(s),
         ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
         resources: {
-            requests: { cpu: s.cpu, memory: `${s.memoryGiB}Gi`, [gpuResourceName]: gpus },
+            requests: {
+                cpu: s.cpu,
+                memory: `${s.memoryGiB}Gi`,
+                // Requested in full: the scheduler then keeps replicas off a node whose disk the
+                // images have already filled.
+                "ephemeral-storage": `${s.scratch.ephemeralStorage}Gi`,
+                [gpuResourceName]: gpus,
+            },
             // /dev/shm is tmpfs charged to this container's memory cgroup: the limit makes room for it.
-            limits: { memory: `${s.memoryGiB + s.shmSizeGiB}Gi`, [gpuResourceName]: gpus },
+            limits: {
+                memory: `${s.memoryGiB + s.shmSizeGiB}Gi`,
+                "ephemeral-storage": `${s.scratch.ephemeralStorage}Gi`,
+                [gpuResourceName]: gpus,
+            },
         },
         startupProbe: {
             httpGet: httpGet(s.healthPath),
@@ -109,7 +122,10 @@ function waitForWeightsContainer(s: ServingSettings): k8s.types.input.core.v1.Co
             { name: "MODEL_DIR", value: s.modelDir },
             { name: "STAGING_JOB", value: s.stagingJobName },
         ],
-        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+        resources: {
+            requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "16Mi" },
+            limits: { memory: "64Mi", "ephemeral-storage": "64Mi" },
+        },
         securityContext: restrictedContainerSecurityContext(true),
         volumeMounts: [{ name: "models", mountPath: modelsMountPath, readOnly: true }],
     };
@@ -165,8 +181,8 @@ export function servingPodSpec(
                 persistentVolumeClaim: { claimName: s.modelClaimName, readOnly: true },
             },
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${s.shmSizeGiB}Gi` } },
-            { name: "cache", emptyDir: {} },
-            { name: "tmp", emptyDir: {} },
+            { name: "cache", emptyDir: { sizeLimit: `${s.scratch.cache}Gi` } },
+            { name: "tmp", emptyDir: { sizeLimit: `${s.scratch.tmp}Gi` } },
         ],
     };
 }

@@ -1,7 +1,14 @@
+import {
+    customServerDefaultPort,
+    customServerEnv,
+    customServerPaths,
+    vllmApiKeyEnv,
+} from "./contract";
+
 /**
  * What differs between serving runtimes: ports and paths, resource defaults, and the server's
  * command line. "vllm" is the vllm/vllm-openai image; "custom" is any HTTP server that follows the
- * environment contract in `customEnvironment`.
+ * contract in `contract.ts` (images/custom-server is one).
  */
 export const runtimeNames = ["vllm", "custom"] as const;
 
@@ -30,7 +37,7 @@ export interface RuntimePreset {
  */
 export const runtimePresets: Readonly<Record<string, RuntimePreset>> = {
     vllm: {
-        // The vllm/vllm-openai image's defaults; its --api-key guards /v1 routes only
+        // The vllm/vllm-openai image's defaults; its API key guards /v1 routes only
         // (vllm entrypoints/openai/api_server.py), so probes and scrapes need no key.
         port: 8000,
         healthPath: "/health",
@@ -40,19 +47,21 @@ export const runtimePresets: Readonly<Record<string, RuntimePreset>> = {
         memoryGiBPerGpu: 12,
         // ≈ 12 GB (vllm-project/vllm issues 27154, 17163); GB rounded up to GiB.
         imageSizeGiB: 12,
-        apiKeyEnv: "VLLM_API_KEY",
+        apiKeyEnv: vllmApiKeyEnv,
     },
     custom: {
-        port: 8080,
-        healthPath: "/health",
-        readinessPath: "/health",
-        metricsPath: "/metrics",
+        port: customServerDefaultPort,
+        healthPath: customServerPaths.health,
+        // Not /health: that answers 200 while the model still loads, and a Ready pod would take
+        // traffic it can only refuse with 503.
+        readinessPath: customServerPaths.ready,
+        metricsPath: customServerPaths.metrics,
         cpuPerGpu: 2,
         memoryGiBPerGpu: 8,
         // A CUDA + PyTorch serving image: 9.5 GB compressed (aws-ia/terraform-aws-eks-blueprints
         // patterns/ml-container-cache), rounded up.
         imageSizeGiB: 10,
-        apiKeyEnv: "API_KEY",
+        apiKeyEnv: customServerEnv.apiKey,
     },
 };
 
@@ -80,9 +89,10 @@ export interface VllmArgsInput {
 }
 
 /**
- * Arguments appended to the vllm/vllm-openai entrypoint (the OpenAI-compatible API server). The API
- * key comes from the Secret through the environment and Kubernetes' `$(VAR)` expansion, so it is
- * never part of the pod spec. GPUs beyond the tensor-parallel group form pipeline stages.
+ * Arguments appended to the vllm/vllm-openai entrypoint (the OpenAI-compatible API server). No
+ * `--api-key`: vLLM reads VLLM_API_KEY, which the pod sets from the Secret, so the key is neither in
+ * the pod spec nor on the process's command line (where `ps` and /proc show it to every user of the
+ * node). GPUs beyond the tensor-parallel group form pipeline stages.
  */
 export function vllmArgs(input: VllmArgsInput): string[] {
     const pipelineParallelSize = input.gpusPerReplica / input.tensorParallelSize;
@@ -100,8 +110,6 @@ export function vllmArgs(input: VllmArgsInput): string[] {
             : []),
         "--load-format",
         input.loadFormat,
-        "--api-key",
-        `$(${runtimePresets.vllm.apiKeyEnv})`,
         ...(input.maxModelLen !== undefined ? ["--max-model-len", String(input.maxModelLen)] : []),
         ...input.extraArgs,
     ];
@@ -110,6 +118,28 @@ export function vllmArgs(input: VllmArgsInput): string[] {
 /** The flag an extraArgs entry sets (`--port=1` and `--port 1` both set `--port`). */
 export function flagOf(arg: string): string {
     return arg.split("=")[0];
+}
+
+/**
+ * Node-disk scratch a replica writes, GiB: it sizes the `/cache` and `/tmp` emptyDirs (`sizeLimit`)
+ * and the container's `ephemeral-storage`, so a runaway cache evicts its own pod instead of filling
+ * a GPU node's root volume under every other pod. Budgeted from what each runtime writes there (not
+ * measured; the kubelet's eviction event shows when a budget is too small):
+ * - vllm (HOME=/cache): torch.compile/Inductor artifacts, one directory per tensor-parallel rank
+ *   (`~/.cache/vllm/torch_compile_cache/<hash>/rank_i_j`, vLLM docs "torch.compile integration"),
+ *   Triton and FlashInfer JIT kernels per rank, Python bytecode. The Hub cache stays empty: weights
+ *   come from the claim and `HF_HUB_OFFLINE=1`. 2 GiB for the engine plus 2 GiB per rank.
+ * - custom: the framework's own caches (torch hub, Python), 1 GiB.
+ * `/tmp` holds sockets and small temporary files for either: 1 GiB. Logs and the (read-only)
+ * root layer add 1 GiB to the container's ephemeral-storage.
+ */
+export function scratchSizesGiB(
+    runtime: string,
+    tensorParallelSize: number,
+): { cache: number; tmp: number; ephemeralStorage: number } {
+    const cache = runtime === "vllm" ? 2 + 2 * tensorParallelSize : 1;
+    const tmp = 1;
+    return { cache, tmp, ephemeralStorage: cache + tmp + 1 };
 }
 
 /**

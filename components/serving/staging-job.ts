@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { systemNodeLabels } from "../plan/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { s3EndpointEnv } from "./contract";
 import { ServingSettings, modelsMountPath, stagedMarker } from "./settings";
 
 /**
@@ -44,7 +45,8 @@ if (model_dir / "${stagedMarker}").exists():
     print(f"weights already staged at {model_dir}")
     sys.exit(0)
 partial = model_dir.with_name(model_dir.name + ".partial")
-token = os.environ.get("HF_TOKEN")
+token_file = os.environ.get("HF_TOKEN_FILE")
+token = Path(token_file).read_text().strip() if token_file else None
 headers = {"Authorization": f"Bearer {token}"} if token else {}
 
 def fetch(url):
@@ -80,8 +82,15 @@ export const waitForWeightsScript = `until [ -f "$MODEL_DIR/${stagedMarker}" ]; 
 done
 `;
 
-/** Optional Secret `hf-token` (key `token`) in the namespace for gated Hugging Face repositories. */
-export const hfTokenSecret = { name: "hf-token", key: "token" };
+/**
+ * A gated repository's token: a file from a Secret only the staging Job mounts, never an env var
+ * (which `kubectl describe` and crash dumps show) and never on a serving pod.
+ */
+export const hfTokenMount = {
+    volume: "hf-token",
+    dir: "/var/run/secrets/huggingface",
+    key: "token",
+};
 
 export function stagingContainerCommand(s: ServingSettings): string[] {
     return s.weightsScheme === "hf"
@@ -96,24 +105,83 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
         { name: "HOME", value: "/tmp" },
     ];
     if (s.weightsScheme === "s3")
-        return [...common, { name: "WEIGHTS_SOURCE", value: s.weightsSource }];
+        return [
+            ...common,
+            { name: "WEIGHTS_SOURCE", value: s.weightsSource },
+            // S3-compatible stores ignore the region, but the AWS CLI refuses to sign without one.
+            ...(s.weightsEndpoint
+                ? [
+                      { name: s3EndpointEnv, value: s.weightsEndpoint },
+                      { name: "AWS_DEFAULT_REGION", value: "us-east-1" },
+                  ]
+                : []),
+        ];
     return [
         ...common,
         { name: "HF_REPO", value: s.weightsSource.replace(/^hf:\/\//, "") },
         { name: "HF_REVISION", value: s.weightsRevision ?? "" },
         { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+        ...(s.huggingFaceTokenSecretName === undefined
+            ? []
+            : [{ name: "HF_TOKEN_FILE", value: `${hfTokenMount.dir}/${hfTokenMount.key}` }]),
+    ];
+}
+
+function hfTokenVolumeMounts(s: ServingSettings): k8s.types.input.core.v1.VolumeMount[] {
+    if (s.huggingFaceTokenSecretName === undefined) return [];
+    return [{ name: hfTokenMount.volume, mountPath: hfTokenMount.dir, readOnly: true }];
+}
+
+function hfTokenVolumes(s: ServingSettings): k8s.types.input.core.v1.Volume[] {
+    if (s.huggingFaceTokenSecretName === undefined) return [];
+    return [
         {
-            name: "HF_TOKEN",
-            valueFrom: {
-                secretKeyRef: { name: hfTokenSecret.name, key: hfTokenSecret.key, optional: true },
+            name: hfTokenMount.volume,
+            secret: {
+                secretName: s.huggingFaceTokenSecretName,
+                items: [{ key: hfTokenMount.key, path: hfTokenMount.key }],
+                defaultMode: 0o400,
             },
         },
     ];
 }
 
+/** The component label of every staging pod; the namespace's staging egress policy selects it. */
+export const stagingComponentLabel = { "app.kubernetes.io/component": "weights-staging" } as const;
+
+/** The port an endpoint URL names, or its scheme's default. */
+export function endpointPort(url: string): number {
+    const parsed = new URL(url);
+    if (parsed.port) return Number(parsed.port);
+    return parsed.protocol === "https:" ? 443 : 80;
+}
+
+/**
+ * The serving namespace lets staging Jobs out on 443 only (serving/namespace-policies.ts); an S3 API
+ * on another port (MinIO on 9000, a local S3 API) needs this model's staging pods let out to it too.
+ * Any address, since the endpoint may be a host name. None when the endpoint is on 443.
+ */
+export function stagingEndpointEgressSpec(
+    s: ServingSettings,
+): k8s.types.input.networking.v1.NetworkPolicySpec | undefined {
+    if (s.weightsEndpoint === undefined) return undefined;
+    const port = endpointPort(s.weightsEndpoint);
+    if (port === 443) return undefined;
+    return {
+        podSelector: {
+            matchLabels: {
+                "app.kubernetes.io/name": s.modelName,
+                ...stagingComponentLabel,
+            },
+        },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port }] }],
+    };
+}
+
 /** The serving labels with their own component, so no serving selector matches staging pods. */
 export function stagingLabels(s: ServingSettings): Record<string, string> {
-    return { ...s.labels, "app.kubernetes.io/component": "weights-staging" };
+    return { ...s.labels, ...stagingComponentLabel };
 }
 
 /**
@@ -135,6 +203,12 @@ export function stagingJobSpec(
             spec: {
                 restartPolicy: "Never",
                 serviceAccountName,
+                // The Job never calls the Kubernetes API. IRSA does not need this token: the EKS
+                // pod identity webhook adds its own projected `aws-iam-token` volume (audience
+                // sts.amazonaws.com) to any pod whose ServiceAccount carries a role-arn annotation,
+                // whatever automountServiceAccountToken says (amazon-eks-pod-identity-webhook,
+                // pkg/handler/handler.go, getPodSpecPatch).
+                automountServiceAccountToken: false,
                 nodeSelector: systemNodeLabels,
                 securityContext: restrictedPodSecurityContext,
                 containers: [
@@ -143,25 +217,35 @@ export function stagingJobSpec(
                         image: s.stagingImage,
                         command: stagingContainerCommand(s),
                         env: stagingEnv(s),
+                        envFrom: s.weightsCredentialsSecretName
+                            ? [{ secretRef: { name: s.weightsCredentialsSecretName } }]
+                            : undefined,
+                        // The download streams onto the claim; /tmp holds the aws-cli's and
+                        // Python's small caches (HOME=/tmp), and logs the rest.
                         resources: {
-                            requests: { cpu: "500m", memory: "1Gi" },
-                            limits: { memory: "2Gi" },
+                            requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "1Gi" },
+                            limits: { memory: "2Gi", "ephemeral-storage": "2Gi" },
                         },
                         securityContext: restrictedContainerSecurityContext(true),
                         volumeMounts: [
                             { name: "models", mountPath: modelsMountPath },
                             { name: "tmp", mountPath: "/tmp" },
+                            ...hfTokenVolumeMounts(s),
                         ],
                     },
                 ],
                 volumes: [
                     { name: "models", persistentVolumeClaim: { claimName: s.modelClaimName } },
-                    { name: "tmp", emptyDir: {} },
+                    { name: "tmp", emptyDir: { sizeLimit: `${stagingTmpGiB}Gi` } },
+                    ...hfTokenVolumes(s),
                 ],
             },
         },
     };
 }
+
+/** `/tmp` of the staging Job, GiB: aws-cli and Python caches only, the weights go to the claim. */
+export const stagingTmpGiB = 1;
 
 /**
  * Pulumi waits for a Job to complete, 10 minutes by default. Staging speed is bounded by the

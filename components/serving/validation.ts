@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceInputs } from "./model-service-types";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
+import { loadBalancerExposureProblems, revisionProblem } from "../plan/access-validation";
 import { Problems, isKnown } from "../plan/problems";
 import {
     flagOf,
@@ -9,6 +10,7 @@ import {
     runtimePresets,
     vllmLoadFormats,
 } from "./runtimes";
+import { vllmApiKeyEnv } from "./contract";
 import {
     coldStartFor,
     defaultCooldownSeconds,
@@ -72,6 +74,7 @@ export function modelServiceProblems(args: ModelServiceInputs): Problems {
     autoscalingProblems(args, problems);
     if (runtimeOk && sizeOk && warmupOk) cooldownProblems(args, problems);
     exposureProblems(args, problems);
+    accessProblems(args, problems);
     return problems;
 }
 
@@ -111,22 +114,48 @@ function weightsProblems(args: ModelServiceInputs, problems: Problems): boolean 
         `"${args.weightsSource}" must be s3://<bucket>[/<prefix>] or hf://<org>/<repo>`,
     );
     if (isHf) {
-        problems.expect(
-            args.weightsRevision !== undefined && /^[\w./-]+$/.test(args.weightsRevision),
-            "weightsRevision",
-            "is required for hf:// sources: a commit SHA (or tag), never an implicit main that moves under a version",
-        );
+        const reason = revisionProblem(args.weightsRevision);
+        if (reason) problems.add("weightsRevision", reason);
     } else if (args.weightsRevision !== undefined) {
         problems.add(
             "weightsRevision",
             "applies to hf:// sources only; S3 prefixes are versioned by their path",
         );
     }
+    weightsEndpointProblems(args, isHf, problems);
     return problems.expect(
         isPositive(args.weightsSizeGiB),
         "weightsSizeGiB",
         `must be > 0 GiB, got ${args.weightsSizeGiB}`,
     );
+}
+
+/** An S3 endpoint override: an http(s) URL, for s3:// sources only; keys only with an endpoint. */
+function weightsEndpointProblems(args: ModelServiceInputs, isHf: boolean, problems: Problems) {
+    const endpoint = args.weightsEndpoint;
+    if (endpoint !== undefined) {
+        problems.expect(
+            isHttpUrl(endpoint),
+            "weightsEndpoint",
+            `"${endpoint}" must be an http:// or https:// URL with a host, e.g. https://minio.internal:9000`,
+        );
+        if (isHf)
+            problems.add("weightsEndpoint", "applies to s3:// sources only (hf:// reads the Hub)");
+    }
+    if (args.weightsCredentials !== undefined && endpoint === undefined)
+        problems.add(
+            "weightsCredentials",
+            "is only used with weightsEndpoint; S3 in AWS is read with the ServiceAccount's IAM role (serviceAccountRoleArn)",
+        );
+}
+
+function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+        return false;
+    }
 }
 
 function imageProblems(args: ModelServiceInputs, problems: Problems): void {
@@ -262,7 +291,12 @@ function serverProblems(args: ModelServiceInputs, gpusOk: boolean, problems: Pro
             );
     }
     (args.extraArgs ?? []).forEach((arg, i) => {
-        if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
+        if (isVllm && flagOf(arg) === "--api-key") {
+            problems.add(
+                `extraArgs[${i}]`,
+                `--api-key would put the key on the command line, where ps shows it; ModelService passes apiKey to vLLM as ${vllmApiKeyEnv}`,
+            );
+        } else if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
             problems.add(
                 `extraArgs[${i}]`,
                 `${flagOf(arg)} is set by ModelService from its args; set that arg instead`,
@@ -351,4 +385,31 @@ function exposureProblems(args: ModelServiceInputs, problems: Problems): void {
                 "is set by ModelService (selectors and versioning depend on it)",
             );
     }
+}
+
+/** Load balancer TLS and source ranges, and credentials that only one kind of source uses. */
+function accessProblems(args: ModelServiceInputs, problems: Problems): void {
+    const certificate = args.tlsCertificateArn;
+    const exposure = loadBalancerExposureProblems({
+        serviceType: args.serviceType ?? "ClusterIP",
+        sourceRanges: args.loadBalancerSourceRanges ?? [],
+        // An Output is checked by the NLB controller once it resolves; only its presence here.
+        tlsCertificateArn: isKnown(certificate) ? certificate : certificate && "unknown",
+    });
+    for (const { key, reason } of exposure) {
+        if (key === "tlsCertificateArn" && certificate !== undefined && !isKnown(certificate))
+            continue;
+        problems.add(key.replace(/^sourceRanges/, "loadBalancerSourceRanges"), reason);
+    }
+    if (args.serviceType !== undefined && args.serviceType !== "ClusterIP")
+        problems.expect(
+            args.modelName.length <= 60,
+            "modelName",
+            `"${args.modelName}" is too long for a load balancer: its Service "<modelName>-lb" must fit 63 characters`,
+        );
+    const isS3 = args.weightsSource.startsWith("s3://");
+    if (args.stagingRoleArn !== undefined && !isS3)
+        problems.add("stagingRoleArn", "applies to s3:// sources only; the Hub needs no AWS role");
+    if (args.huggingFaceToken !== undefined && isS3)
+        problems.add("huggingFaceToken", "applies to hf:// sources only");
 }
