@@ -552,7 +552,10 @@ describe("IAM access, evaluated by iam-simulate", () => {
                 fluentBit.serviceAccount.annotations["eks.amazonaws.com/role-arn"],
                 arnOf("observability-fluent-bit"),
             );
-            for (const template of resources.ofType("aws:ec2/launchTemplate:LaunchTemplate"))
+            const templates = resources.ofType("aws:ec2/launchTemplate:LaunchTemplate");
+            // The system group and the two GPU groups of prod.
+            assert.equal(templates.length, 3);
+            for (const template of templates)
                 assert.equal(
                     template.inputs.metadataOptions.httpPutResponseHopLimit,
                     1,

@@ -590,15 +590,52 @@ describe("stack config building blocks", () => {
         ]);
     });
 
+    /** What `schema` makes of `input`: the value, or the message of its one problem. */
+    function read(schema: v.GenericSchema, input: unknown): unknown {
+        const result = v.safeParse(schema, input, { abortPipeEarly: true });
+        return result.success ? result.output : result.issues.map((i) => i.message).join("; ");
+    }
+
+    it("reads a bounded integer from a number or its exact text, and says why it refuses one", () => {
+        const count = integer({ doc: "count", min: 1, max: 3 });
+        const expected = "must be an integer between 1 and 3, got";
+        assert.deepEqual(
+            [1, "3", 0, "4", 1.5, "1.5", "3x", true, NaN, ".inf", undefined].map((input) =>
+                read(count, input),
+            ),
+            [
+                1,
+                3,
+                `${expected} 0`,
+                `${expected} 4`,
+                `${expected} 1.5`,
+                `${expected} "1.5"`,
+                `${expected} "3x"`,
+                `${expected} true`,
+                "must be a finite number (an integer between 1 and 3), got .nan",
+                'must be a finite number (an integer between 1 and 3), got ".inf"',
+                "is required (an integer between 1 and 3)",
+            ],
+        );
+    });
+
+    it("reads a number with a fraction, also as text, and keeps its lower bound", () => {
+        const share = number({ doc: "share", min: 0.5 });
+        assert.deepEqual(
+            [0.75, "0.75", 0.25, "0.25"].map((input) => read(share, input)),
+            [0.75, 0.75, "must be a number ≥ 0.5, got 0.25", "must be a number ≥ 0.5, got 0.25"],
+        );
+    });
+
     it("reads an unbounded integer or number as written, also as text", () => {
         const unboundedInteger = integer({ doc: "any" });
         const unboundedNumber = number({ doc: "any" });
         assert.deepEqual(
             [
-                v.parse(unboundedInteger, -5),
-                v.parse(unboundedInteger, "-5"),
-                v.parse(unboundedNumber, -0.5),
-                v.parse(unboundedNumber, "-0.5"),
+                read(unboundedInteger, -5),
+                read(unboundedInteger, "-5"),
+                read(unboundedNumber, -0.5),
+                read(unboundedNumber, "-0.5"),
             ],
             [-5, -5, -0.5, -0.5],
         );
