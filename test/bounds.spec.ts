@@ -92,6 +92,9 @@ function problemLines(problems: Problems): string[] {
 
 const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
 const a = (length: number) => "a".repeat(length);
+/** The retentions CloudWatch Logs accepts, as the problems list them. */
+const retentions =
+    "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
 
 // -- stack config --------------------------------------------------------------------------------
 
@@ -218,6 +221,12 @@ const schemaBounds: Bound<Record<string, any>>[] = [
         schema: "max",
         accepted: [3],
         refused: [[4, `network.availabilityZoneCount: must be an integer ${between(2, 3)}, got 4`]],
+    },
+    {
+        path: "network.flowLogRetentionDays",
+        schema: "min",
+        accepted: [1],
+        refused: [[0, "network.flowLogRetentionDays: must be an integer ≥ 1, got 0"]],
     },
     {
         path: "modelStore.readThroughputMiBps",
@@ -432,6 +441,16 @@ const crossCheckBounds: Bound<Record<string, any>>[] = [
         ],
     },
     {
+        path: "network.flowLogRetentionDays",
+        accepted: [3653],
+        refused: [
+            [
+                3654,
+                `network.flowLogRetentionDays: 3654 is not a CloudWatch Logs retention; use one of ${retentions}`,
+            ],
+        ],
+    },
+    {
         path: "observability.logRetentionDays",
         accepted: [3653],
         refused: [
@@ -588,6 +607,7 @@ describe("bounds: stack config", () => {
                 (c, value) => value && (c.cluster.publicAccessCidrs = ["203.0.113.0/24"]),
             ],
             ["network.natGatewayPerAz"],
+            ["network.flowLogs"],
             ["modelStore.backup"],
             ["serving.monitoring"],
             ["serving.autoscaling"],
@@ -638,8 +658,6 @@ function clusterProblems(args: ClusterInputs): string[] {
 const gpuGroup = "gpuNodeGroups[0]";
 const systemRootReason = " (the AL2023 AMI snapshot is 20 GiB)";
 const gpuRootReason = " (serving images are 10–25 GB unpacked, stored twice by containerd)";
-const retentions =
-    "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
 
 describe("bounds: GpuCluster arguments", () => {
     boundTable<ClusterInputs>(
@@ -790,6 +808,14 @@ describe("bounds: Network arguments", () => {
                 path: "clusterName",
                 accepted: [a(100)],
                 refused: [[a(101), `clusterName: ${networkNameReason(a(101))}`]],
+            },
+            {
+                path: "flowLogRetentionDays",
+                accepted: [1, 3653],
+                refused: [0, 3654].map((days) => [
+                    days,
+                    `flowLogRetentionDays: ${days} is not a CloudWatch Logs retention; use one of ${retentions}`,
+                ]),
             },
             {
                 path: "existingPrivateSubnetIds",
@@ -1164,46 +1190,48 @@ describe("bounds: startup probe budget floor", () => {
 });
 
 describe("GPU catalogue", () => {
-    // [GPUs, NVIDIA model, GiB per GPU, vCPUs, host memory GiB], typed from AWS's "Accelerated
+    // [GPUs, NVIDIA model, MiB per GPU, vCPUs, host memory GiB], typed from AWS's "Accelerated
     // computing" instance type specifications (docs.aws.amazon.com/ec2/latest/instancetypes/ac.html)
-    // and the G4dn, G5, G6, G6e, P4, P5 product pages; never read back from the catalogue.
+    // and, for GPU memory, EC2's DescribeInstanceTypes figure in MiB (an A10G reports 22,888, not
+    // the 24 GB on the box) as Karpenter's instance-type reference records it; never read back
+    // from the catalogue.
     const aws: Record<string, [number, string, number, number, number]> = {
-        "g4dn.xlarge": [1, "T4", 16, 4, 16],
-        "g4dn.2xlarge": [1, "T4", 16, 8, 32],
-        "g4dn.4xlarge": [1, "T4", 16, 16, 64],
-        "g4dn.8xlarge": [1, "T4", 16, 32, 128],
-        "g4dn.12xlarge": [4, "T4", 16, 48, 192],
-        "g4dn.16xlarge": [1, "T4", 16, 64, 256],
-        "g4dn.metal": [8, "T4", 16, 96, 384],
-        "g5.xlarge": [1, "A10G", 24, 4, 16],
-        "g5.2xlarge": [1, "A10G", 24, 8, 32],
-        "g5.4xlarge": [1, "A10G", 24, 16, 64],
-        "g5.8xlarge": [1, "A10G", 24, 32, 128],
-        "g5.12xlarge": [4, "A10G", 24, 48, 192],
-        "g5.16xlarge": [1, "A10G", 24, 64, 256],
-        "g5.24xlarge": [4, "A10G", 24, 96, 384],
-        "g5.48xlarge": [8, "A10G", 24, 192, 768],
-        "g6.xlarge": [1, "L4", 24, 4, 16],
-        "g6.2xlarge": [1, "L4", 24, 8, 32],
-        "g6.4xlarge": [1, "L4", 24, 16, 64],
-        "g6.8xlarge": [1, "L4", 24, 32, 128],
-        "g6.12xlarge": [4, "L4", 24, 48, 192],
-        "g6.16xlarge": [1, "L4", 24, 64, 256],
-        "g6.24xlarge": [4, "L4", 24, 96, 384],
-        "g6.48xlarge": [8, "L4", 24, 192, 768],
-        "g6e.xlarge": [1, "L40S", 48, 4, 32],
-        "g6e.2xlarge": [1, "L40S", 48, 8, 64],
-        "g6e.4xlarge": [1, "L40S", 48, 16, 128],
-        "g6e.8xlarge": [1, "L40S", 48, 32, 256],
-        "g6e.12xlarge": [4, "L40S", 48, 48, 384],
-        "g6e.16xlarge": [1, "L40S", 48, 64, 512],
-        "g6e.24xlarge": [4, "L40S", 48, 96, 768],
-        "g6e.48xlarge": [8, "L40S", 48, 192, 1536],
-        "p4d.24xlarge": [8, "A100", 40, 96, 1152],
-        "p4de.24xlarge": [8, "A100", 80, 96, 1152],
-        "p5.48xlarge": [8, "H100", 80, 192, 2048],
-        "p5e.48xlarge": [8, "H200", 141, 192, 2048],
-        "p5en.48xlarge": [8, "H200", 141, 192, 2048],
+        "g4dn.xlarge": [1, "T4", 16_384, 4, 16],
+        "g4dn.2xlarge": [1, "T4", 16_384, 8, 32],
+        "g4dn.4xlarge": [1, "T4", 16_384, 16, 64],
+        "g4dn.8xlarge": [1, "T4", 16_384, 32, 128],
+        "g4dn.12xlarge": [4, "T4", 16_384, 48, 192],
+        "g4dn.16xlarge": [1, "T4", 16_384, 64, 256],
+        "g4dn.metal": [8, "T4", 16_384, 96, 384],
+        "g5.xlarge": [1, "A10G", 22_888, 4, 16],
+        "g5.2xlarge": [1, "A10G", 22_888, 8, 32],
+        "g5.4xlarge": [1, "A10G", 22_888, 16, 64],
+        "g5.8xlarge": [1, "A10G", 22_888, 32, 128],
+        "g5.12xlarge": [4, "A10G", 22_888, 48, 192],
+        "g5.16xlarge": [1, "A10G", 22_888, 64, 256],
+        "g5.24xlarge": [4, "A10G", 22_888, 96, 384],
+        "g5.48xlarge": [8, "A10G", 22_888, 192, 768],
+        "g6.xlarge": [1, "L4", 22_888, 4, 16],
+        "g6.2xlarge": [1, "L4", 22_888, 8, 32],
+        "g6.4xlarge": [1, "L4", 22_888, 16, 64],
+        "g6.8xlarge": [1, "L4", 22_888, 32, 128],
+        "g6.12xlarge": [4, "L4", 22_888, 48, 192],
+        "g6.16xlarge": [1, "L4", 22_888, 64, 256],
+        "g6.24xlarge": [4, "L4", 22_888, 96, 384],
+        "g6.48xlarge": [8, "L4", 22_888, 192, 768],
+        "g6e.xlarge": [1, "L40S", 45_776, 4, 32],
+        "g6e.2xlarge": [1, "L40S", 45_776, 8, 64],
+        "g6e.4xlarge": [1, "L40S", 45_776, 16, 128],
+        "g6e.8xlarge": [1, "L40S", 45_776, 32, 256],
+        "g6e.12xlarge": [4, "L40S", 45_776, 48, 384],
+        "g6e.16xlarge": [1, "L40S", 45_776, 64, 512],
+        "g6e.24xlarge": [4, "L40S", 45_776, 96, 768],
+        "g6e.48xlarge": [8, "L40S", 45_776, 192, 1536],
+        "p4d.24xlarge": [8, "A100", 40_960, 96, 1152],
+        "p4de.24xlarge": [8, "A100", 81_920, 96, 1152],
+        "p5.48xlarge": [8, "H100", 81_920, 192, 2048],
+        "p5e.48xlarge": [8, "H200", 144_384, 192, 2048],
+        "p5en.48xlarge": [8, "H200", 144_384, 192, 2048],
     };
 
     it("gives the largest size of every family 8 GPUs", () => {
@@ -1218,7 +1246,7 @@ describe("GPU catalogue", () => {
         const catalogue = Object.fromEntries(
             Object.entries(gpuInstanceTypes).map(([type, t]) => [
                 type,
-                [t.gpus, t.gpuModel, t.gpuMemoryGiB, t.vcpus, t.memoryGiB],
+                [t.gpus, t.gpuModel, t.gpuMemoryGiB * 1024, t.vcpus, t.memoryGiB],
             ]),
         );
         assert.deepEqual(catalogue, aws);

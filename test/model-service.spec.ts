@@ -144,8 +144,9 @@ describe("ModelService", () => {
             return new ModelService("llm", baseArgs, { providers: { kubernetes: provider } });
         });
         const children = resources.all.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-        // ServiceAccount, Secret, Job, Deployment, Service, PDB, NetworkPolicy, ScaledObject, ServiceMonitor.
-        assert.equal(children.length, 9);
+        // Serving and staging ServiceAccounts, Secret, Job, Deployment, Service, PDB,
+        // NetworkPolicy, ScaledObject, ServiceMonitor.
+        assert.equal(children.length, 10);
         for (const child of children) {
             assert.match(child.provider, /pulumi:providers:kubernetes::cluster::/, child.name);
         }
