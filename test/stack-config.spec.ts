@@ -5,8 +5,16 @@ import { configReferenceTable } from "../stacks/config-reference";
 import { readmeSection } from "../scripts/readme";
 import { InvalidInputsError } from "../components/plan/problems";
 import * as v from "valibot";
-import { describeAccepts, integer, number } from "../stacks/config-schema";
-import { decodeConfigValue, readApiKey, UndecodedConfigValue } from "../stacks/read-config";
+import { describeAccepts, integer, number, string } from "../stacks/config-schema";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    decodeConfigValue,
+    readApiKey,
+    readHuggingFaceToken,
+    readSecretKeys,
+    readWeightsCredentials,
+    UndecodedConfigValue,
+} from "../stacks/read-config";
 import { isSecret, render, valueOf } from "./harness/render";
 import {
     committedStacks,
@@ -622,9 +630,20 @@ describe("stack config building blocks", () => {
     it("reads a number with a fraction, also as text, and keeps its lower bound", () => {
         const share = number({ doc: "share", min: 0.5 });
         assert.deepEqual(
-            [0.75, "0.75", 0.25, "0.25"].map((input) => read(share, input)),
-            [0.75, 0.75, "must be a number ≥ 0.5, got 0.25", "must be a number ≥ 0.5, got 0.25"],
+            [0.75, "0.75", 0.25, "0.25", NaN, ".inf"].map((input) => read(share, input)),
+            [
+                0.75,
+                0.75,
+                "must be a number ≥ 0.5, got 0.25",
+                "must be a number ≥ 0.5, got 0.25",
+                "must be a finite number (a number ≥ 0.5), got .nan",
+                'must be a finite number (a number ≥ 0.5), got ".inf"',
+            ],
         );
+    });
+
+    it("asks a text key for text, not for a finite number, when given .inf", () => {
+        assert.equal(read(string("name"), Infinity), "must be a string, got .inf");
     });
 
     it("reads an unbounded integer or number as written, also as text", () => {
@@ -649,5 +668,61 @@ describe("stack config building blocks", () => {
         assert.equal(await isSecret(given!), true);
         const { result: unset } = await render(() => readApiKey());
         assert.equal(unset, undefined);
+    });
+
+    it("reads the S3 keys as two secrets from one secret object, and nothing when unset", async () => {
+        const { result: given } = await render(() => readWeightsCredentials(), {
+            config: {
+                "gpu-serving-infra:weightsCredentials": {
+                    accessKeyId: "AKIA1",
+                    secretAccessKey: "s3cr3t",
+                },
+            },
+        });
+        assert.deepEqual(
+            [await valueOf(given!.accessKeyId), await valueOf(given!.secretAccessKey)],
+            ["AKIA1", "s3cr3t"],
+        );
+        assert.deepEqual(
+            [await isSecret(given!.accessKeyId), await isSecret(given!.secretAccessKey)],
+            [true, true],
+        );
+        const { result: unset } = await render(() => readWeightsCredentials());
+        assert.equal(unset, undefined);
+    });
+
+    it("reads the Hugging Face token as a secret, and nothing when unset", async () => {
+        const { result: given } = await render(() => readHuggingFaceToken(), {
+            config: { "gpu-serving-infra:huggingFaceToken": "hf_abc" },
+        });
+        assert.equal(await valueOf(given!), "hf_abc");
+        assert.equal(await isSecret(given!), true);
+        const { result: unset } = await render(() => readHuggingFaceToken());
+        assert.equal(unset, undefined);
+    });
+
+    it("lists the project's keys the engine stores encrypted, without the prefix", () => {
+        pulumi.runtime.setAllConfig(
+            {
+                "gpu-serving-infra:apiKey": "k",
+                "gpu-serving-infra:protect": "true",
+                "gpu-serving-infra:weightsCredentials": "{}",
+                "other-project:apiKey": "o",
+                "aws:region": "us-west-2",
+            },
+            [
+                "gpu-serving-infra:apiKey",
+                "gpu-serving-infra:weightsCredentials",
+                "other-project:apiKey",
+            ],
+        );
+        try {
+            assert.deepEqual([...readSecretKeys("gpu-serving-infra")].sort(), [
+                "apiKey",
+                "weightsCredentials",
+            ]);
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
     });
 });
