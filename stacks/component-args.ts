@@ -43,6 +43,13 @@ export function networkArgs(config: StackConfig, stack: string): NetworkArgs {
     };
 }
 
+/** Whether any model is exposed through a load balancer, which needs the AWS Load Balancer Controller. */
+export function servesThroughLoadBalancers(config: StackConfig): boolean {
+    return config.models.some(
+        (model) => (model.serviceType ?? config.serving.serviceType) !== "ClusterIP",
+    );
+}
+
 export function gpuClusterArgs(
     config: StackConfig,
     stack: string,
@@ -63,6 +70,7 @@ export function gpuClusterArgs(
             ...group,
             desiredSize: group.desiredSize ?? group.minSize,
         })),
+        loadBalancerController: servesThroughLoadBalancers(config),
         protect: config.protect,
         tags: config.tags,
     };

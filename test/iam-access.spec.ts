@@ -68,6 +68,14 @@ const arn = {
     controlPlaneLogs: `arn:aws:logs:${region}:${account}:log-group:/aws/eks/${clusterName}/cluster`,
     flowLogs: `arn:aws:logs:${region}:${account}:log-group:/aws/vpc/network/flow-logs`,
     otherRole: `arn:aws:iam::${account}:role/admin`,
+    loadBalancer: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/net/k8s-models-llama318-0a1b2c3d4e/0123456789abcdef`,
+    targetGroup: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/k8s-models-llama318-0a1b2c3d4e/0123456789abcdef`,
+    listener: `arn:aws:elasticloadbalancing:${region}:${account}:listener/net/k8s-models-llama318-0a1b2c3d4e/0123456789abcdef/fedcba9876543210`,
+    /** The NLB's own security group, which the controller created and tagged. */
+    nlbSecurityGroup: `arn:aws:ec2:${region}:${account}:security-group/sg-0a0a0a0a0a0a0a0a0`,
+    /** The EKS cluster security group on every node: not the controller's. */
+    nodeSecurityGroup: `arn:aws:ec2:${region}:${account}:security-group/sg-0b0b0b0b0b0b0b0b0`,
+    elbServiceLinkedRole: `arn:aws:iam::${account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`,
     secret: `arn:aws:secretsmanager:${region}:${account}:secret:prod/db-AbCdEf`,
     parameter: `arn:aws:ssm:${region}:${account}:parameter/prod/db-password`,
 };
@@ -138,6 +146,80 @@ const staging = (m: ModelWeights): Identity => ({
         to("s3:PutBucketPolicy", arn.bucket(m)),
     ],
 });
+
+/** The tag the load balancer controller puts on, and requires of, everything it owns. */
+const controllerTag = "elbv2.k8s.aws/cluster";
+const ownTag = { [`aws:ResourceTag/${controllerTag}`]: clusterName };
+const tagging = {
+    [`aws:RequestTag/${controllerTag}`]: clusterName,
+    "aws:TagKeys": [controllerTag],
+};
+
+const loadBalancerController: Identity = {
+    label: "AWS Load Balancer Controller",
+    role: "cluster-load-balancer-controller-role",
+    trustedBy: { serviceAccount: "kube-system:aws-load-balancer-controller" },
+    allowed: [
+        to("elasticloadbalancing:CreateLoadBalancer", arn.loadBalancer, tagging),
+        to("elasticloadbalancing:CreateTargetGroup", arn.targetGroup, tagging),
+        to("elasticloadbalancing:AddTags", arn.loadBalancer, {
+            ...tagging,
+            "elasticloadbalancing:CreateAction": "CreateLoadBalancer",
+        }),
+        to("elasticloadbalancing:CreateListener", arn.loadBalancer),
+        to("elasticloadbalancing:ModifyListener", arn.listener),
+        to("elasticloadbalancing:DeleteListener", arn.listener),
+        to("elasticloadbalancing:ModifyLoadBalancerAttributes", arn.loadBalancer, ownTag),
+        to("elasticloadbalancing:SetSecurityGroups", arn.loadBalancer, ownTag),
+        to("elasticloadbalancing:DeleteLoadBalancer", arn.loadBalancer, ownTag),
+        to("elasticloadbalancing:ModifyTargetGroupAttributes", arn.targetGroup, ownTag),
+        to("elasticloadbalancing:DeleteTargetGroup", arn.targetGroup, ownTag),
+        to("elasticloadbalancing:RegisterTargets", arn.targetGroup),
+        to("elasticloadbalancing:DeregisterTargets", arn.targetGroup),
+        to("ec2:CreateSecurityGroup", arn.nlbSecurityGroup),
+        to("ec2:CreateTags", arn.nlbSecurityGroup, {
+            ...tagging,
+            "ec2:CreateAction": "CreateSecurityGroup",
+        }),
+        to("ec2:AuthorizeSecurityGroupIngress", arn.nlbSecurityGroup, ownTag),
+        to("ec2:DeleteSecurityGroup", arn.nlbSecurityGroup, ownTag),
+        // The rule that lets the NLB reach pods goes on the nodes' group.
+        to("ec2:AuthorizeSecurityGroupIngress", arn.nodeSecurityGroup),
+        to("ec2:RevokeSecurityGroupIngress", arn.nodeSecurityGroup),
+        to("iam:CreateServiceLinkedRole", arn.elbServiceLinkedRole, {
+            "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com",
+        }),
+        to("ec2:DescribeSubnets", "*"),
+        to("ec2:DescribeSecurityGroups", "*"),
+        to("ec2:DescribeVpcs", "*"),
+        to("elasticloadbalancing:DescribeLoadBalancers", "*"),
+        to("elasticloadbalancing:DescribeTargetHealth", "*"),
+        to("elasticloadbalancing:DescribeListenerAttributes", "*"),
+        to(
+            "acm:DescribeCertificate",
+            `arn:aws:acm:${region}:${account}:certificate/5f2b7c1e-0a9d-4e3b-8c6f-2d1e0b9a7c44`,
+        ),
+    ],
+    denied: [
+        ...forbiddenToAll(),
+        // Security groups it did not create and tag: the nodes' own, or anyone's.
+        to("ec2:DeleteSecurityGroup", arn.nodeSecurityGroup),
+        to("ec2:CreateTags", arn.nodeSecurityGroup, tagging),
+        to("ec2:CreateTags", arn.instance, tagging),
+        // Load balancers and target groups without its tag: another team's, or untagged.
+        to("elasticloadbalancing:CreateLoadBalancer", arn.loadBalancer),
+        to("elasticloadbalancing:DeleteLoadBalancer", arn.loadBalancer),
+        to("elasticloadbalancing:ModifyLoadBalancerAttributes", arn.loadBalancer),
+        to("elasticloadbalancing:DeleteTargetGroup", arn.targetGroup),
+        to("elasticloadbalancing:AddTags", arn.loadBalancer),
+        to("iam:CreateServiceLinkedRole", arn.elbServiceLinkedRole, {
+            "iam:AWSServiceName": "autoscaling.amazonaws.com",
+        }),
+        to("iam:DeleteServiceLinkedRole", arn.elbServiceLinkedRole),
+        to("ec2:CreateVpc", `arn:aws:ec2:${region}:${account}:vpc/vpc-0123456789abcdef0`),
+        to("ec2:DeleteSubnet", arn.subnet),
+    ],
+};
 
 const identities: Identity[] = [
     {
@@ -308,6 +390,7 @@ const identities: Identity[] = [
             to("logs:PutLogEvents", `${arn.controlPlaneLogs}:log-stream:kube-apiserver-audit`),
         ],
     },
+    loadBalancerController,
     ...prodModels.map(staging),
 ];
 
