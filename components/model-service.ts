@@ -54,9 +54,8 @@ export class ModelService extends pulumi.ComponentResource {
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
-        const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
-        const stagingJob = createStagingJob(ctx, stagingIdentity);
-        const deployment = createDeployment(ctx, [serviceAccount, stagingJob, apiKeySecret]);
+        const staging = s.streamsFromS3 ? [] : createStaging(ctx, args.huggingFaceToken);
+        const deployment = createDeployment(ctx, [serviceAccount, ...staging, apiKeySecret]);
         const service = createService(ctx);
         createLoadBalancer(ctx);
         createDisruptionBudget(ctx);
@@ -155,6 +154,14 @@ function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> 
         { parent },
     );
     return { apiKey, apiKeySecret };
+}
+
+/** The staging Job and the identity it runs as; none for a server that streams from S3. */
+function createStaging(
+    ctx: Context,
+    huggingFaceToken: pulumi.Input<string> | undefined,
+): k8s.batch.v1.Job[] {
+    return [createStagingJob(ctx, createStagingIdentity(ctx, huggingFaceToken))];
 }
 
 /**

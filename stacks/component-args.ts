@@ -45,9 +45,9 @@ export function networkArgs(config: StackConfig, stack: string): NetworkArgs {
 
 /** Whether any model is exposed through a load balancer, which needs the AWS Load Balancer Controller. */
 export function servesThroughLoadBalancers(config: StackConfig): boolean {
-    return config.models.some(
-        (model) => (model.serviceType ?? config.serving.serviceType) !== "ClusterIP",
-    );
+    // Also called on a config that failed its schema, where sections may be missing.
+    const shared = config.serving?.serviceType ?? "ClusterIP";
+    return (config.models ?? []).some((model) => (model?.serviceType ?? shared) !== "ClusterIP");
 }
 
 export function gpuClusterArgs(

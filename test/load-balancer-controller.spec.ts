@@ -114,7 +114,7 @@ describe("AWS Load Balancer Controller", () => {
         const config = (stack: string, edit: (c: Record<string, any>) => void = () => {}) => {
             const raw = projectConfig(readStackFile(stack)) as Record<string, any>;
             edit(raw);
-            return parseStackConfig(raw, stack, { secretKeys: [] });
+            return parseStackConfig(raw, stack, { secretKeys: new Set<string>() });
         };
 
         it("follow the models: prod serves through load balancers, dev and staging do not", () => {

@@ -31,6 +31,24 @@ export function servingReadsFromS3(loadFormat: string | undefined, modelPath: st
     return loadFormat === "runai_streamer" && modelPath.startsWith("s3://");
 }
 
+/**
+ * What the server loads: a vLLM server with the Run:ai streamer and an `s3://` source streams the
+ * source itself (vLLM docs, "Loading models with Run:ai Model Streamer": `vllm serve s3://… --load-format
+ * runai_streamer`), so nothing is staged for it; any other server reads the staged copy in `stagedDir`.
+ */
+export function servingModelPath(model: {
+    runtime: string;
+    loadFormat?: string;
+    weightsSource: string;
+    stagedDir: string;
+}): string {
+    const streams =
+        model.runtime === "vllm" &&
+        model.loadFormat === "runai_streamer" &&
+        parseS3Source(model.weightsSource) !== undefined;
+    return streams ? model.weightsSource : model.stagedDir;
+}
+
 export interface WeightsReadInput {
     partition: string;
     /** Region of the bucket's S3 endpoint; KMS decrypts only when S3 asks on the caller's behalf. */
