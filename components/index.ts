@@ -7,7 +7,7 @@ export {
     ClusterAddonVersionsArgs,
 } from "./gpu-cluster";
 export { ModelImage, ModelImageArgs } from "./model-image";
-export { ModelService, ModelServiceArgs } from "./model-service";
+export { ModelService, ModelServiceArgs, S3CredentialsArgs } from "./model-service";
 export { ModelStore, ModelStoreArgs } from "./model-store";
 export { ModelWeightsAccess, ModelWeightsAccessArgs } from "./model-weights-access";
 export { Network, NetworkArgs } from "./network";

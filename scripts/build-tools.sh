@@ -3,6 +3,7 @@
 # downloaded) into ${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}/bin:
 #
 #   kube-apiserver kube-controller-manager kube-scheduler kubectl etcd   (scripts/tools/k8s)
+#   kubelet kube-proxy (the local cluster's real worker nodes)           (scripts/tools/k8s)
 #   kwok (+ share/kwok/stages.yaml, its default node/pod stages)          (scripts/tools/kwok)
 #   pulumi pulumi-resource-pulumi-nodejs                                  (scripts/tools/pulumi)
 #   pulumi-language-nodejs                                                (scripts/tools/pulumi-language-nodejs)
@@ -45,7 +46,7 @@ PULUMI_K8S_VERSION=4.25.0-dev.f47bc2d6f199 # plugin version it reports (semver)
 # (examples/yaml-consumer). The proxy here serves only some tags; v1.32.0 is the newest found.
 PULUMI_YAML_VERSION=v1.32.0 # github.com/pulumi/pulumi-yaml
 
-ALL_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok
+ALL_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok
   pulumi pulumi-resource-pulumi-nodejs pulumi-language-nodejs pulumi-resource-kubernetes
   pulumi-language-yaml)
 
@@ -100,7 +101,8 @@ wrapper_sum() { # checksum of a wrapper module's pinned files (+ this script's t
 
 tool_info() { # sets WRAPPER VERSION for a tool name
   case "$1" in
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) WRAPPER=k8s VERSION=$K8S_VERSION ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy)
+      WRAPPER=k8s VERSION=$K8S_VERSION ;;
     etcd) WRAPPER=k8s VERSION=$ETCD_VERSION ;;
     kwok) WRAPPER=kwok VERSION=$KWOK_VERSION ;;
     pulumi | pulumi-resource-pulumi-nodejs) WRAPPER=pulumi VERSION=$PULUMI_VERSION ;;
@@ -151,7 +153,7 @@ PULUMI_LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PU
 build_one() {
   local t="$1" out="$BIN/$1"
   case "$t" in
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl)
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy)
       gobuild "$TOOLS_DIR/k8s" "$out" "k8s.io/kubernetes/cmd/$t" "$(k8s_ldflags)" ;;
     etcd)
       gobuild "$TOOLS_DIR/k8s" "$out" go.etcd.io/etcd/server/v3 ;;

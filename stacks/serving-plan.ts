@@ -15,6 +15,8 @@ export interface ServingWiring {
     modelClaimName: pulumi.Input<string>;
     prometheusUrl?: pulumi.Input<string>;
     apiKey?: pulumi.Input<string>;
+    /** Static S3 keys (config `weightsCredentials`), for models with `weights.endpoint` only. */
+    weightsCredentials?: ModelServiceInputs["weightsCredentials"];
     /** IRSA role of the model's staging Job (an S3 source on a platform with IRSA). */
     stagingRoleArn?: pulumi.Input<string>;
     /** IRSA role of the server, when it streams its S3 source itself. */
@@ -45,6 +47,9 @@ export function modelServiceArgs(
         weightsSource: model.weights.source,
         weightsRevision: model.weights.revision,
         weightsSizeGiB: model.weights.sizeGiB,
+        weightsEndpoint: model.weights.endpoint,
+        weightsCredentials: model.weights.endpoint ? wiring.weightsCredentials : undefined,
+        stagingImage: config.serving.stagingImage,
         modelClaimName: wiring.modelClaimName,
         gpuGroup: model.gpuGroup,
         gpusPerReplica: model.gpusPerReplica,
@@ -100,6 +105,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsSource: "weights.source",
     weightsRevision: "weights.revision",
     weightsSizeGiB: "weights.sizeGiB",
+    weightsEndpoint: "weights.endpoint",
+    stagingImage: "=serving.stagingImage",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
     // Shared by every model: reported once, where the user wrote it.
     allowedNamespaces: "=serving.allowedNamespaces",

@@ -9,7 +9,7 @@ import {
     servingReadsFromS3,
 } from "../components/plan/weights-access-plan";
 import { ServingPlatform } from "./existing-platform";
-import { modelServiceArgs } from "./serving-plan";
+import { ServingWiring, modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
 import type { ModelConfig, StackConfig } from "./config-schema";
 
@@ -48,6 +48,7 @@ function streamsFromS3(model: ModelConfig): boolean {
         runtime: model.runtime,
         loadFormat: model.loadFormat,
         weightsSource: model.weights.source,
+        weightsEndpoint: model.weights.endpoint,
         stagedDir: "",
     });
     return servingReadsFromS3(model.loadFormat, path);
@@ -79,6 +80,8 @@ function weightsAccess(
 export interface ServingSecrets {
     apiKey?: pulumi.Output<string>;
     huggingFaceToken?: pulumi.Output<string>;
+    /** Static S3 keys (config `weightsCredentials`) for models with `weights.endpoint`. */
+    weightsCredentials?: ServingWiring["weightsCredentials"];
 }
 
 /** One image and one ModelService per configured model, after the platform is ready. */
@@ -104,6 +107,7 @@ export function deployModels(
                 stagingRoleArn: access && !streamsFromS3(model) ? access.roleArn : undefined,
                 servingRoleArn: access && streamsFromS3(model) ? access.roleArn : undefined,
                 loadBalancerSubnets: platform.loadBalancerSubnets,
+                weightsCredentials: secrets.weightsCredentials,
             }),
             { provider: platform.provider, dependsOn: platform.readiness },
         );

@@ -154,6 +154,11 @@ export function parseStackConfig(
         models.forEach((model, i) => model && checkModel(config, model, i, problems));
         checkModelNames(models, problems);
     }
+    if (config.weightsCredentials && !models.some((m) => m?.weights.endpoint !== undefined))
+        problems.add(
+            "weightsCredentials",
+            "is only used by models with `weights.endpoint` (S3-compatible stores); no model sets one",
+        );
     if (config.cluster)
         models.forEach((model, i) => {
             if (model) absorb(problems, modelPlacementProblems(config, model, i), "");
@@ -280,6 +285,7 @@ function checkModel(
         namespace: config.serving.namespace,
         image: reference ?? exampleDigest,
         modelClaimName: config.modelStore.claimName,
+        weightsCredentials: config.weightsCredentials,
     });
     const serviceProblems = modelServiceProblems(args).list.filter(
         (p) => p.propertyPath !== "gpuGroup",

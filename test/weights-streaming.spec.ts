@@ -45,7 +45,8 @@ const modelFlag = (resources: Rendered) => {
     const args: string[] = server(resources).args;
     return args[args.indexOf("--model") + 1];
 };
-const egress = (resources: Rendered) => resources.one(types.networkPolicy).inputs.spec.egress;
+const egress = (resources: Rendered) =>
+    resources.one(types.networkPolicy, "network-policy").inputs.spec.egress;
 
 describe("A server that streams its weights from S3", () => {
     let resources: Rendered;
@@ -109,6 +110,10 @@ describe("A server that reads the staged copy", () => {
     for (const [label, args] of [
         ["safetensors from s3://", { loadFormat: "safetensors" }],
         ["the default load format from s3://", { loadFormat: undefined }],
+        [
+            "runai_streamer from an S3-compatible store outside AWS (static keys, staging only)",
+            { weightsEndpoint: "https://minio.example.internal:9000" },
+        ],
         [
             "runai_streamer from hf://",
             {

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { gpuGroupLabel, gpuResourceName, gpuToleration } from "../plan/scheduling";
 import { vllmArgs } from "./runtimes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { customServerEnv, stagedMarker } from "./contract";
 import { ServingSettings, modelsMountPath } from "./settings";
 import { waitForWeightsScript } from "./staging-job";
 
@@ -30,14 +31,15 @@ function serverEnv(s: ServingSettings): EnvVar[] {
             { name: "VLLM_NO_USAGE_STATS", value: "1" },
         ];
     }
-    // The custom runtime's contract: serve on PORT, load MODEL_DIR, check API_KEY on inference
-    // routes.
+    // The custom runtime's contract (contract.ts): serve on PORT, load MODEL_DIR once the
+    // staging marker is there, check API_KEY on inference routes.
     return [
         apiKey,
         ...caches,
-        { name: "MODEL_DIR", value: s.modelDir },
-        { name: "MODEL_NAME", value: s.modelName },
-        { name: "PORT", value: String(s.port) },
+        { name: customServerEnv.modelDir, value: s.modelDir },
+        { name: customServerEnv.modelMarker, value: stagedMarker },
+        { name: customServerEnv.modelName, value: s.modelName },
+        { name: customServerEnv.port, value: String(s.port) },
     ];
 }
 

@@ -8,12 +8,15 @@ import {
     estimateColdStart,
     startupProbeBudget,
 } from "../plan/cold-start";
+import { modelsMountPath } from "./contract";
 import {
     servingModelPath,
     servingReadsFromS3,
     stagingServiceAccountName,
 } from "../plan/weights-access-plan";
 import { defaultShmSizeGiB, runtimePresets, scratchSizesGiB } from "./runtimes";
+
+export { modelsMountPath, stagedMarker } from "./contract";
 
 /**
  * Example staging images pinned by digest (resolved from Docker Hub; re-resolve and pin your own
@@ -43,9 +46,6 @@ export const shutdownHeadroomSeconds = 15;
 /** HPA's upper bound for stabilizationWindowSeconds (autoscaling/v2 HPAScalingRules). */
 export const maxStabilizationWindowSeconds = 3600;
 
-export const modelsMountPath = "/models";
-export const stagedMarker = ".staged";
-
 /** Everything the builders need, defaults applied. Plain values except the pulumi.Input fields. */
 export interface ServingSettings {
     modelName: string;
@@ -57,6 +57,10 @@ export interface ServingSettings {
     weightsSource: string;
     weightsRevision?: string;
     weightsSizeGiB: number;
+    /** S3 API endpoint for the staging Job, when not AWS S3. */
+    weightsEndpoint?: string;
+    /** Secret holding static S3 keys for `weightsEndpoint`, when given. */
+    weightsCredentialsSecretName?: string;
     modelClaimName: pulumi.Input<string>;
     /** Directory of this model version on the claim, as mounted in pods. */
     modelDir: string;
@@ -183,6 +187,10 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         weightsSource: args.weightsSource,
         weightsRevision: args.weightsRevision,
         weightsSizeGiB: args.weightsSizeGiB,
+        weightsEndpoint: args.weightsEndpoint,
+        weightsCredentialsSecretName: args.weightsCredentials
+            ? `${args.modelName}-weights-credentials`
+            : undefined,
         modelClaimName: args.modelClaimName,
         ...weightsPathSettings(args),
         gpuGroup: args.gpuGroup,
@@ -221,6 +229,7 @@ function weightsPathSettings(args: ModelServiceInputs) {
         runtime: args.runtime,
         loadFormat: args.loadFormat,
         weightsSource: args.weightsSource,
+        weightsEndpoint: args.weightsEndpoint,
         stagedDir: modelDir,
     });
     return { modelDir, modelPath, streamsFromS3: servingReadsFromS3(args.loadFormat, modelPath) };

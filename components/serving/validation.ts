@@ -11,6 +11,7 @@ import {
     runtimePresets,
     vllmLoadFormats,
 } from "./runtimes";
+import { vllmApiKeyEnv } from "./contract";
 import {
     coldStartFor,
     defaultCooldownSeconds,
@@ -27,6 +28,7 @@ function streams(args: ModelServiceInputs): boolean {
             runtime: args.runtime,
             loadFormat: args.loadFormat,
             weightsSource: args.weightsSource,
+            weightsEndpoint: args.weightsEndpoint,
             stagedDir: "",
         }) === args.weightsSource
     );
@@ -134,11 +136,40 @@ function weightsProblems(args: ModelServiceInputs, problems: Problems): boolean 
             "applies to hf:// sources only; S3 prefixes are versioned by their path",
         );
     }
+    weightsEndpointProblems(args, isHf, problems);
     return problems.expect(
         isPositive(args.weightsSizeGiB),
         "weightsSizeGiB",
         `must be > 0 GiB, got ${args.weightsSizeGiB}`,
     );
+}
+
+/** An S3 endpoint override: an http(s) URL, for s3:// sources only; keys only with an endpoint. */
+function weightsEndpointProblems(args: ModelServiceInputs, isHf: boolean, problems: Problems) {
+    const endpoint = args.weightsEndpoint;
+    if (endpoint !== undefined) {
+        problems.expect(
+            isHttpUrl(endpoint),
+            "weightsEndpoint",
+            `"${endpoint}" must be an http:// or https:// URL with a host, e.g. https://minio.internal:9000`,
+        );
+        if (isHf)
+            problems.add("weightsEndpoint", "applies to s3:// sources only (hf:// reads the Hub)");
+    }
+    if (args.weightsCredentials !== undefined && endpoint === undefined)
+        problems.add(
+            "weightsCredentials",
+            "is only used with weightsEndpoint; S3 in AWS is read with the ServiceAccount's IAM role (serviceAccountRoleArn)",
+        );
+}
+
+function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+        return false;
+    }
 }
 
 function imageProblems(args: ModelServiceInputs, problems: Problems): void {
@@ -274,7 +305,12 @@ function serverProblems(args: ModelServiceInputs, gpusOk: boolean, problems: Pro
             );
     }
     (args.extraArgs ?? []).forEach((arg, i) => {
-        if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
+        if (isVllm && flagOf(arg) === "--api-key") {
+            problems.add(
+                `extraArgs[${i}]`,
+                `--api-key would put the key on the command line, where ps shows it; ModelService passes apiKey to vLLM as ${vllmApiKeyEnv}`,
+            );
+        } else if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
             problems.add(
                 `extraArgs[${i}]`,
                 `${flagOf(arg)} is set by ModelService from its args; set that arg instead`,
