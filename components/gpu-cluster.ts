@@ -16,7 +16,12 @@ import {
     roleWithManagedPolicies,
     serviceTrustPolicy,
 } from "./cluster/iam";
-import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
+import {
+    InClusterContext,
+    installClusterAutoscaler,
+    installNvidiaDevicePlugin,
+} from "./cluster/in-cluster";
+import { installLoadBalancerController } from "./cluster/load-balancer-controller";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
 import {
@@ -37,6 +42,10 @@ import {
     clusterAutoscalerPolicyStatements,
     efsCsiControllerServiceAccount,
 } from "./plan/in-cluster-plan";
+import {
+    loadBalancerControllerChart,
+    loadBalancerControllerPolicyStatements,
+} from "./plan/load-balancer-controller-plan";
 import { Problems } from "./plan/problems";
 
 /** The CPU node group that runs cluster add-ons (CoreDNS, autoscaler, CSI controllers). */
@@ -95,7 +104,7 @@ export class GpuCluster extends pulumi.ComponentResource {
 
         const controlPlane = createControlPlane(name, settings, args.privateSubnetIds, roleContext);
         const { cluster } = controlPlane;
-        const roles = createRoles(name, settings.clusterName, controlPlane.issuer, roleContext);
+        const roles = createRoles(name, settings, controlPlane.issuer, roleContext);
         grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
         const nodeGroups = createNodeGroups(name, settings, cluster, roles, {
             parent,
@@ -103,19 +112,13 @@ export class GpuCluster extends pulumi.ComponentResource {
         });
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
-        installNvidiaDevicePlugin(name, { parent, provider });
-        installClusterAutoscaler(
-            name,
-            { parent, provider },
-            {
-                clusterName: cluster.name,
-                region,
-                imageTag:
-                    kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
-                roleArn: roles.autoscaler.arn,
-                dependsOn: [nodeGroups.system.nodeGroup],
-            },
-        );
+        installClusterAddons(name, { parent, provider }, settings, {
+            clusterName: cluster.name,
+            region,
+            vpcId: args.vpcId,
+            roles,
+            systemNodeGroup: nodeGroups.system.nodeGroup,
+        });
 
         this.clusterName = cluster.name;
         this.endpoint = cluster.endpoint;
@@ -142,10 +145,13 @@ export class GpuCluster extends pulumi.ComponentResource {
     }
 }
 
-/** The node role, and the IRSA roles of the EFS and EBS CSI controllers and the autoscaler. */
+/**
+ * The node role, and the IRSA roles of the EFS and EBS CSI controllers, the autoscaler and, when
+ * installed, the load balancer controller.
+ */
 function createRoles(
     name: string,
-    clusterName: string,
+    settings: ClusterSettings,
     issuer: IrsaIssuer,
     roleContext: RoleContext,
 ) {
@@ -190,10 +196,63 @@ function createRoles(
             namespace: clusterAutoscalerChart.namespace,
             name: clusterAutoscalerChart.serviceAccountName,
         },
-        { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
+        { inlineStatements: clusterAutoscalerPolicyStatements(settings.clusterName) },
         roleContext,
     );
-    return { node, vpcCni, efsCsi, ebsCsi, autoscaler };
+    const loadBalancerController = settings.loadBalancerController
+        ? irsaRole(
+              `${name}-load-balancer-controller-role`,
+              issuer,
+              {
+                  namespace: loadBalancerControllerChart.namespace,
+                  name: loadBalancerControllerChart.serviceAccountName,
+              },
+              {
+                  inlineStatements: pulumi
+                      .output(roleContext.partition)
+                      .apply(loadBalancerControllerPolicyStatements),
+              },
+              roleContext,
+          )
+        : undefined;
+    return { node, vpcCni, efsCsi, ebsCsi, autoscaler, loadBalancerController };
+}
+
+/** What the in-cluster add-ons need from the cluster that hosts them. */
+interface ClusterAddonInputs {
+    clusterName: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    vpcId: pulumi.Input<string>;
+    roles: ReturnType<typeof createRoles>;
+    /** Controllers run on the system nodes and wait for them. */
+    systemNodeGroup: aws.eks.NodeGroup;
+}
+
+/** The NVIDIA device plugin, the cluster-autoscaler and, when asked for, the load balancer controller. */
+function installClusterAddons(
+    name: string,
+    context: InClusterContext,
+    settings: ClusterSettings,
+    inputs: ClusterAddonInputs,
+): void {
+    const { clusterName, region, roles, systemNodeGroup } = inputs;
+    installNvidiaDevicePlugin(name, context);
+    installClusterAutoscaler(name, context, {
+        clusterName,
+        region,
+        imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+        roleArn: roles.autoscaler.arn,
+        dependsOn: [systemNodeGroup],
+    });
+    if (!roles.loadBalancerController) return;
+    installLoadBalancerController(name, context, {
+        clusterName,
+        region,
+        vpcId: inputs.vpcId,
+        tags: settings.tags,
+        roleArn: roles.loadBalancerController.arn,
+        dependsOn: [systemNodeGroup, ...roles.loadBalancerController.grants],
+    });
 }
 
 /**

@@ -55,14 +55,12 @@ export class ModelService extends pulumi.ComponentResource {
         modelServiceProblems(args).throwIfAny(`ModelService "${name}"`);
         super("gpu-serving:index:ModelService", name, {}, opts);
         const s = pinnedSettings(args, this);
-        const ctx: Context = { name, parent: this, s };
+        const ctx: Context = { name, parent: this, s, platform: platformDependencies(opts) };
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
-        const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
-        const credentials = createWeightsCredentials(ctx, args.weightsCredentials);
-        const stagingJob = createStagingJob(ctx, [...stagingIdentity, ...credentials]);
-        const deployment = createDeployment(ctx, [serviceAccount, stagingJob, apiKeySecret]);
+        const staging = s.streamsFromS3 ? [] : createStaging(ctx, args);
+        const deployment = createDeployment(ctx, [serviceAccount, ...staging, apiKeySecret]);
         const service = createService(ctx);
         createLoadBalancer(ctx);
         createDisruptionBudget(ctx);
@@ -97,6 +95,20 @@ interface Context {
     name: string;
     parent: ModelService;
     s: ServingSettings;
+    /**
+     * The component's own `dependsOn` (the cluster, its namespace policies, the load balancer
+     * controller): Pulumi does not pass it to children, so the ones that start pods or need a
+     * controller's webhook name it themselves.
+     */
+    platform: pulumi.Input<pulumi.Resource>[];
+}
+
+function platformDependencies(
+    opts: pulumi.ComponentResourceOptions | undefined,
+): pulumi.Input<pulumi.Resource>[] {
+    const dependsOn = opts?.dependsOn;
+    if (dependsOn === undefined) return [];
+    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
 }
 
 /** Settings with both images pinned: plain strings were checked already, Outputs once they resolve. */
@@ -148,6 +160,13 @@ function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> 
         { parent },
     );
     return { apiKey, apiKeySecret };
+}
+
+/** The staging Job, the identity it runs as and its store keys; none for a server that streams from S3. */
+function createStaging(ctx: Context, args: ModelServiceArgs): k8s.batch.v1.Job[] {
+    const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
+    const credentials = createWeightsCredentials(ctx, args.weightsCredentials);
+    return [createStagingJob(ctx, [...stagingIdentity, ...credentials])];
 }
 
 /** Static S3 keys for a store outside AWS, in the Secret the staging Job loads (contract.ts). */
@@ -205,7 +224,7 @@ function createStagingIdentity(
 }
 
 function createStagingJob(
-    { name, parent, s }: Context,
+    { name, parent, s, platform }: Context,
     stagingIdentity: pulumi.Resource[],
 ): k8s.batch.v1.Job {
     const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
@@ -217,7 +236,7 @@ function createStagingJob(
         },
         {
             parent,
-            dependsOn: stagingIdentity,
+            dependsOn: [...platform, ...stagingIdentity],
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,
@@ -227,7 +246,7 @@ function createStagingJob(
 }
 
 function createDeployment(
-    { name, parent, s }: Context,
+    { name, parent, s, platform }: Context,
     dependsOn: pulumi.Resource[],
 ): k8s.apps.v1.Deployment {
     const rolloutSeconds = s.podReadySeconds + 60;
@@ -237,7 +256,7 @@ function createDeployment(
         {
             parent,
             // Serving starts only once the weights are staged (the init container also waits).
-            dependsOn,
+            dependsOn: [...platform, ...dependsOn],
             // The autoscaler owns the replica count; Pulumi would reset it on every up.
             ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
             // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
@@ -259,8 +278,12 @@ function createService({ name, parent, s }: Context): k8s.core.v1.Service {
     );
 }
 
-/** An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types. */
-function createLoadBalancer({ name, parent, s }: Context): void {
+/**
+ * An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types.
+ * It waits for the platform: the AWS Load Balancer Controller's webhook must answer before the API
+ * server accepts a LoadBalancer Service, and only the controller makes the NLB.
+ */
+function createLoadBalancer({ name, parent, s, platform }: Context): void {
     if (s.serviceType === "ClusterIP") return;
     new k8s.core.v1.Service(
         `${name}-load-balancer`,
@@ -268,7 +291,7 @@ function createLoadBalancer({ name, parent, s }: Context): void {
             metadata: metadata(s, loadBalancerServiceName(s.modelName), loadBalancerAnnotations(s)),
             spec: loadBalancerServiceSpec(s),
         },
-        { parent },
+        { parent, dependsOn: platform },
     );
 }
 

@@ -509,7 +509,10 @@ export const modelSchema = object(
             }),
         ),
         loadFormat: optional(
-            oneOf(["safetensors", "runai_streamer", "fastsafetensors"], "vLLM weights loader."),
+            oneOf(
+                ["safetensors", "runai_streamer", "fastsafetensors"],
+                "vLLM weights loader. `runai_streamer` with an s3:// source streams the weights from S3 at serve time: no staging Job, and the server gets the read role and HTTPS egress instead.",
+            ),
         ),
         tensorParallelSize: optional(
             integer({ doc: "vLLM tensor parallelism; defaults to gpusPerReplica.", min: 1 }),

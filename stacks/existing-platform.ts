@@ -77,6 +77,7 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
         namespace: namespaceName,
         modelClaimName: claim.metadata.name,
         clusterName: pulumi.output(cluster.kubeContext ?? `existing-${stack}`),
-        readiness: [],
+        // The namespace component: its policies exist before any pod of the serving half starts.
+        readiness: [namespace],
     };
 }

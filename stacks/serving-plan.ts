@@ -19,6 +19,8 @@ export interface ServingWiring {
     weightsCredentials?: ModelServiceInputs["weightsCredentials"];
     /** IRSA role of the model's staging Job (an S3 source on a platform with IRSA). */
     stagingRoleArn?: pulumi.Input<string>;
+    /** IRSA role of the server, when it streams its S3 source itself. */
+    servingRoleArn?: pulumi.Input<string>;
     /** Gated repositories' token; handed only to hf:// models. */
     huggingFaceToken?: pulumi.Input<string>;
     /** Subnets the load balancers sit in. */
@@ -88,6 +90,7 @@ function accessArgs(config: StackConfig, model: ModelConfig, wiring: ServingWiri
         loadBalancerSubnetIds: wiring.loadBalancerSubnets?.ids,
         loadBalancerSubnetCidrs: wiring.loadBalancerSubnets?.cidrs,
         stagingRoleArn: wiring.stagingRoleArn,
+        serviceAccountRoleArn: wiring.servingRoleArn,
         huggingFaceToken: model.weights.source.startsWith("hf://")
             ? wiring.huggingFaceToken
             : undefined,

@@ -3,7 +3,11 @@ import * as path from "path";
 import { ModelImage } from "../components/model-image";
 import { ModelService } from "../components/model-service";
 import { ModelWeightsAccess } from "../components/model-weights-access";
-import { parseS3Source } from "../components/plan/weights-access-plan";
+import {
+    parseS3Source,
+    servingModelPath,
+    servingReadsFromS3,
+} from "../components/plan/weights-access-plan";
 import { ServingPlatform } from "./existing-platform";
 import { ServingWiring, modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
@@ -36,8 +40,23 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
 }
 
 /**
- * The IRSA roles that read an S3 source, when the platform has IRSA. Other platforms (a local
- * cluster) and hf:// sources get no AWS role.
+ * Whether the model's server streams its s3:// source itself (the Run:ai streamer), which then needs
+ * the read role, instead of a staging Job.
+ */
+function streamsFromS3(model: ModelConfig): boolean {
+    const path = servingModelPath({
+        runtime: model.runtime,
+        loadFormat: model.loadFormat,
+        weightsSource: model.weights.source,
+        weightsEndpoint: model.weights.endpoint,
+        stagedDir: "",
+    });
+    return servingReadsFromS3(model.loadFormat, path);
+}
+
+/**
+ * The IRSA role that reads an S3 source, when the platform has IRSA: the staging Job's, or the
+ * server's when it streams. Other platforms (a local cluster) and hf:// sources get no AWS role.
  */
 function weightsAccess(
     config: StackConfig,
@@ -52,7 +71,7 @@ function weightsAccess(
         oidcProviderArn: platform.irsa.oidcProviderArn,
         oidcProviderUrl: platform.irsa.oidcProviderUrl,
         kmsKeyArn: model.weights.kmsKeyArn,
-        servingReadsFromS3: false,
+        servingReadsFromS3: streamsFromS3(model),
         tags: config.tags,
     });
 }
@@ -84,7 +103,9 @@ export function deployModels(
                 prometheusUrl: platform.prometheusUrl,
                 apiKey: secrets.apiKey,
                 huggingFaceToken: secrets.huggingFaceToken,
-                stagingRoleArn: access?.stagingRoleArn,
+                // One role per model: the staging Job's, or the server's when it streams.
+                stagingRoleArn: access && !streamsFromS3(model) ? access.roleArn : undefined,
+                servingRoleArn: access && streamsFromS3(model) ? access.roleArn : undefined,
                 loadBalancerSubnets: platform.loadBalancerSubnets,
                 weightsCredentials: secrets.weightsCredentials,
             }),

@@ -47,6 +47,7 @@ export function resolveClusterSettings(name: string, args: ClusterInputs): Clust
             maxUnavailable: group.maxUnavailable ?? 1,
             labels: group.labels ?? {},
         })),
+        loadBalancerController: args.loadBalancerController ?? false,
         protect: args.protect ?? true,
         tags: args.tags ?? {},
     };

@@ -84,6 +84,8 @@ export interface ClusterInputs<
     systemNodeGroup?: SystemGroup;
     /** GPU node groups, at least one; tainted `nvidia.com/gpu=true:NoSchedule`. */
     gpuNodeGroups: GpuGroup[];
+    /** Install the AWS Load Balancer Controller (with its own IRSA role, on the system nodes), which makes the NLBs of LoadBalancer Services such as ModelService's load balancer service types. @default false */
+    loadBalancerController?: boolean;
     /** Protect the cluster and its secrets KMS key from deletion and replacement. @default true */
     protect?: boolean;
     /** Tags for every AWS resource. @default {} */
@@ -100,6 +102,7 @@ export interface ClusterSettings {
     addonVersions: AddonVersions;
     systemNodeGroup: Required<SystemNodeGroupInputs>;
     gpuNodeGroups: Required<GpuNodeGroupInputs>[];
+    loadBalancerController: boolean;
     protect: boolean;
     tags: Record<string, string>;
 }

@@ -60,7 +60,9 @@ export interface ModelServiceInputs<Credentials extends S3CredentialsInputs = S3
     imageSizeGiB?: number;
     /**
      * vLLM `--load-format`: "safetensors", "runai_streamer" or "fastsafetensors" (the last two need
-     * their extras in the image). @default "safetensors"
+     * their extras in the image). "runai_streamer" with an s3:// source streams the weights from S3
+     * at serve time: nothing is staged, and the server needs `serviceAccountRoleArn` and HTTPS out.
+     * @default "safetensors"
      */
     loadFormat?: string;
     /** vLLM `--tensor-parallel-size`, dividing gpusPerReplica (rest: pipeline stages). @default all */

@@ -47,7 +47,7 @@ function serverArgs(s: ServingSettings): string[] {
     if (s.runtime !== "vllm") return s.extraArgs;
     return vllmArgs({
         modelName: s.modelName,
-        modelDir: s.modelDir,
+        modelDir: s.modelPath,
         port: s.port,
         gpusPerReplica: s.gpusPerReplica,
         tensorParallelSize: s.tensorParallelSize,
@@ -173,7 +173,8 @@ export function servingPodSpec(
             spread("topology.kubernetes.io/zone", "ScheduleAnyway"),
         ],
         securityContext: restrictedPodSecurityContext,
-        initContainers: [waitForWeightsContainer(s)],
+        // A server that streams from S3 waits for nothing: no Job stages its weights.
+        initContainers: s.streamsFromS3 ? [] : [waitForWeightsContainer(s)],
         containers: [serverContainer(s)],
         volumes: [
             {

@@ -9,7 +9,11 @@ import {
     startupProbeBudget,
 } from "../plan/cold-start";
 import { modelsMountPath } from "./contract";
-import { stagingServiceAccountName } from "../plan/weights-access-plan";
+import {
+    servingModelPath,
+    servingReadsFromS3,
+    stagingServiceAccountName,
+} from "../plan/weights-access-plan";
 import { defaultShmSizeGiB, runtimePresets, scratchSizesGiB } from "./runtimes";
 
 export { modelsMountPath, stagedMarker } from "./contract";
@@ -60,6 +64,10 @@ export interface ServingSettings {
     modelClaimName: pulumi.Input<string>;
     /** Directory of this model version on the claim, as mounted in pods. */
     modelDir: string;
+    /** What the server loads: `modelDir`, or the `s3://` source it streams from. */
+    modelPath: string;
+    /** The server streams its weights from S3: nothing is staged, and it needs S3 on 443. */
+    streamsFromS3: boolean;
     gpuGroup: string;
     gpusPerReplica: number;
     minReplicas: number;
@@ -184,7 +192,7 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
             ? `${args.modelName}-weights-credentials`
             : undefined,
         modelClaimName: args.modelClaimName,
-        modelDir: `${modelsMountPath}/${args.modelName}/${args.modelVersion}`,
+        ...weightsPathSettings(args),
         gpuGroup: args.gpuGroup,
         gpusPerReplica: args.gpusPerReplica,
         minReplicas: args.minReplicas,
@@ -212,6 +220,19 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         terminationGracePeriodSeconds:
             drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
     };
+}
+
+/** Where the weights are staged, and whether the server reads them there or streams them from S3. */
+function weightsPathSettings(args: ModelServiceInputs) {
+    const modelDir = `${modelsMountPath}/${args.modelName}/${args.modelVersion}`;
+    const modelPath = servingModelPath({
+        runtime: args.runtime,
+        loadFormat: args.loadFormat,
+        weightsSource: args.weightsSource,
+        weightsEndpoint: args.weightsEndpoint,
+        stagedDir: modelDir,
+    });
+    return { modelDir, modelPath, streamsFromS3: servingReadsFromS3(args.loadFormat, modelPath) };
 }
 
 /** Requests, the server's port, paths and flags, and the autoscaler's target, from the runtime preset. */

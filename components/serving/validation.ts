@@ -3,6 +3,7 @@ import type { ModelServiceInputs } from "./model-service-types";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
 import { loadBalancerExposureProblems, revisionProblem } from "../plan/access-validation";
 import { Problems, isKnown } from "../plan/problems";
+import { servingModelPath } from "../plan/weights-access-plan";
 import {
     flagOf,
     managedVllmFlags,
@@ -19,6 +20,19 @@ import {
 } from "./settings";
 
 export const serviceTypes = ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"] as const;
+
+/** The server streams its s3:// source itself (Run:ai streamer), so no Job stages it. */
+function streams(args: ModelServiceInputs): boolean {
+    return (
+        servingModelPath({
+            runtime: args.runtime,
+            loadFormat: args.loadFormat,
+            weightsSource: args.weightsSource,
+            weightsEndpoint: args.weightsEndpoint,
+            stagedDir: "",
+        }) === args.weightsSource
+    );
+}
 
 /** `registry/repo@sha256:<64 hex>` (a tag before the digest is allowed and ignored by the runtime). */
 export function isDigestReference(image: string): boolean {
@@ -410,6 +424,11 @@ function accessProblems(args: ModelServiceInputs, problems: Problems): void {
     const isS3 = args.weightsSource.startsWith("s3://");
     if (args.stagingRoleArn !== undefined && !isS3)
         problems.add("stagingRoleArn", "applies to s3:// sources only; the Hub needs no AWS role");
+    if (args.stagingRoleArn !== undefined && isS3 && streams(args))
+        problems.add(
+            "stagingRoleArn",
+            'nothing is staged: with loadFormat "runai_streamer" the server streams s3:// itself (give its role as serviceAccountRoleArn)',
+        );
     if (args.huggingFaceToken !== undefined && isS3)
         problems.add("huggingFaceToken", "applies to hf:// sources only");
 }
