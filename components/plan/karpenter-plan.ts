@@ -1,0 +1,306 @@
+import { PolicyStatement } from "./in-cluster-plan";
+import { systemNodeLabels } from "./scheduling";
+
+/**
+ * Karpenter's controller on AWS: chart pin, Helm values, the IAM statements of its role and the
+ * EC2 events its interruption queue receives. Pure, so the scoping is testable without AWS.
+ */
+
+/**
+ * The karpenter chart (oci://public.ecr.aws/karpenter). 1.13.0 pairs with the core release the
+ * local proof builds (`sigs.k8s.io/karpenter` v1.13.0, scripts/tools/karpenter): the NodePool
+ * behaviour tested locally is the one deployed.
+ */
+export const karpenterChart = {
+    repo: "oci://public.ecr.aws/karpenter",
+    chart: "karpenter",
+    version: "1.13.0",
+    // kube-system, as Karpenter's getting-started guide installs it: the controller then runs with
+    // system-cluster-critical priority and no pod of a NodePool it manages can evict it.
+    namespace: "kube-system",
+    releaseName: "karpenter",
+    serviceAccountName: "karpenter",
+};
+
+/** Tag Karpenter's EC2NodeClasses select subnets and security groups by. */
+export function discoveryTag(clusterName: string): Record<string, string> {
+    return { "karpenter.sh/discovery": clusterName };
+}
+
+export interface KarpenterValuesInputs {
+    clusterName: string;
+    /** API server URL; set so the controller does not need eks:DescribeCluster at start-up. */
+    clusterEndpoint: string;
+    /** SQS queue name for spot interruptions, rebalance and health events. */
+    interruptionQueueName: string;
+}
+
+/**
+ * Helm values: two replicas on the system nodes (never on a node Karpenter itself manages, or a
+ * consolidation could remove the controller doing it), DNS from the node so a CoreDNS outage
+ * cannot stop node provisioning, and the service account the Pod Identity association names.
+ */
+export function karpenterValues(inputs: KarpenterValuesInputs): Record<string, unknown> {
+    return {
+        settings: {
+            clusterName: inputs.clusterName,
+            clusterEndpoint: inputs.clusterEndpoint,
+            interruptionQueue: inputs.interruptionQueueName,
+        },
+        serviceAccount: { create: true, name: karpenterChart.serviceAccountName },
+        replicas: 2,
+        nodeSelector: { ...systemNodeLabels },
+        dnsPolicy: "Default",
+        controller: {
+            // The chart's own recommendation for production: requests equal to limits so the
+            // controller is never throttled or OOM-killed mid-provisioning.
+            resources: {
+                requests: { cpu: "1", memory: "1Gi" },
+                limits: { cpu: "1", memory: "1Gi" },
+            },
+        },
+    };
+}
+
+/** Everything the controller's IAM statements are scoped by. */
+export interface KarpenterIamScope {
+    partition: string;
+    region: string;
+    accountId: string;
+    clusterName: string;
+    /** ARN of the role Karpenter's nodes run as: the only role it may pass. */
+    nodeRoleArn: string;
+    /** ARN of the interruption queue: the only queue it may read. */
+    interruptionQueueArn: string;
+}
+
+function condition(test: string, variable: string, values: string[]) {
+    return { test, variable, values };
+}
+
+/**
+ * The controller's permissions as Karpenter's reference CloudFormation template scopes them
+ * (karpenter.sh, "Getting Started with Karpenter", cloudformation.yaml, the five
+ * KarpenterController*Policy documents): it launches only into this cluster's tags, tags only
+ * what it launched, terminates only instances of its own NodePools, passes only the node role, and
+ * reads only its own queue.
+ */
+export function karpenterControllerStatements(scope: KarpenterIamScope): PolicyStatement[] {
+    const ec2 = (resource: string) => `arn:${scope.partition}:ec2:${scope.region}:*:${resource}/*`;
+    const regional = (resource: string) =>
+        `arn:${scope.partition}:ec2:${scope.region}::${resource}/*`;
+    const instanceProfiles = `arn:${scope.partition}:iam::${scope.accountId}:instance-profile/*`;
+    const clusterTag = `kubernetes.io/cluster/${scope.clusterName}`;
+    const ownedRequest = [
+        condition("StringEquals", `aws:RequestTag/${clusterTag}`, ["owned"]),
+        condition("StringEquals", "aws:RequestTag/eks:eks-cluster-name", [scope.clusterName]),
+    ];
+    const ownedResource = condition("StringEquals", `aws:ResourceTag/${clusterTag}`, ["owned"]);
+    const anyNodePool = (key: "RequestTag" | "ResourceTag") =>
+        condition("StringLike", `aws:${key}/karpenter.sh/nodepool`, ["*"]);
+    const anyNodeClass = (key: "RequestTag" | "ResourceTag") =>
+        condition("StringLike", `aws:${key}/karpenter.k8s.aws/ec2nodeclass`, ["*"]);
+    const inRegion = (key: "RequestTag" | "ResourceTag") =>
+        condition("StringEquals", `aws:${key}/topology.kubernetes.io/region`, [scope.region]);
+    const launched = [
+        ec2("fleet"),
+        ec2("instance"),
+        ec2("volume"),
+        ec2("network-interface"),
+        ec2("launch-template"),
+        ec2("spot-instances-request"),
+    ];
+    return [
+        {
+            sid: "AllowScopedEC2InstanceAccessActions",
+            actions: ["ec2:RunInstances", "ec2:CreateFleet"],
+            resources: [
+                regional("image"),
+                regional("snapshot"),
+                ec2("security-group"),
+                ec2("subnet"),
+                ec2("capacity-reservation"),
+            ],
+        },
+        {
+            sid: "AllowScopedEC2LaunchTemplateAccessActions",
+            actions: ["ec2:RunInstances", "ec2:CreateFleet"],
+            resources: [ec2("launch-template")],
+            conditions: [ownedResource, anyNodePool("ResourceTag")],
+        },
+        {
+            sid: "AllowScopedEC2InstanceActionsWithTags",
+            actions: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+            resources: launched,
+            conditions: [...ownedRequest, anyNodePool("RequestTag")],
+        },
+        {
+            sid: "AllowScopedResourceCreationTagging",
+            actions: ["ec2:CreateTags"],
+            resources: launched,
+            conditions: [
+                ...ownedRequest,
+                condition("StringEquals", "ec2:CreateAction", [
+                    "RunInstances",
+                    "CreateFleet",
+                    "CreateLaunchTemplate",
+                ]),
+                anyNodePool("RequestTag"),
+            ],
+        },
+        {
+            sid: "AllowScopedResourceTagging",
+            actions: ["ec2:CreateTags"],
+            resources: [ec2("instance")],
+            conditions: [
+                ownedResource,
+                anyNodePool("ResourceTag"),
+                condition("StringEqualsIfExists", "aws:RequestTag/eks:eks-cluster-name", [
+                    scope.clusterName,
+                ]),
+                condition("ForAllValues:StringEquals", "aws:TagKeys", [
+                    "eks:eks-cluster-name",
+                    "karpenter.sh/nodeclaim",
+                    "Name",
+                ]),
+            ],
+        },
+        {
+            sid: "AllowScopedDeletion",
+            actions: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+            resources: [ec2("instance"), ec2("launch-template")],
+            conditions: [ownedResource, anyNodePool("ResourceTag")],
+        },
+        {
+            sid: "AllowPassingInstanceRole",
+            actions: ["iam:PassRole"],
+            resources: [scope.nodeRoleArn],
+            conditions: [condition("StringEquals", "iam:PassedToService", ["ec2.amazonaws.com"])],
+        },
+        {
+            sid: "AllowScopedInstanceProfileCreationActions",
+            actions: ["iam:CreateInstanceProfile"],
+            resources: [instanceProfiles],
+            conditions: [...ownedRequest, inRegion("RequestTag"), anyNodeClass("RequestTag")],
+        },
+        {
+            sid: "AllowScopedInstanceProfileTagActions",
+            actions: ["iam:TagInstanceProfile"],
+            resources: [instanceProfiles],
+            conditions: [
+                ownedResource,
+                inRegion("ResourceTag"),
+                ...ownedRequest,
+                inRegion("RequestTag"),
+                anyNodeClass("ResourceTag"),
+                anyNodeClass("RequestTag"),
+            ],
+        },
+        {
+            sid: "AllowScopedInstanceProfileActions",
+            actions: [
+                "iam:AddRoleToInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:DeleteInstanceProfile",
+            ],
+            resources: [instanceProfiles],
+            conditions: [ownedResource, inRegion("ResourceTag"), anyNodeClass("ResourceTag")],
+        },
+        {
+            sid: "AllowAPIServerEndpointDiscovery",
+            actions: ["eks:DescribeCluster"],
+            resources: [
+                `arn:${scope.partition}:eks:${scope.region}:${scope.accountId}:cluster/${scope.clusterName}`,
+            ],
+        },
+        {
+            sid: "AllowInterruptionQueueActions",
+            actions: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+            resources: [scope.interruptionQueueArn],
+        },
+        {
+            sid: "AllowRegionalReadActions",
+            actions: [
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSpotPriceHistory",
+                "ec2:DescribeSubnets",
+            ],
+            resources: ["*"],
+            conditions: [condition("StringEquals", "aws:RequestedRegion", [scope.region])],
+        },
+        {
+            // The AL2023 and Bottlerocket aliases resolve to AMI ids through AWS's public parameters.
+            sid: "AllowSSMReadActions",
+            actions: ["ssm:GetParameter"],
+            resources: [`arn:${scope.partition}:ssm:${scope.region}::parameter/aws/service/*`],
+        },
+        { sid: "AllowPricingReadActions", actions: ["pricing:GetProducts"], resources: ["*"] },
+        {
+            sid: "AllowUnscopedInstanceProfileListAction",
+            actions: ["iam:ListInstanceProfiles"],
+            resources: ["*"],
+        },
+        {
+            sid: "AllowInstanceProfileReadActions",
+            actions: ["iam:GetInstanceProfile"],
+            resources: [instanceProfiles],
+        },
+    ];
+}
+
+/** An EventBridge rule feeding the interruption queue. */
+export interface InterruptionRule {
+    /** Child-name suffix. */
+    name: string;
+    description: string;
+    eventPattern: { source: string[]; "detail-type": string[] };
+}
+
+/**
+ * The events Karpenter drains a node ahead of (karpenter.sh, "Disruption: Interruption"): a spot
+ * interruption gives 2 minutes, a rebalance recommendation earlier warning, a scheduled health
+ * event days, a state change catches instances stopped outside Karpenter.
+ */
+export const interruptionRules: readonly InterruptionRule[] = [
+    {
+        name: "scheduled-change",
+        description: "AWS Health scheduled changes (maintenance, retirement) for Karpenter",
+        eventPattern: { source: ["aws.health"], "detail-type": ["AWS Health Event"] },
+    },
+    {
+        name: "spot-interruption",
+        description: "EC2 spot interruption warnings for Karpenter",
+        eventPattern: {
+            source: ["aws.ec2"],
+            "detail-type": ["EC2 Spot Instance Interruption Warning"],
+        },
+    },
+    {
+        name: "rebalance",
+        description: "EC2 instance rebalance recommendations for Karpenter",
+        eventPattern: {
+            source: ["aws.ec2"],
+            "detail-type": ["EC2 Instance Rebalance Recommendation"],
+        },
+    },
+    {
+        name: "instance-state-change",
+        description: "EC2 instance state changes for Karpenter",
+        eventPattern: {
+            source: ["aws.ec2"],
+            "detail-type": ["EC2 Instance State-change Notification"],
+        },
+    },
+];
+
+/**
+ * Seconds an interruption message stays queued: Karpenter's template keeps 300, longer than the
+ * 2-minute spot warning, so a stale message never drains a node that has already gone.
+ */
+export const interruptionQueueRetentionSeconds = 300;
