@@ -3,7 +3,10 @@
 # kube-controller-manager, kube-scheduler and the kwok controller run as plain
 # processes bound to 127.0.0.1 (binaries from scripts/build-tools.sh). kwok fakes
 # the nodes of scripts/local/nodes.yaml (1 system node, 2 GPU nodes) and moves the
-# pods bound to them to Running. No container ever runs.
+# pods bound to them to Running. No container ever runs. Karpenter with its kwok
+# cloud provider (karpenter-kwok) runs out of cluster too: it "launches" nodes for
+# the local stack's NodePools from the priced GPU types of
+# scripts/local/karpenter-instance-types.ts, and kwok makes them Ready.
 #
 # Usage: scripts/local-cluster.sh up|down|status|env
 #   up      generate certs/keys + kubeconfig in the state dir, start everything,
@@ -16,6 +19,9 @@
 #      GPU_SERVING_CACHE (tool cache, default ~/.cache/gpu-serving-infra),
 #      LOCAL_ETCD_PORT (12379), LOCAL_ETCD_PEER_PORT (12380), LOCAL_APISERVER_PORT (16443),
 #      LOCAL_KCM_PORT (20257), LOCAL_SCHEDULER_PORT (20259), LOCAL_KWOK_PORT (20247),
+#      LOCAL_KARPENTER_METRICS_PORT (20261), LOCAL_KARPENTER_HEALTH_PORT (20262),
+#      LOCAL_KARPENTER_NODE_CLASS (KWOKNodeClass the local NodePools use, default "local"),
+#      LOCAL_KARPENTER_REGISTRATION_DELAY (simulated instance boot, default 5s),
 #      LOCAL_CLUSTER_TIMEOUT (seconds to wait for API/nodes, default 120).
 set -euo pipefail
 
@@ -29,6 +35,8 @@ PIDS="$STATE/pids"
 KUBECONFIG_FILE="$STATE/kubeconfig"
 NODES_YAML="$SCRIPT_DIR/local/nodes.yaml"
 KWOK_STAGES="$CACHE/share/kwok/stages.yaml"
+KARPENTER_CRDS="$CACHE/share/karpenter/crds"
+INSTANCE_TYPES_FILE="$STATE/karpenter-instance-types.json"
 
 HOST=127.0.0.1
 ETCD_PORT="${LOCAL_ETCD_PORT:-12379}"
@@ -37,11 +45,16 @@ APISERVER_PORT="${LOCAL_APISERVER_PORT:-16443}"
 KCM_PORT="${LOCAL_KCM_PORT:-20257}"
 SCHEDULER_PORT="${LOCAL_SCHEDULER_PORT:-20259}"
 KWOK_PORT="${LOCAL_KWOK_PORT:-20247}"
+KARPENTER_METRICS_PORT="${LOCAL_KARPENTER_METRICS_PORT:-20261}"
+KARPENTER_HEALTH_PORT="${LOCAL_KARPENTER_HEALTH_PORT:-20262}"
+KARPENTER_NODE_CLASS="${LOCAL_KARPENTER_NODE_CLASS:-local}"
+KARPENTER_REGISTRATION_DELAY="${LOCAL_KARPENTER_REGISTRATION_DELAY:-5s}"
 TIMEOUT="${LOCAL_CLUSTER_TIMEOUT:-120}"
 SERVICE_CIDR=10.96.0.0/16 # virtual ClusterIPs: allocated in objects, never routed (no kube-proxy)
 POD_CIDR=10.244.0.0/16    # fake pod IPs written by kwok into pod status, never routed
 
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+CORE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=("${CORE_COMPONENTS[@]}" karpenter-kwok)
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() { printf '[local-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -68,7 +81,8 @@ is_running() { # is_running <component>: pid alive and still our binary
   [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
   local exe
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-  [ "${exe% (deleted)}" = "$BIN/$1" ]
+  # -f: the bin directory may be a link to a shared tool cache; /proc shows the real path.
+  [ "${exe% (deleted)}" = "$(readlink -f "$BIN/$1")" ]
 }
 
 start() { # start <component> <args...>
@@ -186,6 +200,7 @@ cmd_up() {
     [ -x "$BIN/$c" ] || die "$BIN/$c missing: run scripts/build-tools.sh first"
   done
   [ -f "$KWOK_STAGES" ] || die "$KWOK_STAGES missing: run scripts/build-tools.sh kwok"
+  [ -d "$KARPENTER_CRDS" ] || die "$KARPENTER_CRDS missing: run scripts/build-tools.sh karpenter-kwok"
   ensure_cmd setsid util-linux
   ensure_cmd curl curl
   mkdir -p "$STATE" "$LOGS" "$PIDS" "$STATE/etcd"
@@ -242,21 +257,53 @@ cmd_up() {
     --server-address="$HOST:$KWOK_PORT"
 
   sleep 2
-  check_alive "${COMPONENTS[@]}"
+  check_alive "${CORE_COMPONENTS[@]}"
   kubectl_ apply -f "$NODES_YAML" >/dev/null || die "kubectl apply $NODES_YAML failed"
   log "registered nodes from scripts/local/nodes.yaml; waiting for Ready"
   if ! kubectl_ wait --for=condition=Ready node --all --timeout="${TIMEOUT}s" >/dev/null; then
-    check_alive "${COMPONENTS[@]}"
+    check_alive "${CORE_COMPONENTS[@]}"
     kubectl_ get nodes -o wide >&2 || true
     die "nodes not Ready after ${TIMEOUT}s (see $LOGS/kwok.log)"
   fi
   # The default service account is what pods need before they can be created.
   wait_for "default service account" kubectl_ get serviceaccount default -n default ||
     die "default service account not created (see $LOGS/kube-controller-manager.log)"
+  start_karpenter
   check_alive "${COMPONENTS[@]}"
   kubectl_ get nodes -L gpu-serving.io/node-role,topology.kubernetes.io/zone
   log "cluster up in $((SECONDS - t0))s"
   printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN"
+}
+
+start_karpenter() {
+  # CRDs first: Karpenter's readiness check waits for NodePool and NodeClaim to be served.
+  kubectl_ apply --server-side --force-conflicts -f "$KARPENTER_CRDS" >/dev/null ||
+    die "applying the Karpenter CRDs from $KARPENTER_CRDS failed"
+  kubectl_ wait --for=condition=Established crd --all --timeout="${TIMEOUT}s" >/dev/null ||
+    die "Karpenter CRDs not established"
+  # The node class every local NodePool names; the delay stands in for an instance's boot.
+  kubectl_ apply -f - >/dev/null <<EOF || die "creating KWOKNodeClass $KARPENTER_NODE_CLASS failed"
+apiVersion: karpenter.kwok.sh/v1alpha1
+kind: KWOKNodeClass
+metadata:
+  name: $KARPENTER_NODE_CLASS
+spec:
+  nodeRegistrationDelay: $KARPENTER_REGISTRATION_DELAY
+EOF
+  (cd "$SCRIPT_DIR/.." && node_modules/.bin/ts-node --transpile-only \
+    scripts/local/karpenter-instance-types.ts "$INSTANCE_TYPES_FILE") ||
+    die "generating $INSTANCE_TYPES_FILE failed"
+  # Out of cluster: the kubeconfig from the environment, the leader lease in kube-system (there
+  # is no pod namespace to default to). Its metrics and health ports listen on every interface
+  # (the binary takes ports only); nothing outside the machine is expected to call them.
+  KUBECONFIG="$KUBECONFIG_FILE" start karpenter-kwok \
+    --instance-types-file-path="$INSTANCE_TYPES_FILE" \
+    --leader-election-namespace=kube-system \
+    --metrics-port="$KARPENTER_METRICS_PORT" --health-probe-port="$KARPENTER_HEALTH_PORT" \
+    --log-level=info
+  wait_for "karpenter" curl -fsS "http://$HOST:$KARPENTER_HEALTH_PORT/readyz" ||
+    { check_alive karpenter-kwok; die "karpenter-kwok not ready after ${TIMEOUT}s (see $LOGS/karpenter-kwok.log)"; }
+  log "karpenter-kwok ready (node class KWOKNodeClass/$KARPENTER_NODE_CLASS)"
 }
 
 cmd_down() {

@@ -130,6 +130,7 @@ const localTools = [
     "kubectl",
     "etcd",
     "kwok",
+    "karpenter-kwok",
     "pulumi",
     "pulumi-resource-pulumi-nodejs",
     "pulumi-language-nodejs",
