@@ -1,0 +1,170 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    AmiFamily,
+    ec2NodeClassKind,
+    ec2NodeClassSpec,
+    GpuNodePoolInput,
+    KarpenterCapacityType,
+    nodePoolSpec,
+} from "./plan/node-pool-plan";
+import { gpuNodePoolProblems } from "./plan/node-pool-validation";
+import { Problems } from "./plan/problems";
+
+/** UTC window in which busy serving nodes are neither consolidated nor replaced for drift. */
+export interface BusinessHoursArgs {
+    /** Cron day-of-week field, e.g. "mon-fri". */
+    days: string;
+    /** First hour of the window, 0–23, UTC. */
+    startHourUtc: number;
+    /** Length of the window, hours, 1–24. */
+    hours: number;
+}
+
+/** One GPU group as a Karpenter NodePool; workloads pick it by the `gpu-serving.io/gpu-group` label. */
+export interface GpuNodePoolArgs {
+    /** Group name: NodePool name and label value, DNS-1123 label of at most 36 characters. */
+    name: string;
+    /** Instance families from the GPU catalogue in `plan/gpu-instances.ts`, e.g. ["g6e", "g6"]. */
+    instanceFamilies: string[];
+    /** Oldest instance generation allowed (g5 is 5, g6e is 6). @default any */
+    minInstanceGeneration?: number;
+    /** GPUs of the largest replica the group runs: nodes with fewer are never launched. @default 1 */
+    minGpusPerNode?: number;
+    /** Largest node in GPUs (1 keeps the pool on single-GPU sizes). @default any */
+    maxGpusPerNode?: number;
+    /** "reserved", "on-demand" and/or "spot"; Karpenter uses reservations first, then the cheapest. @default ["on-demand"] */
+    capacityTypes?: string[];
+    /** Most GPUs all nodes of the pool may hold together (`limits.nvidia.com/gpu`), ≥ 1. */
+    gpuLimit: number;
+    /** Seconds an empty or underused node waits before consolidation; keep it at least the new-node cold start. */
+    consolidateAfterSeconds: number;
+    /** Hours when busy serving nodes stay put (empty ones are still removed). @default none */
+    businessHours?: BusinessHoursArgs;
+    /** Node lifetime before replacement (new AMIs), hours. @default 720 */
+    expireAfterHours?: number;
+    /** Extra node labels; the `gpu-serving.io/*` and `nvidia.com/gpu.present` labels are reserved. @default {} */
+    labels?: Record<string, string>;
+    /** Root (OS) volume, GiB. @default 50 (AL2023), 4 (Bottlerocket) */
+    rootVolumeSizeGiB?: number;
+    /** Image volume, GiB (serving images are 10–25 GB unpacked). @default 200 */
+    dataVolumeSizeGiB?: number;
+    /** EBS snapshot (`snap-…`) of a volume with the serving images pre-pulled; restored as the image volume. */
+    imageCacheSnapshotId?: string;
+    /** On-demand Capacity Reservations or Capacity Blocks (`cr-…`) to launch into; needs capacity type "reserved". @default [] */
+    capacityReservationIds?: string[];
+}
+
+export interface GpuNodePoolsArgs {
+    /** The GPU groups, one NodePool each. */
+    pools: GpuNodePoolArgs[];
+    /**
+     * Launch from an existing node class instead of creating an EC2NodeClass per pool, e.g.
+     * `{group: "karpenter.kwok.sh", kind: "KWOKNodeClass", name: "local"}` on a simulated cluster.
+     */
+    existingNodeClass?: NodeClassRefArgs;
+    /** EKS cluster name: the discovery tag of subnets and security groups. Required without existingNodeClass. */
+    clusterName?: pulumi.Input<string>;
+    /** IAM role of the nodes (KarpenterController's nodeRoleName). Required without existingNodeClass. */
+    nodeRoleName?: pulumi.Input<string>;
+    /** "AL2023" or "Bottlerocket"; either resolves to its NVIDIA variant on GPU types. @default "AL2023" */
+    amiFamily?: string;
+    /** AMI alias version, e.g. "v20251120"; "latest" rolls nodes onto new AMIs through drift. @default "latest" */
+    amiVersion?: string;
+    /** Tags on the EC2 instances and volumes Karpenter launches. @default {} */
+    tags?: Record<string, string>;
+}
+
+/** A node class by API group, kind and name. */
+export interface NodeClassRefArgs {
+    /** API group, e.g. "karpenter.k8s.aws". */
+    group: string;
+    /** Kind, e.g. "EC2NodeClass". */
+    kind: string;
+    /** Object name. */
+    name: string;
+}
+
+function poolInput(pool: GpuNodePoolArgs, nodeClassRef: NodeClassRefArgs): GpuNodePoolInput {
+    return {
+        name: pool.name,
+        instanceFamilies: pool.instanceFamilies,
+        minInstanceGeneration: pool.minInstanceGeneration,
+        maxGpusPerNode: pool.maxGpusPerNode,
+        capacityTypes: (pool.capacityTypes ?? ["on-demand"]) as KarpenterCapacityType[],
+        gpuLimit: pool.gpuLimit,
+        consolidateAfterSeconds: pool.consolidateAfterSeconds,
+        businessHours: pool.businessHours,
+        expireAfterHours: pool.expireAfterHours,
+        labels: pool.labels ?? {},
+        nodeClassRef,
+    };
+}
+
+/**
+ * GPU capacity that Karpenter scales: per GPU group a NodePool (families, generations, capacity
+ * types, the GPU taint and group label, a GPU limit, consolidation after the cold start and
+ * business-hours disruption budgets) and, on EKS, the EC2NodeClass it launches from.
+ */
+export class GpuNodePools extends pulumi.ComponentResource {
+    /** NodePool names, in `pools` order. */
+    public readonly nodePoolNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: GpuNodePoolsArgs, opts?: pulumi.ComponentResourceOptions) {
+        const amiFamily = (args.amiFamily ?? "AL2023") as AmiFamily;
+        const tags = args.tags ?? {};
+        const problems = new Problems();
+        gpuNodePoolProblems(args, problems);
+        problems.throwIfAny(`GpuNodePools "${name}"`);
+        super("gpu-serving:index:GpuNodePools", name, {}, opts);
+        const parent = this;
+
+        const nodePools = args.pools.map((pool) => {
+            const nodeClassRef = args.existingNodeClass ?? {
+                ...ec2NodeClassKind,
+                name: `gpu-${pool.name}`,
+            };
+            const nodeClass = args.existingNodeClass
+                ? undefined
+                : new k8s.apiextensions.CustomResource(
+                      `${name}-${pool.name}-node-class`,
+                      {
+                          apiVersion: `${ec2NodeClassKind.group}/v1`,
+                          kind: ec2NodeClassKind.kind,
+                          metadata: { name: nodeClassRef.name },
+                          spec: pulumi
+                              .all([args.clusterName!, args.nodeRoleName!])
+                              .apply(([clusterName, nodeRoleName]) =>
+                                  ec2NodeClassSpec({
+                                      clusterName,
+                                      nodeRoleName,
+                                      amiFamily,
+                                      amiVersion: args.amiVersion,
+                                      rootVolumeSizeGiB:
+                                          pool.rootVolumeSizeGiB ??
+                                          (amiFamily === "Bottlerocket" ? 4 : 50),
+                                      dataVolumeSizeGiB: pool.dataVolumeSizeGiB ?? 200,
+                                      imageCacheSnapshotId: pool.imageCacheSnapshotId,
+                                      capacityReservationIds: pool.capacityReservationIds ?? [],
+                                      tags: { ...tags, "gpu-serving.io/gpu-group": pool.name },
+                                  }),
+                              ),
+                      },
+                      { parent },
+                  );
+            return new k8s.apiextensions.CustomResource(
+                `${name}-${pool.name}`,
+                {
+                    apiVersion: "karpenter.sh/v1",
+                    kind: "NodePool",
+                    metadata: { name: pool.name },
+                    spec: nodePoolSpec(poolInput(pool, nodeClassRef), pool.minGpusPerNode ?? 1),
+                },
+                { parent, dependsOn: nodeClass ? [nodeClass] : [] },
+            );
+        });
+
+        this.nodePoolNames = pulumi.all(nodePools.map((pool) => pool.metadata.name));
+        this.registerOutputs({ nodePoolNames: this.nodePoolNames });
+    }
+}
