@@ -90,6 +90,7 @@ function poolInput(pool: GpuNodePoolArgs, nodeClassRef: NodeClassRefArgs): GpuNo
         name: pool.name,
         instanceFamilies: pool.instanceFamilies,
         minInstanceGeneration: pool.minInstanceGeneration,
+        minGpusPerNode: pool.minGpusPerNode,
         maxGpusPerNode: pool.maxGpusPerNode,
         capacityTypes: (pool.capacityTypes ?? ["on-demand"]) as KarpenterCapacityType[],
         gpuLimit: pool.gpuLimit,
@@ -158,7 +159,7 @@ export class GpuNodePools extends pulumi.ComponentResource {
                     apiVersion: "karpenter.sh/v1",
                     kind: "NodePool",
                     metadata: { name: pool.name },
-                    spec: nodePoolSpec(poolInput(pool, nodeClassRef), pool.minGpusPerNode ?? 1),
+                    spec: nodePoolSpec(poolInput(pool, nodeClassRef)),
                 },
                 { parent, dependsOn: nodeClass ? [nodeClass] : [] },
             );

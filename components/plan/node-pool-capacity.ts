@@ -1,6 +1,6 @@
 import type { ModelGpuDemand } from "./capacity";
 import { gpuInstanceType } from "./gpu-instances";
-import { fittingInstanceTypes, GpuNodePoolInput, minGpusPerNode } from "./node-pool-plan";
+import { fittingInstanceTypes, GpuNodePoolInput } from "./node-pool-plan";
 
 /**
  * GPU capacity of a group that Karpenter scales: how many replicas its NodePool's GPU limit (plus
@@ -56,7 +56,7 @@ export function poolNodeTypeFor(
     pool: GpuNodePoolInput,
     gpusPerReplica: number,
 ): string | undefined {
-    return fittingInstanceTypes(pool, gpusPerReplica)[0];
+    return fittingInstanceTypes(pool, Math.max(gpusPerReplica, pool.minGpusPerNode ?? 1))[0];
 }
 
 /**

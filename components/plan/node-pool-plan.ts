@@ -50,6 +50,8 @@ export interface GpuNodePoolInput {
     instanceFamilies: string[];
     /** Oldest instance generation allowed (g5 is 5, g6e is 6). @default any */
     minInstanceGeneration?: number;
+    /** Fewest GPUs a node may have: the group's largest replica must fit on any node. @default 1 */
+    minGpusPerNode?: number;
     /** Largest node in GPUs, e.g. 1 keeps the pool on single-GPU sizes. @default any */
     maxGpusPerNode?: number;
     /** Capacity types in Karpenter's spelling; Karpenter prefers reserved, then spot, then on-demand by price. */
@@ -103,9 +105,12 @@ export function fittingInstanceTypes(
 
 /** Problems with a pool's instance selection, each with the key to change. */
 export function nodePoolSelectionProblems(
-    pool: GpuNodePoolInput,
-    minGpus: number,
+    pool: Pick<
+        GpuNodePoolInput,
+        "instanceFamilies" | "minInstanceGeneration" | "minGpusPerNode" | "maxGpusPerNode"
+    >,
 ): { propertyPath: string; reason: string }[] {
+    const minGpus = pool.minGpusPerNode ?? 1;
     const problems: { propertyPath: string; reason: string }[] = [];
     pool.instanceFamilies.forEach((family, i) => {
         if (!gpuInstanceFamilies.includes(family))
@@ -138,7 +143,8 @@ interface Requirement {
 }
 
 /** Requirements every node of the pool satisfies: families, generation, GPU count, capacity types. */
-export function nodePoolRequirements(pool: GpuNodePoolInput, minGpus: number): Requirement[] {
+export function nodePoolRequirements(pool: GpuNodePoolInput): Requirement[] {
+    const minGpus = pool.minGpusPerNode ?? 1;
     const requirements: Requirement[] = [
         { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
         { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
@@ -186,13 +192,13 @@ export function disruptionBudgets(pool: GpuNodePoolInput) {
 }
 
 /** The NodePool spec (karpenter.sh/v1) for one GPU group. */
-export function nodePoolSpec(pool: GpuNodePoolInput, minGpus: number) {
+export function nodePoolSpec(pool: GpuNodePoolInput) {
     return {
         template: {
             metadata: { labels: { ...pool.labels, ...gpuNodeLabels(pool.name) } },
             spec: {
                 nodeClassRef: { ...pool.nodeClassRef },
-                requirements: nodePoolRequirements(pool, minGpus),
+                requirements: nodePoolRequirements(pool),
                 taints: [{ ...gpuTaint }],
                 expireAfter: karpenterDuration((pool.expireAfterHours ?? 720) * 3600),
             },

@@ -155,10 +155,7 @@ function checkPool(pool: NodePoolValidationInput, ec2: boolean, problems: Proble
     );
     problems.expect(pool.instanceFamilies.length > 0, "instanceFamilies", "must list a family");
     checkSizes(pool, problems);
-    for (const problem of nodePoolSelectionProblems(
-        { ...pool, capacityTypes: [], labels: {}, nodeClassRef: { group: "", kind: "", name: "" } },
-        pool.minGpusPerNode ?? 1,
-    ))
+    for (const problem of nodePoolSelectionProblems(pool))
         problems.add(problem.propertyPath, problem.reason);
     checkBusinessHours(pool, problems);
     checkCapacity(pool, ec2, problems);
