@@ -5,6 +5,7 @@ import {
     estimateColdStart,
     transferSeconds,
 } from "./cold-start";
+import { gpuInstanceType } from "./gpu-instances";
 
 /**
  * What each cold-start cut saves, stage by stage, in three situations: a replica on a new node, a
@@ -264,4 +265,24 @@ export function coldStartGantt(model: string, comparison: ScenarioComparison): s
     }
     lines.push("```");
     return lines;
+}
+
+/**
+ * The one GPU model a group's compile cache is keyed by, from the instance types it may run; a
+ * group mixing GPU models cannot share one cache key (kernels compiled for an L40S are not valid on
+ * an A10G), so it gets a reason instead.
+ */
+export function compileCacheGpuModel(
+    instanceTypes: readonly string[],
+): { gpuModel: string } | { problem: string } {
+    const models = [
+        ...new Set(instanceTypes.map((t) => gpuInstanceType(t)?.gpuModel).filter((m) => m)),
+    ] as string[];
+    if (models.length === 1) return { gpuModel: models[0].toLowerCase() };
+    return {
+        problem:
+            models.length === 0
+                ? "no known GPU instance type to key the compile cache by"
+                : `the compile cache is keyed by GPU model, but the group mixes ${models.join(", ")}; split the group or turn compileCache off`,
+    };
 }
