@@ -5,6 +5,7 @@ import { eksPolicies } from "./eks";
 import { gpuSchedulingPolicies } from "./gpu-scheduling";
 import { imagesPinnedByDigest } from "./image-digest";
 import { nodePolicies } from "./nodes";
+import { nodePoolPolicies } from "./node-pools";
 import { podSecurityPolicies } from "./pod-security";
 import { statefulResourcesProtectedInProduction } from "./prod-protection";
 
@@ -18,6 +19,7 @@ export const guardrailPolicies: Policies = [
     statefulResourcesProtectedInProduction,
     ...eksPolicies,
     ...nodePolicies,
+    ...nodePoolPolicies,
     ...podSecurityPolicies,
     zeroUnavailableDeploymentsHavePdb,
     ecrScanOnPush,
