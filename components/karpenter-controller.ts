@@ -25,6 +25,141 @@ export interface KarpenterControllerArgs {
     tags?: Record<string, string>;
 }
 
+type IamScope = Parameters<typeof karpenterControllerStatements>[0];
+
+/** The role Karpenter's nodes run as, and the access entry that lets them join the cluster. */
+function createNodeRole(
+    name: string,
+    clusterName: pulumi.Input<string>,
+    context: {
+        parent: pulumi.Resource;
+        partition: pulumi.Input<string>;
+        tags: Record<string, string>;
+    },
+) {
+    const { role } = roleWithManagedPolicies(
+        `${name}-node-role`,
+        serviceTrustPolicy("ec2.amazonaws.com", context.parent),
+        [
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEC2ContainerRegistryReadOnly",
+            "AmazonEKS_CNI_Policy",
+            "AmazonSSMManagedInstanceCore",
+        ],
+        context,
+    );
+    // Managed node groups get their access entry from EKS; Karpenter's nodes need their own
+    // (a second role, so this entry never collides with the managed groups' one).
+    const access = new aws.eks.AccessEntry(
+        `${name}-node-access`,
+        { clusterName, principalArn: role.arn, type: "EC2_LINUX", tags: context.tags },
+        { parent: context.parent },
+    );
+    return { role, access };
+}
+
+/** The controller's role, trusted by EKS Pod Identity and bound to Karpenter's service account only. */
+function createControllerRole(
+    name: string,
+    inputs: {
+        scope: pulumi.Output<IamScope>;
+        clusterName: pulumi.Input<string>;
+        tags: Record<string, string>;
+    },
+    parent: pulumi.Resource,
+) {
+    const trust = aws.iam.getPolicyDocumentOutput(
+        {
+            statements: [
+                {
+                    // Pod Identity tags the session with the pod's cluster, namespace and service
+                    // account; the association below decides which service account gets the role.
+                    actions: ["sts:AssumeRole", "sts:TagSession"],
+                    principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }],
+                },
+            ],
+        },
+        { parent },
+    ).json;
+    const role = new aws.iam.Role(
+        `${name}-controller-role`,
+        { assumeRolePolicy: trust, tags: inputs.tags },
+        { parent },
+    );
+    const document = aws.iam.getPolicyDocumentOutput(
+        { statements: inputs.scope.apply(karpenterControllerStatements) },
+        { parent },
+    ).json;
+    const policy = new aws.iam.RolePolicy(
+        `${name}-controller-policy`,
+        { role: role.id, policy: document },
+        { parent },
+    );
+    const association = new aws.eks.PodIdentityAssociation(
+        `${name}-pod-identity`,
+        {
+            clusterName: inputs.clusterName,
+            namespace: karpenterChart.namespace,
+            serviceAccount: karpenterChart.serviceAccountName,
+            roleArn: role.arn,
+            tags: inputs.tags,
+        },
+        { parent },
+    );
+    return { role, policy, association };
+}
+
+/** `karpenter.sh/discovery: <cluster>` on the subnets and the node security group. */
+function tagForDiscovery(
+    name: string,
+    args: KarpenterControllerArgs,
+    parent: pulumi.Resource,
+): aws.ec2.Tag[] {
+    const value = pulumi
+        .output(args.clusterName)
+        .apply((cluster) => discoveryTag(cluster)["karpenter.sh/discovery"]);
+    const tag = (resourceName: string, resourceId: pulumi.Input<string>) =>
+        new aws.ec2.Tag(
+            resourceName,
+            { resourceId, key: "karpenter.sh/discovery", value },
+            { parent },
+        );
+    return [
+        tag(`${name}-discovery-sg`, args.clusterSecurityGroupId),
+        ...args.privateSubnetIds.map((id, i) => tag(`${name}-discovery-subnet-${i}`, id)),
+    ];
+}
+
+/** The Karpenter chart on the system nodes, after everything it needs at start-up exists. */
+function installKarpenter(
+    name: string,
+    inputs: {
+        clusterName: pulumi.Input<string>;
+        clusterEndpoint: pulumi.Input<string>;
+        queueName: pulumi.Input<string>;
+        chartVersion: string;
+        dependsOn: pulumi.Resource[];
+    },
+    parent: pulumi.Resource,
+): k8s.helm.v3.Release {
+    const values = pulumi
+        .all([inputs.clusterName, inputs.clusterEndpoint, inputs.queueName])
+        .apply(([clusterName, clusterEndpoint, interruptionQueueName]) =>
+            karpenterValues({ clusterName, clusterEndpoint, interruptionQueueName }),
+        );
+    return new k8s.helm.v3.Release(
+        `${name}-release`,
+        {
+            name: karpenterChart.releaseName,
+            chart: `${karpenterChart.repo}/${karpenterChart.chart}`,
+            version: inputs.chartVersion,
+            namespace: karpenterChart.namespace,
+            values,
+        },
+        { parent, dependsOn: inputs.dependsOn },
+    );
+}
+
 /**
  * Karpenter's controller on EKS: its IAM role through EKS Pod Identity with the permissions its
  * reference template scopes, the role and access entry of the nodes it launches, the interruption
@@ -53,76 +188,44 @@ export class KarpenterController extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, { parent }).partition;
         const region = aws.getRegionOutput({}, { parent }).region;
         const accountId = aws.getCallerIdentityOutput({}, { parent }).accountId;
-        const queueName = pulumi.interpolate`${args.clusterName}-karpenter`;
 
-        const nodeRole = roleWithManagedPolicies(
-            `${name}-node-role`,
-            serviceTrustPolicy("ec2.amazonaws.com", parent),
-            [
-                "AmazonEKSWorkerNodePolicy",
-                "AmazonEC2ContainerRegistryReadOnly",
-                "AmazonEKS_CNI_Policy",
-                "AmazonSSMManagedInstanceCore",
-            ],
-            { parent, partition, tags },
+        const node = createNodeRole(name, args.clusterName, { parent, partition, tags });
+        const queue = createInterruptionQueue(
+            name,
+            pulumi.interpolate`${args.clusterName}-karpenter`,
+            { parent, tags },
         );
-        // Managed node groups get their access entry from EKS; Karpenter's nodes need their own
-        // (a second role, so this entry never collides with the managed groups' one).
-        const nodeAccess = new aws.eks.AccessEntry(
-            `${name}-node-access`,
+        const scope = pulumi
+            .all([partition, region, accountId, args.clusterName, node.role.arn, queue.arn])
+            .apply(([p, r, a, c, n, q]) => ({
+                partition: p,
+                region: r,
+                accountId: a,
+                clusterName: c,
+                nodeRoleArn: n,
+                interruptionQueueArn: q,
+            }));
+        const controller = createControllerRole(
+            name,
+            { scope, clusterName: args.clusterName, tags },
+            parent,
+        );
+        const discovery = tagForDiscovery(name, args, parent);
+        installKarpenter(
+            name,
             {
                 clusterName: args.clusterName,
-                principalArn: nodeRole.role.arn,
-                type: "EC2_LINUX",
-                tags,
+                clusterEndpoint: args.clusterEndpoint,
+                queueName: queue.name,
+                chartVersion,
+                dependsOn: [controller.association, controller.policy, node.access, ...discovery],
             },
-            { parent },
-        );
-        const queue = createInterruptionQueue(name, queueName, { parent, tags });
-        const controllerRole = this.controllerRole(name, {
-            scope: pulumi
-                .all([partition, region, accountId, args.clusterName, nodeRole.role.arn, queue.arn])
-                .apply(([p, r, a, c, n, q]) => ({
-                    partition: p,
-                    region: r,
-                    accountId: a,
-                    clusterName: c,
-                    nodeRoleArn: n,
-                    interruptionQueueArn: q,
-                })),
-            clusterName: args.clusterName,
-            tags,
-        });
-        const discovery = this.tagForDiscovery(name, args);
-
-        const values = pulumi
-            .all([args.clusterName, args.clusterEndpoint, queue.name])
-            .apply(([clusterName, clusterEndpoint, interruptionQueueName]) =>
-                karpenterValues({ clusterName, clusterEndpoint, interruptionQueueName }),
-            );
-        new k8s.helm.v3.Release(
-            `${name}-release`,
-            {
-                name: karpenterChart.releaseName,
-                chart: `${karpenterChart.repo}/${karpenterChart.chart}`,
-                version: chartVersion,
-                namespace: karpenterChart.namespace,
-                values,
-            },
-            {
-                parent,
-                dependsOn: [
-                    controllerRole.association,
-                    controllerRole.policy,
-                    nodeAccess,
-                    ...discovery,
-                ],
-            },
+            parent,
         );
 
-        this.nodeRoleName = nodeRole.role.name;
-        this.nodeRoleArn = nodeRole.role.arn;
-        this.controllerRoleArn = controllerRole.role.arn;
+        this.nodeRoleName = node.role.name;
+        this.nodeRoleArn = node.role.arn;
+        this.controllerRoleArn = controller.role.arn;
         this.interruptionQueueName = queue.name;
         this.registerOutputs({
             nodeRoleName: this.nodeRoleName,
@@ -130,77 +233,5 @@ export class KarpenterController extends pulumi.ComponentResource {
             controllerRoleArn: this.controllerRoleArn,
             interruptionQueueName: this.interruptionQueueName,
         });
-    }
-
-    /** The controller's role, trusted by EKS Pod Identity and bound to Karpenter's service account only. */
-    private controllerRole(
-        name: string,
-        inputs: {
-            scope: pulumi.Output<Parameters<typeof karpenterControllerStatements>[0]>;
-            clusterName: pulumi.Input<string>;
-            tags: Record<string, string>;
-        },
-    ) {
-        const parent = this;
-        const trust = aws.iam.getPolicyDocumentOutput(
-            {
-                statements: [
-                    {
-                        // Pod Identity tags the session with the pod's cluster, namespace and
-                        // service account; the association below decides which account gets it.
-                        actions: ["sts:AssumeRole", "sts:TagSession"],
-                        principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }],
-                    },
-                ],
-            },
-            { parent },
-        ).json;
-        const role = new aws.iam.Role(
-            `${name}-controller-role`,
-            { assumeRolePolicy: trust, tags: inputs.tags },
-            { parent },
-        );
-        const document = aws.iam.getPolicyDocumentOutput(
-            { statements: inputs.scope.apply(karpenterControllerStatements) },
-            { parent },
-        ).json;
-        const policy = new aws.iam.RolePolicy(
-            `${name}-controller-policy`,
-            { role: role.id, policy: document },
-            { parent },
-        );
-        const association = new aws.eks.PodIdentityAssociation(
-            `${name}-pod-identity`,
-            {
-                clusterName: inputs.clusterName,
-                namespace: karpenterChart.namespace,
-                serviceAccount: karpenterChart.serviceAccountName,
-                roleArn: role.arn,
-                tags: inputs.tags,
-            },
-            { parent },
-        );
-        return { role, policy, association };
-    }
-
-    /** `karpenter.sh/discovery: <cluster>` on the subnets and the node security group. */
-    private tagForDiscovery(name: string, args: KarpenterControllerArgs): aws.ec2.Tag[] {
-        const parent = this;
-        const tag = (resourceName: string, resourceId: pulumi.Input<string>) =>
-            new aws.ec2.Tag(
-                resourceName,
-                {
-                    resourceId,
-                    key: "karpenter.sh/discovery",
-                    value: pulumi
-                        .output(args.clusterName)
-                        .apply((cluster) => discoveryTag(cluster)["karpenter.sh/discovery"]),
-                },
-                { parent },
-            );
-        return [
-            tag(`${name}-discovery-sg`, args.clusterSecurityGroupId),
-            ...args.privateSubnetIds.map((id, i) => tag(`${name}-discovery-subnet-${i}`, id)),
-        ];
     }
 }

@@ -78,38 +78,34 @@ function condition(test: string, variable: string, values: string[]) {
     return { test, variable, values };
 }
 
-/**
- * The controller's permissions as Karpenter's reference CloudFormation template scopes them
- * (karpenter.sh, "Getting Started with Karpenter", cloudformation.yaml, the five
- * KarpenterController*Policy documents): it launches only into this cluster's tags, tags only
- * what it launched, terminates only instances of its own NodePools, passes only the node role, and
- * reads only its own queue.
- */
-export function karpenterControllerStatements(scope: KarpenterIamScope): PolicyStatement[] {
-    const ec2 = (resource: string) => `arn:${scope.partition}:ec2:${scope.region}:*:${resource}/*`;
-    const regional = (resource: string) =>
-        `arn:${scope.partition}:ec2:${scope.region}::${resource}/*`;
-    const instanceProfiles = `arn:${scope.partition}:iam::${scope.accountId}:instance-profile/*`;
+/** ARN builders and the tag conditions every scoped statement shares. */
+function scoping(scope: KarpenterIamScope) {
     const clusterTag = `kubernetes.io/cluster/${scope.clusterName}`;
-    const ownedRequest = [
-        condition("StringEquals", `aws:RequestTag/${clusterTag}`, ["owned"]),
-        condition("StringEquals", "aws:RequestTag/eks:eks-cluster-name", [scope.clusterName]),
-    ];
-    const ownedResource = condition("StringEquals", `aws:ResourceTag/${clusterTag}`, ["owned"]);
-    const anyNodePool = (key: "RequestTag" | "ResourceTag") =>
-        condition("StringLike", `aws:${key}/karpenter.sh/nodepool`, ["*"]);
-    const anyNodeClass = (key: "RequestTag" | "ResourceTag") =>
-        condition("StringLike", `aws:${key}/karpenter.k8s.aws/ec2nodeclass`, ["*"]);
-    const inRegion = (key: "RequestTag" | "ResourceTag") =>
-        condition("StringEquals", `aws:${key}/topology.kubernetes.io/region`, [scope.region]);
-    const launched = [
-        ec2("fleet"),
-        ec2("instance"),
-        ec2("volume"),
-        ec2("network-interface"),
-        ec2("launch-template"),
-        ec2("spot-instances-request"),
-    ];
+    const tagged = (key: "RequestTag" | "ResourceTag", name: string) =>
+        condition("StringLike", `aws:${key}/${name}`, ["*"]);
+    return {
+        ec2: (resource: string) => `arn:${scope.partition}:ec2:${scope.region}:*:${resource}/*`,
+        regional: (resource: string) => `arn:${scope.partition}:ec2:${scope.region}::${resource}/*`,
+        instanceProfiles: `arn:${scope.partition}:iam::${scope.accountId}:instance-profile/*`,
+        ownedRequest: [
+            condition("StringEquals", `aws:RequestTag/${clusterTag}`, ["owned"]),
+            condition("StringEquals", "aws:RequestTag/eks:eks-cluster-name", [scope.clusterName]),
+        ],
+        ownedResource: condition("StringEquals", `aws:ResourceTag/${clusterTag}`, ["owned"]),
+        anyNodePool: (key: "RequestTag" | "ResourceTag") => tagged(key, "karpenter.sh/nodepool"),
+        anyNodeClass: (key: "RequestTag" | "ResourceTag") =>
+            tagged(key, "karpenter.k8s.aws/ec2nodeclass"),
+        inRegion: (key: "RequestTag" | "ResourceTag") =>
+            condition("StringEquals", `aws:${key}/topology.kubernetes.io/region`, [scope.region]),
+    };
+}
+
+/** Launch, tag and terminate: only with this cluster's tags and a NodePool's. */
+function instanceLifecycleStatements(scope: KarpenterIamScope): PolicyStatement[] {
+    const { ec2, regional, ownedRequest, ownedResource, anyNodePool } = scoping(scope);
+    const launched = ["fleet", "instance", "volume", "network-interface", "launch-template"]
+        .concat("spot-instances-request")
+        .map(ec2);
     return [
         {
             sid: "AllowScopedEC2InstanceAccessActions",
@@ -171,6 +167,14 @@ export function karpenterControllerStatements(scope: KarpenterIamScope): PolicyS
             resources: [ec2("instance"), ec2("launch-template")],
             conditions: [ownedResource, anyNodePool("ResourceTag")],
         },
+    ];
+}
+
+/** The node role: passed to EC2 only, through instance profiles tagged for this cluster's node classes. */
+function instanceProfileStatements(scope: KarpenterIamScope): PolicyStatement[] {
+    const { instanceProfiles, ownedRequest, ownedResource, anyNodeClass, inRegion } =
+        scoping(scope);
+    return [
         {
             sid: "AllowPassingInstanceRole",
             actions: ["iam:PassRole"],
@@ -206,6 +210,13 @@ export function karpenterControllerStatements(scope: KarpenterIamScope): PolicyS
             resources: [instanceProfiles],
             conditions: [ownedResource, inRegion("ResourceTag"), anyNodeClass("ResourceTag")],
         },
+    ];
+}
+
+/** Discovery: the cluster endpoint, its own queue, regional EC2 reads, AMI parameters, prices. */
+function discoveryStatements(scope: KarpenterIamScope): PolicyStatement[] {
+    const { instanceProfiles } = scoping(scope);
+    return [
         {
             sid: "AllowAPIServerEndpointDiscovery",
             actions: ["eks:DescribeCluster"],
@@ -251,6 +262,21 @@ export function karpenterControllerStatements(scope: KarpenterIamScope): PolicyS
             actions: ["iam:GetInstanceProfile"],
             resources: [instanceProfiles],
         },
+    ];
+}
+
+/**
+ * The controller's permissions as Karpenter's reference CloudFormation template scopes them
+ * (karpenter.sh, "Getting Started with Karpenter", cloudformation.yaml, the five
+ * KarpenterController*Policy documents): it launches only into this cluster's tags, tags only
+ * what it launched, terminates only instances of its own NodePools, passes only the node role, and
+ * reads only its own queue.
+ */
+export function karpenterControllerStatements(scope: KarpenterIamScope): PolicyStatement[] {
+    return [
+        ...instanceLifecycleStatements(scope),
+        ...instanceProfileStatements(scope),
+        ...discoveryStatements(scope),
     ];
 }
 
