@@ -8,15 +8,28 @@ import {
 } from "./cluster/addons";
 import { grantClusterAdmins } from "./cluster/access";
 import { createControlPlane } from "./cluster/control-plane";
-import { irsaRole, roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
+import {
+    IrsaIssuer,
+    RoleContext,
+    irsaRole,
+    roleWithManagedPolicies,
+    serviceTrustPolicy,
+} from "./cluster/iam";
 import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
 import {
+    ClusterSettings,
     kubernetesVersionPins,
     resolveClusterSettings,
     validateClusterSettings,
 } from "./plan/cluster-plan";
+import type {
+    ClusterAddonVersionsInputs,
+    ClusterInputs,
+    GpuNodeGroupInputs,
+    SystemNodeGroupInputs,
+} from "./plan/cluster-types";
 import { gpuNodeGroupPlan, systemNodeGroupPlan } from "./plan/node-group-plan";
 import {
     clusterAutoscalerChart,
@@ -26,85 +39,21 @@ import {
 import { Problems } from "./plan/problems";
 
 /** The CPU node group that runs cluster add-ons (CoreDNS, autoscaler, CSI controllers). */
-export interface SystemNodeGroupArgs {
-    /** x86_64 CPU instance types; GPU types are rejected. @default ["m6i.large"] */
-    instanceTypes?: string[];
-    /** Fewest nodes, ≥ 1: the autoscaler that would add nodes runs here. @default 2 */
-    minSize?: number;
-    /** Nodes at creation; the cluster-autoscaler owns it afterwards. @default minSize */
-    desiredSize?: number;
-    /** Most nodes. @default 3 */
-    maxSize?: number;
-    /** Root EBS volume (gp3, encrypted), GiB, ≥ 20. @default 50 */
-    rootVolumeSizeGiB?: number;
-}
+export interface SystemNodeGroupArgs extends SystemNodeGroupInputs {}
 
 /** One pool of identical GPU nodes; workloads pick it by the `gpu-serving.io/gpu-group` label. */
-export interface GpuNodeGroupArgs {
-    /** Group name: DNS-1123 label of at most 36 characters, unique within the cluster. */
-    name: string;
-    /** GPU instance types from the catalogue in `plan/gpu-instances.ts`; mixed types are sized by the one with fewest GPUs. */
-    instanceTypes: string[];
-    /** "ON_DEMAND" or "SPOT". @default "ON_DEMAND" */
-    capacityType?: string;
-    /** Fewest nodes; 0 lets the group scale to zero when idle. @default 0 */
-    minSize?: number;
-    /** Nodes at creation; the cluster-autoscaler owns it afterwards. @default minSize */
-    desiredSize?: number;
-    /** Most nodes the autoscaler may run, ≥ 1. */
-    maxSize: number;
-    /** Root EBS volume (gp3, encrypted), GiB, ≥ 50: serving images are 10–25 GB unpacked and containerd also keeps the compressed layers. @default 200 */
-    rootVolumeSizeGiB?: number;
-    /** Nodes replaced at once during a node group update, 1–100. @default 1 */
-    maxUnavailable?: number;
-    /** Extra node labels; the `gpu-serving.io/*` and `nvidia.com/gpu.present` labels are reserved. @default {} */
-    labels?: Record<string, string>;
-}
+export interface GpuNodeGroupArgs extends GpuNodeGroupInputs {}
 
 /** EKS managed add-on versions (`v<version>-eksbuild.<n>`). Each defaults to the pin for `kubernetesVersion`. */
-export interface ClusterAddonVersionsArgs {
-    /** Amazon VPC CNI. */
-    vpcCni?: string;
-    /** CoreDNS. */
-    coredns?: string;
-    /** kube-proxy; must be built for `kubernetesVersion`. */
-    kubeProxy?: string;
-    /** EKS Pod Identity agent. */
-    podIdentityAgent?: string;
-    /** Amazon EFS CSI driver. */
-    efsCsiDriver?: string;
-    /** Amazon EBS CSI driver, which provisions gp3 volumes (Observability's Prometheus storage). */
-    ebsCsiDriver?: string;
-}
+export interface ClusterAddonVersionsArgs extends ClusterAddonVersionsInputs {}
 
-export interface GpuClusterArgs {
-    /** EKS cluster name, 1–100 letters, digits, '-', '_'. Renaming replaces the cluster (blocked while protected). @default the component name */
-    clusterName?: string;
-    /** Kubernetes minor version, one with pins in `kubernetesVersionPins` (1.33, 1.34). @default "1.34" */
-    kubernetesVersion?: string;
-    /** VPC of `privateSubnetIds`. EKS derives the VPC from the subnets; this documents the pairing for callers. */
-    vpcId: pulumi.Input<string>;
-    /** Private subnets for the control plane ENIs and all nodes, in ≥ 2 AZs. Later changes must stay in the AZs chosen at creation. */
-    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Also expose the API endpoint publicly (it is always reachable privately). The device plugin and autoscaler are installed from where Pulumi runs, so a private-only cluster needs Pulumi inside the VPC. @default false */
-    endpointPublicAccess?: boolean;
-    /** IPv4 CIDRs allowed to the public endpoint; required when `endpointPublicAccess`. "0.0.0.0/0" only if listed explicitly. @default [] */
-    publicAccessCidrs?: string[];
-    /** IAM role/user ARNs granted cluster-admin via access entries. Do not list the deploying principal: EKS already made it admin. @default [] */
-    adminPrincipalArns?: pulumi.Input<string>[];
-    /** Retention of control-plane logs (api, audit, authenticator, controllerManager, scheduler), days. @default 90 */
-    controlPlaneLogRetentionDays?: number;
-    /** Overrides of the pinned EKS add-on versions. @default the pins for `kubernetesVersion` */
-    addonVersions?: ClusterAddonVersionsArgs;
-    /** The CPU node group for cluster add-ons. @default 2–3 × m6i.large */
-    systemNodeGroup?: SystemNodeGroupArgs;
-    /** GPU node groups, at least one; tainted `nvidia.com/gpu=true:NoSchedule`. */
-    gpuNodeGroups: GpuNodeGroupArgs[];
-    /** Protect the cluster and its secrets KMS key from deletion and replacement. @default true */
-    protect?: boolean;
-    /** Tags for every AWS resource. @default {} */
-    tags?: Record<string, string>;
-}
+// Keys and their documentation live with the plan (plan/cluster-types.ts); these names are what the
+// package schema publishes.
+export interface GpuClusterArgs extends ClusterInputs<
+    GpuNodeGroupArgs,
+    SystemNodeGroupArgs,
+    ClusterAddonVersionsArgs
+> {}
 
 /**
  * EKS cluster for GPU model serving: control plane with encrypted secrets and audit logs, IRSA, a
@@ -138,108 +87,45 @@ export class GpuCluster extends pulumi.ComponentResource {
         validateClusterSettings(settings, args, problems);
         problems.throwIfAny(`GpuCluster "${name}"`);
         super("gpu-serving:index:GpuCluster", name, {}, opts);
-        const { clusterName, tags } = settings;
         const parent = this;
-
         const partition = aws.getPartitionOutput({}, { parent }).partition;
         const region = aws.getRegionOutput({}, { parent }).region;
-        const roleContext = { parent, partition, tags };
+        const roleContext = { parent, partition, tags: settings.tags };
 
-        const { cluster, oidcProvider, issuerUrl, issuer } = createControlPlane(
-            name,
-            settings,
-            args.privateSubnetIds,
-            roleContext,
-        );
-        const nodeRole = roleWithManagedPolicies(
-            `${name}-node-role`,
-            serviceTrustPolicy("ec2.amazonaws.com", parent),
-            [
-                "AmazonEKSWorkerNodePolicy",
-                "AmazonEC2ContainerRegistryReadOnly",
-                "AmazonEKS_CNI_Policy",
-                "AmazonSSMManagedInstanceCore",
-            ],
-            roleContext,
-        );
-
-        const efsCsiRole = irsaRole(
-            `${name}-efs-csi-role`,
-            issuer,
-            efsCsiControllerServiceAccount,
-            { managedPolicyNames: ["service-role/AmazonEFSCSIDriverPolicy"] },
-            roleContext,
-        );
-        const ebsCsiRole = irsaRole(
-            `${name}-ebs-csi-role`,
-            issuer,
-            ebsCsiControllerServiceAccount,
-            { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
-            roleContext,
-        );
-        const autoscalerRole = irsaRole(
-            `${name}-cluster-autoscaler-role`,
-            issuer,
-            {
-                namespace: clusterAutoscalerChart.namespace,
-                name: clusterAutoscalerChart.serviceAccountName,
-            },
-            { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
-            roleContext,
-        );
+        const controlPlane = createControlPlane(name, settings, args.privateSubnetIds, roleContext);
+        const { cluster } = controlPlane;
+        const roles = createRoles(name, settings.clusterName, controlPlane.issuer, roleContext);
         grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
-
-        const addonContext = {
+        const nodeGroups = createNodeGroups(name, settings, cluster, roles, {
             parent,
-            clusterName: cluster.name,
-            versions: settings.addonVersions,
-            tags,
-        };
-        const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
-        const nodeGroupContext = {
-            parent,
-            clusterName: cluster.name,
-            kubernetesVersion: cluster.version,
-            nodeRoleArn: nodeRole.role.arn,
-            subnetIds: args.privateSubnetIds,
-            tags,
-            dependsOn: [...nodeRole.attachments, ...bootstrapAddons],
-        };
-        const system = createManagedNodeGroup(
-            name,
-            systemNodeGroupPlan(settings),
-            nodeGroupContext,
-        );
-        const gpuGroups = settings.gpuNodeGroups.map((group) =>
-            createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
-        );
-        createWorkloadAddons(name, addonContext, system.nodeGroup, {
-            efsCsi: efsCsiRole.arn,
-            ebsCsi: ebsCsiRole.arn,
+            privateSubnetIds: args.privateSubnetIds,
         });
-
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
-        const inCluster = { parent, provider };
-        installNvidiaDevicePlugin(name, inCluster);
-        installClusterAutoscaler(name, inCluster, {
-            clusterName: cluster.name,
-            region,
-            imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
-            roleArn: autoscalerRole.arn,
-            dependsOn: [system.nodeGroup],
-        });
+        installNvidiaDevicePlugin(name, { parent, provider });
+        installClusterAutoscaler(
+            name,
+            { parent, provider },
+            {
+                clusterName: cluster.name,
+                region,
+                imageTag:
+                    kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+                roleArn: roles.autoscaler.arn,
+                dependsOn: [nodeGroups.system.nodeGroup],
+            },
+        );
 
         this.clusterName = cluster.name;
         this.endpoint = cluster.endpoint;
-        this.oidcProviderArn = oidcProvider.arn;
-        this.oidcProviderUrl = issuerUrl;
+        this.oidcProviderArn = controlPlane.oidcProvider.arn;
+        this.oidcProviderUrl = controlPlane.issuerUrl;
         this.nodeSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
         this.kubeconfig = kubeconfig;
         this.provider = provider;
-        this.nodeRoleArn = nodeRole.role.arn;
+        this.nodeRoleArn = roles.node.role.arn;
         this.gpuNodeGroupNames = pulumi.all(
-            gpuGroups.map((group) => group.nodeGroup.nodeGroupName),
+            nodeGroups.gpu.map((group) => group.nodeGroup.nodeGroupName),
         );
         this.registerOutputs({
             clusterName: this.clusterName,
@@ -253,4 +139,88 @@ export class GpuCluster extends pulumi.ComponentResource {
             gpuNodeGroupNames: this.gpuNodeGroupNames,
         });
     }
+}
+
+/** The node role, and the IRSA roles of the EFS and EBS CSI controllers and the autoscaler. */
+function createRoles(
+    name: string,
+    clusterName: string,
+    issuer: IrsaIssuer,
+    roleContext: RoleContext,
+) {
+    const node = roleWithManagedPolicies(
+        `${name}-node-role`,
+        serviceTrustPolicy("ec2.amazonaws.com", roleContext.parent),
+        [
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEC2ContainerRegistryReadOnly",
+            "AmazonEKS_CNI_Policy",
+            "AmazonSSMManagedInstanceCore",
+        ],
+        roleContext,
+    );
+    const efsCsi = irsaRole(
+        `${name}-efs-csi-role`,
+        issuer,
+        efsCsiControllerServiceAccount,
+        { managedPolicyNames: ["service-role/AmazonEFSCSIDriverPolicy"] },
+        roleContext,
+    );
+    const ebsCsi = irsaRole(
+        `${name}-ebs-csi-role`,
+        issuer,
+        ebsCsiControllerServiceAccount,
+        { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
+        roleContext,
+    );
+    const autoscaler = irsaRole(
+        `${name}-cluster-autoscaler-role`,
+        issuer,
+        {
+            namespace: clusterAutoscalerChart.namespace,
+            name: clusterAutoscalerChart.serviceAccountName,
+        },
+        { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
+        roleContext,
+    );
+    return { node, efsCsi, ebsCsi, autoscaler };
+}
+
+/**
+ * The system and GPU managed node groups, with the add-ons nodes need to join first (VPC CNI,
+ * kube-proxy) and those that need a node to run on after (CoreDNS, CSI drivers).
+ */
+function createNodeGroups(
+    name: string,
+    settings: ClusterSettings,
+    cluster: aws.eks.Cluster,
+    roles: ReturnType<typeof createRoles>,
+    placement: { parent: GpuCluster; privateSubnetIds: GpuClusterArgs["privateSubnetIds"] },
+) {
+    const { parent } = placement;
+    const addonContext = {
+        parent,
+        clusterName: cluster.name,
+        versions: settings.addonVersions,
+        tags: settings.tags,
+    };
+    const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
+    const nodeGroupContext = {
+        parent,
+        clusterName: cluster.name,
+        kubernetesVersion: cluster.version,
+        nodeRoleArn: roles.node.role.arn,
+        subnetIds: placement.privateSubnetIds,
+        tags: settings.tags,
+        dependsOn: [...roles.node.attachments, ...bootstrapAddons],
+    };
+    const system = createManagedNodeGroup(name, systemNodeGroupPlan(settings), nodeGroupContext);
+    const gpu = settings.gpuNodeGroups.map((group) =>
+        createManagedNodeGroup(name, gpuNodeGroupPlan(settings, group), nodeGroupContext),
+    );
+    createWorkloadAddons(name, addonContext, system.nodeGroup, {
+        efsCsi: roles.efsCsi.arn,
+        ebsCsi: roles.ebsCsi.arn,
+    });
+    return { system, gpu };
 }

@@ -79,39 +79,15 @@ export class ModelImage extends pulumi.ComponentResource {
         const keepTaggedImages = args.keepTaggedImages ?? defaultKeepTaggedImages;
         const untaggedExpiryDays = args.untaggedExpiryDays ?? defaultUntaggedExpiryDays;
         const protect = args.protect ?? true;
-        const dockerfile = args.dockerfile ?? path.join(args.context, "Dockerfile");
-        const buildArgs = { BUILDKIT_INLINE_CACHE: "1", ...(args.buildArgs ?? {}) };
 
         const problems = new Problems();
         checkModelImageArgs({ ...args, platform, keepTaggedImages, untaggedExpiryDays }, problems);
         // Before super(): a rejected component registers nothing, not even itself.
         problems.throwIfAny(`ModelImage "${name}"`);
         super("gpu-serving:index:ModelImage", name, {}, opts);
-
         const tag = imageTagFor(args.modelVersion);
-        const previousTag =
-            args.previousModelVersion === undefined
-                ? undefined
-                : imageTagFor(args.previousModelVersion);
 
-        const repository = new aws.ecr.Repository(
-            `${name}-repository`,
-            {
-                name: args.repositoryName,
-                imageTagMutability: "IMMUTABLE",
-                imageScanningConfiguration: { scanOnPush: true },
-                encryptionConfigurations: [
-                    args.kmsKeyArn === undefined
-                        ? { encryptionType: "AES256" }
-                        : { encryptionType: "KMS", kmsKey: args.kmsKeyArn },
-                ],
-                // Deleting the repository must never take pushed model images with it.
-                forceDelete: false,
-                tags: args.tags,
-            },
-            { parent: this, protect },
-        );
-
+        const repository = createRepository(name, args, { parent: this, protect });
         new aws.ecr.LifecyclePolicy(
             `${name}-lifecycle`,
             {
@@ -120,36 +96,7 @@ export class ModelImage extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-
-        const authorization = aws.ecr.getAuthorizationTokenOutput(
-            { registryId: repository.registryId },
-            { parent: this },
-        );
-
-        const image = new docker.Image(
-            `${name}-image`,
-            {
-                imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
-                build: {
-                    context: args.context,
-                    dockerfile,
-                    args: buildArgs,
-                    platform,
-                    cacheFrom: {
-                        images: cacheSourceTags(tag, previousTag).map(
-                            (cacheTag) =>
-                                pulumi.interpolate`${repository.repositoryUrl}:${cacheTag}`,
-                        ),
-                    },
-                },
-                registry: {
-                    server: repository.repositoryUrl,
-                    username: authorization.userName,
-                    password: pulumi.secret(authorization.password),
-                },
-            },
-            { parent: this },
-        );
+        const image = buildAndPush(name, args, { repository, tag, platform, parent: this });
 
         this.repositoryUrl = repository.repositoryUrl;
         this.repositoryArn = repository.arn;
@@ -176,4 +123,68 @@ export class ModelImage extends pulumi.ComponentResource {
             imageReference: this.imageReference,
         });
     }
+}
+
+function createRepository(
+    name: string,
+    args: ModelImageArgs,
+    opts: { parent: ModelImage; protect: boolean },
+): aws.ecr.Repository {
+    return new aws.ecr.Repository(
+        `${name}-repository`,
+        {
+            name: args.repositoryName,
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [
+                args.kmsKeyArn === undefined
+                    ? { encryptionType: "AES256" }
+                    : { encryptionType: "KMS", kmsKey: args.kmsKeyArn },
+            ],
+            // Deleting the repository must never take pushed model images with it.
+            forceDelete: false,
+            tags: args.tags,
+        },
+        opts,
+    );
+}
+
+/** Builds `context` and pushes it as `<repository>:<tag>`, reusing the previous version's layers. */
+function buildAndPush(
+    name: string,
+    args: ModelImageArgs,
+    target: { repository: aws.ecr.Repository; tag: string; platform: string; parent: ModelImage },
+): docker.Image {
+    const { repository, tag, platform, parent } = target;
+    const previousTag =
+        args.previousModelVersion === undefined
+            ? undefined
+            : imageTagFor(args.previousModelVersion);
+    const authorization = aws.ecr.getAuthorizationTokenOutput(
+        { registryId: repository.registryId },
+        { parent },
+    );
+    return new docker.Image(
+        `${name}-image`,
+        {
+            imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
+            build: {
+                context: args.context,
+                dockerfile: args.dockerfile ?? path.join(args.context, "Dockerfile"),
+                args: { BUILDKIT_INLINE_CACHE: "1", ...(args.buildArgs ?? {}) },
+                platform,
+                cacheFrom: {
+                    images: cacheSourceTags(tag, previousTag).map(
+                        (cacheTag) => pulumi.interpolate`${repository.repositoryUrl}:${cacheTag}`,
+                    ),
+                },
+            },
+            registry: {
+                server: repository.repositoryUrl,
+                username: authorization.userName,
+                password: pulumi.secret(authorization.password),
+            },
+        },
+        { parent },
+    );
 }

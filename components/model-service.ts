@@ -11,117 +11,13 @@ import {
     serviceSpec,
 } from "./serving/exposure";
 import { deploymentSpec } from "./serving/pod-spec";
+import type { ModelServiceInputs } from "./serving/model-service-types";
 import { ServingSettings, resolveServingSettings } from "./serving/settings";
 import { stagingJobSpec, stagingLabels, stagingTimeoutSeconds } from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
 
-export interface ModelServiceArgs {
-    /** Names every object, the served model and its directory on the claim. DNS-1035 label. */
-    modelName: string;
-    /** Namespace to deploy into (it must exist). */
-    namespace: pulumi.Input<string>;
-    /** Serving image by digest, `<repository>@sha256:<64 hex>` (ModelImage's `imageReference`). */
-    image: pulumi.Input<string>;
-    /** "vllm" (vllm/vllm-openai preset) or "custom" (HTTP server honouring PORT, MODEL_DIR, API_KEY). */
-    runtime: string;
-    /** Version of the weights: names the staging Job and `/models/<modelName>/<modelVersion>/`. */
-    modelVersion: string;
-    /**
-     * `s3://bucket/prefix` or `hf://org/repo`. Gated Hugging Face repos read the optional Secret
-     * `hf-token` (key `token`) in `namespace`.
-     */
-    weightsSource: string;
-    /** Hugging Face commit or tag; required for hf:// (never an implicit main), refused for s3://. */
-    weightsRevision?: string;
-    /** Size of the weights, GiB; drives the startup budget and the cold-start estimate. */
-    weightsSizeGiB: number;
-    /** ReadWriteMany claim holding staged weights (ModelStore's `claimName`), in `namespace`. */
-    modelClaimName: pulumi.Input<string>;
-    /** GPU node group to run on (nodes labelled gpu-serving.io/gpu-group=<gpuGroup>). */
-    gpuGroup: string;
-    /** GPUs per replica (`nvidia.com/gpu` request and limit). */
-    gpusPerReplica: number;
-    /** Fewest replicas and the initial count; 0 lets KEDA scale the vllm runtime to zero. */
-    minReplicas: number;
-    /** Most replicas the autoscaler may run. */
-    maxReplicas: number;
-    /** CPU request, Kubernetes quantity. @default 3 per GPU for vllm, 2 per GPU for custom */
-    cpu?: string;
-    /** Memory request, GiB; the limit adds shmSizeGiB. @default 12 per GPU (vllm), 8 (custom) */
-    memoryGiB?: number;
-    /**
-     * Memory-backed `/dev/shm`, GiB. vLLM's tensor-parallel workers talk through NCCL, which uses
-     * shared memory within a node; the runtime's default 64 MiB is too small for its buffers.
-     * @default max(1, 2 × tensorParallelSize) for vllm, 1 for custom
-     */
-    shmSizeGiB?: number;
-    /** Weights read throughput for one pod, MiB/s. @default 500 (EFS per client, not Elastic) */
-    storageReadMiBps?: number;
-    /** Engine warm-up after the weights are read, seconds. @default 195 (vllm), 30 (custom) */
-    warmupSeconds?: number;
-    /** Serving image size for the cold-start estimate, GiB. @default 12 (vllm), 10 (custom) */
-    imageSizeGiB?: number;
-    /**
-     * vLLM `--load-format`: "safetensors", "runai_streamer" or "fastsafetensors" (the last two need
-     * their extras in the image). @default "safetensors"
-     */
-    loadFormat?: string;
-    /** vLLM `--tensor-parallel-size`, dividing gpusPerReplica (rest: pipeline stages). @default all */
-    tensorParallelSize?: number;
-    /** vLLM `--max-model-len`, tokens. @default the model's own */
-    maxModelLen?: number;
-    /** Port of the custom server. @default 8080 (vllm: fixed 8000) */
-    port?: number;
-    /** Liveness and startup probe path of the custom server. @default "/health" (vllm: same) */
-    healthPath?: string;
-    /** Readiness probe path of the custom server. @default healthPath (vllm: "/health") */
-    readinessPath?: string;
-    /** Prometheus metrics path of the custom server. @default "/metrics" (vllm: same) */
-    metricsPath?: string;
-    /** Extra server arguments, appended; vllm flags the component sets are refused. @default [] */
-    extraArgs?: string[];
-    /** Waiting requests per replica that KEDA aims for (vllm). @default 5 */
-    queueDepthTarget?: number;
-    /** Scale-down stabilization, seconds, cold-start estimate to 3600. @default max(300, estimate) */
-    cooldownSeconds?: number;
-    /**
-     * Prometheus that KEDA queries (vllm).
-     * @default "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
-     */
-    prometheusUrl?: pulumi.Input<string>;
-    /** Custom runtime HPA target, percent of the CPU request. @default 70 unless hpaMetricName */
-    hpaCpuUtilization?: number;
-    /** Per-pod metric for the custom runtime's HPA (needs a metrics adapter), with hpaMetricTarget. */
-    hpaMetricName?: string;
-    /** Per-pod average target of hpaMetricName. */
-    hpaMetricTarget?: number;
-    /**
-     * "ClusterIP", "InternalLoadBalancer" or "ExternalLoadBalancer" (NLBs in ip mode through the
-     * AWS Load Balancer Controller). @default "ClusterIP"
-     */
-    serviceType?: string;
-    /** Namespaces besides the model's own that may call the server. @default [] */
-    allowedNamespaces?: string[];
-    /** Namespace of Prometheus, always allowed to scrape. @default "monitoring" */
-    monitoringNamespace?: string;
-    /** API key clients send as `Authorization: Bearer`. @default generated, 40 letters and digits */
-    apiKey?: pulumi.Input<string>;
-    /**
-     * Staging Job image by digest. @default example digests of amazon/aws-cli (s3) or
-     * python:3.12-slim (hf): pin your own
-     */
-    stagingImage?: pulumi.Input<string>;
-    /** IAM role (IRSA) for the ServiceAccount, allowed to read the S3 weights. */
-    serviceAccountRoleArn?: pulumi.Input<string>;
-    /** Create a ServiceMonitor; false without the prometheus-operator CRDs. @default true */
-    monitoring?: boolean;
-    /** Create a KEDA ScaledObject (vllm) or an HPA (custom); false without KEDA. @default true */
-    autoscaling?: boolean;
-    /** Read-only root filesystem; caches go to emptyDirs at /cache and /tmp. @default true */
-    readOnlyRootFilesystem?: boolean;
-    /** Extra labels on every object (not the app.kubernetes.io keys the component sets). */
-    labels?: Record<string, string>;
-}
+// Keys and their documentation live with the serving plan (serving/model-service-types.ts).
+export interface ModelServiceArgs extends ModelServiceInputs {}
 
 /**
  * One served model on GPU nodes: weights staged once onto the shared claim by a Job, a Deployment
@@ -146,146 +42,18 @@ export class ModelService extends pulumi.ComponentResource {
         // Before super(): a rejected component registers nothing, not even itself.
         modelServiceProblems(args).throwIfAny(`ModelService "${name}"`);
         super("gpu-serving:index:ModelService", name, {}, opts);
-        const resolved = resolveServingSettings(args);
-        // Plain strings were checked above; Outputs are checked once they resolve.
-        const s: ServingSettings = {
-            ...resolved,
-            image: digestPinned(resolved.image, "image", this),
-            stagingImage: digestPinned(resolved.stagingImage, "stagingImage", this),
-        };
-        const metadata = (
-            objectName: string,
-            annotations?: Record<string, pulumi.Input<string>>,
-            labels = s.labels,
-        ) => ({
-            name: objectName,
-            namespace: s.namespace,
-            labels,
-            annotations,
-        });
+        const s = pinnedSettings(args, this);
+        const ctx: Context = { name, parent: this, s };
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-service-account`,
-            {
-                metadata: metadata(
-                    s.modelName,
-                    s.serviceAccountRoleArn
-                        ? { "eks.amazonaws.com/role-arn": s.serviceAccountRoleArn }
-                        : undefined,
-                ),
-            },
-            { parent: this },
-        );
-        const serviceAccountName = s.modelName;
-
-        const apiKey = args.apiKey
-            ? pulumi.secret(args.apiKey)
-            : new random.RandomPassword(
-                  `${name}-generated-api-key`,
-                  { length: 40, special: false },
-                  { parent: this },
-              ).result;
-        const apiKeySecret = new k8s.core.v1.Secret(
-            `${name}-api-key`,
-            {
-                metadata: metadata(s.apiKeySecretName),
-                type: "Opaque",
-                stringData: { [s.apiKeySecretKey]: apiKey },
-            },
-            { parent: this },
-        );
-
-        const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
-        const stagingJob = new k8s.batch.v1.Job(
-            `${name}-stage`,
-            {
-                metadata: metadata(s.stagingJobName, undefined, stagingLabels(s)),
-                spec: stagingJobSpec(s, serviceAccountName),
-            },
-            {
-                parent: this,
-                dependsOn: [serviceAccount],
-                // A Job's pod template is immutable and its name is fixed per version: a changed
-                // template for the same version must delete the old Job before creating the new.
-                deleteBeforeReplace: true,
-                customTimeouts: { create: stagingTimeout, update: stagingTimeout },
-            },
-        );
-
-        const rolloutSeconds = s.podReadySeconds + 60;
-        const deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
-            { metadata: metadata(s.modelName), spec: deploymentSpec(s, serviceAccountName) },
-            {
-                parent: this,
-                // Serving starts only once the weights are staged (the init container also waits).
-                dependsOn: [stagingJob, apiKeySecret],
-                // The autoscaler owns the replica count; Pulumi would reset it on every up.
-                ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
-                // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
-                // node. A rollout replaces replicas one at a time.
-                customTimeouts: {
-                    create: `${rolloutSeconds}s`,
-                    update: `${rolloutSeconds * Math.max(1, s.maxReplicas)}s`,
-                },
-            },
-        );
-
-        const service = new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata: metadata(s.modelName, serviceAnnotations(s.serviceType)),
-                spec: serviceSpec(s),
-            },
-            { parent: this },
-        );
-
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${name}-pdb`,
-            { metadata: metadata(s.modelName), spec: podDisruptionBudgetSpec(s) },
-            { parent: this },
-        );
-
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-network-policy`,
-            { metadata: metadata(s.modelName), spec: networkPolicySpec(s) },
-            { parent: this },
-        );
-
-        if (s.autoscaling && s.runtime === "vllm") {
-            new k8s.apiextensions.CustomResource(
-                `${name}-scaled-object`,
-                {
-                    apiVersion: "keda.sh/v1alpha1",
-                    kind: "ScaledObject",
-                    metadata: metadata(s.modelName),
-                    spec: scaledObjectSpec(s, s.modelName),
-                },
-                { parent: this, dependsOn: [deployment] },
-            );
-        } else if (s.autoscaling) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                `${name}-hpa`,
-                {
-                    metadata: metadata(s.modelName),
-                    spec: horizontalPodAutoscalerSpec(s, s.modelName),
-                },
-                { parent: this, dependsOn: [deployment] },
-            );
-        }
-
-        if (s.monitoring) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-service-monitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: metadata(s.modelName),
-                    spec: serviceMonitorSpec(s),
-                },
-                { parent: this, dependsOn: [service] },
-            );
-        }
+        const serviceAccount = createServiceAccount(ctx);
+        const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
+        const stagingJob = createStagingJob(ctx, serviceAccount);
+        const deployment = createDeployment(ctx, [stagingJob, apiKeySecret]);
+        const service = createService(ctx);
+        createDisruptionBudget(ctx);
+        createNetworkPolicy(ctx);
+        createAutoscaler(ctx, deployment);
+        createServiceMonitor(ctx, service);
 
         this.serviceName = service.metadata.name;
         this.endpoint = pulumi
@@ -306,4 +74,172 @@ export class ModelService extends pulumi.ComponentResource {
             deploymentName: this.deploymentName,
         });
     }
+}
+
+/** What every builder below needs: the component (parent and name prefix) and its settings. */
+interface Context {
+    name: string;
+    parent: ModelService;
+    s: ServingSettings;
+}
+
+/** Settings with both images pinned: plain strings were checked already, Outputs once they resolve. */
+function pinnedSettings(args: ModelServiceArgs, parent: ModelService): ServingSettings {
+    const resolved = resolveServingSettings(args);
+    return {
+        ...resolved,
+        image: digestPinned(resolved.image, "image", parent),
+        stagingImage: digestPinned(resolved.stagingImage, "stagingImage", parent),
+    };
+}
+
+function metadata(
+    s: ServingSettings,
+    objectName: string,
+    annotations?: Record<string, pulumi.Input<string>>,
+    labels = s.labels,
+) {
+    return { name: objectName, namespace: s.namespace, labels, annotations };
+}
+
+function createServiceAccount({ name, parent, s }: Context): k8s.core.v1.ServiceAccount {
+    const annotations = s.serviceAccountRoleArn
+        ? { "eks.amazonaws.com/role-arn": s.serviceAccountRoleArn }
+        : undefined;
+    return new k8s.core.v1.ServiceAccount(
+        `${name}-service-account`,
+        { metadata: metadata(s, s.modelName, annotations) },
+        { parent },
+    );
+}
+
+/** The key clients send, given or generated, and the Secret the server reads it from. */
+function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> | undefined) {
+    const apiKey = given
+        ? pulumi.secret(given)
+        : new random.RandomPassword(
+              `${name}-generated-api-key`,
+              { length: 40, special: false },
+              { parent },
+          ).result;
+    const apiKeySecret = new k8s.core.v1.Secret(
+        `${name}-api-key`,
+        {
+            metadata: metadata(s, s.apiKeySecretName),
+            type: "Opaque",
+            stringData: { [s.apiKeySecretKey]: apiKey },
+        },
+        { parent },
+    );
+    return { apiKey, apiKeySecret };
+}
+
+function createStagingJob(
+    { name, parent, s }: Context,
+    serviceAccount: k8s.core.v1.ServiceAccount,
+): k8s.batch.v1.Job {
+    const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
+    return new k8s.batch.v1.Job(
+        `${name}-stage`,
+        {
+            metadata: metadata(s, s.stagingJobName, undefined, stagingLabels(s)),
+            spec: stagingJobSpec(s, s.modelName),
+        },
+        {
+            parent,
+            dependsOn: [serviceAccount],
+            // A Job's pod template is immutable and its name is fixed per version: a changed
+            // template for the same version must delete the old Job before creating the new.
+            deleteBeforeReplace: true,
+            customTimeouts: { create: stagingTimeout, update: stagingTimeout },
+        },
+    );
+}
+
+function createDeployment(
+    { name, parent, s }: Context,
+    dependsOn: pulumi.Resource[],
+): k8s.apps.v1.Deployment {
+    const rolloutSeconds = s.podReadySeconds + 60;
+    return new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        { metadata: metadata(s, s.modelName), spec: deploymentSpec(s, s.modelName) },
+        {
+            parent,
+            // Serving starts only once the weights are staged (the init container also waits).
+            dependsOn,
+            // The autoscaler owns the replica count; Pulumi would reset it on every up.
+            ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
+            // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
+            // node. A rollout replaces replicas one at a time.
+            customTimeouts: {
+                create: `${rolloutSeconds}s`,
+                update: `${rolloutSeconds * Math.max(1, s.maxReplicas)}s`,
+            },
+        },
+    );
+}
+
+function createService({ name, parent, s }: Context): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        `${name}-service`,
+        {
+            metadata: metadata(s, s.modelName, serviceAnnotations(s.serviceType)),
+            spec: serviceSpec(s),
+        },
+        { parent },
+    );
+}
+
+function createDisruptionBudget({ name, parent, s }: Context): void {
+    new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        { metadata: metadata(s, s.modelName), spec: podDisruptionBudgetSpec(s) },
+        { parent },
+    );
+}
+
+function createNetworkPolicy({ name, parent, s }: Context): void {
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-network-policy`,
+        { metadata: metadata(s, s.modelName), spec: networkPolicySpec(s) },
+        { parent },
+    );
+}
+
+/** KEDA's ScaledObject for vllm (queue depth), an HPA for the custom runtime; none when off. */
+function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.Deployment): void {
+    if (!s.autoscaling) return;
+    if (s.runtime === "vllm") {
+        new k8s.apiextensions.CustomResource(
+            `${name}-scaled-object`,
+            {
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "ScaledObject",
+                metadata: metadata(s, s.modelName),
+                spec: scaledObjectSpec(s, s.modelName),
+            },
+            { parent, dependsOn: [deployment] },
+        );
+        return;
+    }
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        { metadata: metadata(s, s.modelName), spec: horizontalPodAutoscalerSpec(s, s.modelName) },
+        { parent, dependsOn: [deployment] },
+    );
+}
+
+function createServiceMonitor({ name, parent, s }: Context, service: k8s.core.v1.Service): void {
+    if (!s.monitoring) return;
+    new k8s.apiextensions.CustomResource(
+        `${name}-service-monitor`,
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: metadata(s, s.modelName),
+            spec: serviceMonitorSpec(s),
+        },
+        { parent, dependsOn: [service] },
+    );
 }

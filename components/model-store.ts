@@ -93,102 +93,31 @@ export class ModelStore extends pulumi.ComponentResource {
         problems.throwIfAny(`ModelStore "${name}"`);
         super("gpu-serving:index:ModelStore", name, {}, opts);
 
-        // No lifecyclePolicies (transition to Infrequent Access after 30 days): a running server
-        // keeps its weights in GPU memory and never re-reads them, so after a quiet month every
-        // file looks cold and moves to IA. The next scale-out, usually during a traffic spike,
-        // then pays IA's per-GiB read charge and slower first reads for the whole model, on
-        // every new replica.
-        // encrypted and performanceMode are fixed at creation: changing them replaces the file
-        // system and its data, which `protect` refuses.
-        const fileSystem = new aws.efs.FileSystem(
-            `${name}-filesystem`,
-            {
-                encrypted: true,
-                performanceMode: "generalPurpose",
-                throughputMode,
-                provisionedThroughputInMibps: args.provisionedThroughputMiBps,
-                tags: { Name: `${name}-models`, ...tags },
-            },
-            { parent: this, protect },
-        );
-
-        // Always declared, so backups switched on or off outside Pulumi are reverted; the EFS API
-        // default for a regional file system is off.
-        new aws.efs.BackupPolicy(
-            `${name}-backup`,
-            {
-                fileSystemId: fileSystem.id,
-                backupPolicy: { status: backup ? "ENABLED" : "DISABLED" },
-            },
-            { parent: this },
-        );
-
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-nfs`,
-            {
-                vpcId: args.vpcId,
-                description: "EFS mount targets for model weights: NFS from cluster nodes only",
-                tags: { Name: `${name}-nfs`, ...tags },
-            },
-            { parent: this },
-        );
-
-        // No egress rule: NFS replies ride the tracked inbound connection, and mount targets never
-        // open connections of their own.
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-nfs-from-nodes`,
-            {
-                securityGroupId: securityGroup.id,
-                referencedSecurityGroupId: args.nodeSecurityGroupId,
-                ipProtocol: "tcp",
-                fromPort: nfsPort,
-                toPort: nfsPort,
-                description: "NFS from cluster nodes",
-            },
-            { parent: this },
-        );
-
+        const parent = this;
+        const fileSystem = createFileSystem(name, args, {
+            throughputMode,
+            backup,
+            tags,
+            protect,
+            parent,
+        });
+        const securityGroup = createNfsSecurityGroup(name, args, tags, parent);
         const mountTargets = args.privateSubnetIds.map(
             (subnetId, index) =>
                 new aws.efs.MountTarget(
                     `${name}-mount-${index}`,
                     { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] },
-                    { parent: this },
+                    { parent },
                 ),
         );
-
-        // Retain: a released volume keeps its access point and data, because restaging hundreds
-        // of GiB of weights costs more than the storage. Immediate: EFS is regional, so waiting
-        // for the first pod buys no placement, and Pulumi then waits for the claim to bind, so a
-        // missing CSI driver fails `pulumi up` instead of the first GPU pod.
-        const storageClass = new k8s.storage.v1.StorageClass(
-            `${name}-storage-class`,
-            {
-                metadata: { name: storageClassName },
-                provisioner: "efs.csi.aws.com",
-                parameters: fileSystem.id.apply(efsStorageClassParameters),
-                reclaimPolicy: "Retain",
-                volumeBindingMode: "Immediate",
-            },
-            { parent: this },
-        );
-
-        // Protected like the file system: deleting the claim keeps the data (Retain) but leaves a
-        // Released volume no new claim binds to, so a recreated claim gets a fresh, empty access
-        // point and every model must be staged again. It waits for the mount targets so that
-        // consumers of `claimName` never start pods that cannot mount yet.
-        const claim = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-claim`,
-            {
-                metadata: { name: claimName, namespace: args.namespace },
-                spec: {
-                    accessModes: ["ReadWriteMany"],
-                    storageClassName: storageClass.metadata.name,
-                    resources: { requests: { storage: gibQuantity(claimSizeGiB) } },
-                },
-            },
-            { parent: this, protect, dependsOn: mountTargets },
-        );
+        const { storageClass, claim } = createClaim(name, fileSystem, mountTargets, {
+            storageClassName,
+            claimName,
+            claimSizeGiB,
+            namespace: args.namespace,
+            protect,
+            parent,
+        });
 
         this.fileSystemId = fileSystem.id;
         this.fileSystemArn = fileSystem.arn;
@@ -204,4 +133,132 @@ export class ModelStore extends pulumi.ComponentResource {
             claimName: this.claimName,
         });
     }
+}
+
+interface FileSystemSettings {
+    throughputMode: string;
+    backup: boolean;
+    tags: Record<string, string>;
+    protect: boolean;
+    parent: ModelStore;
+}
+
+/** The encrypted EFS file system and its backup policy. */
+function createFileSystem(
+    name: string,
+    args: ModelStoreArgs,
+    { throughputMode, backup, tags, protect, parent }: FileSystemSettings,
+): aws.efs.FileSystem {
+    // No lifecyclePolicies (transition to Infrequent Access after 30 days): a running server
+    // keeps its weights in GPU memory and never re-reads them, so after a quiet month every
+    // file looks cold and moves to IA. The next scale-out, usually during a traffic spike,
+    // then pays IA's per-GiB read charge and slower first reads for the whole model, on
+    // every new replica.
+    // encrypted and performanceMode are fixed at creation: changing them replaces the file
+    // system and its data, which `protect` refuses.
+    const fileSystem = new aws.efs.FileSystem(
+        `${name}-filesystem`,
+        {
+            encrypted: true,
+            performanceMode: "generalPurpose",
+            throughputMode,
+            provisionedThroughputInMibps: args.provisionedThroughputMiBps,
+            tags: { Name: `${name}-models`, ...tags },
+        },
+        { parent, protect },
+    );
+    // Always declared, so backups switched on or off outside Pulumi are reverted; the EFS API
+    // default for a regional file system is off.
+    new aws.efs.BackupPolicy(
+        `${name}-backup`,
+        {
+            fileSystemId: fileSystem.id,
+            backupPolicy: { status: backup ? "ENABLED" : "DISABLED" },
+        },
+        { parent },
+    );
+    return fileSystem;
+}
+
+/** The mount targets' security group: NFS in from the cluster nodes, nothing else. */
+function createNfsSecurityGroup(
+    name: string,
+    args: ModelStoreArgs,
+    tags: Record<string, string>,
+    parent: ModelStore,
+): aws.ec2.SecurityGroup {
+    const securityGroup = new aws.ec2.SecurityGroup(
+        `${name}-nfs`,
+        {
+            vpcId: args.vpcId,
+            description: "EFS mount targets for model weights: NFS from cluster nodes only",
+            tags: { Name: `${name}-nfs`, ...tags },
+        },
+        { parent },
+    );
+    // No egress rule: NFS replies ride the tracked inbound connection, and mount targets never
+    // open connections of their own.
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-nfs-from-nodes`,
+        {
+            securityGroupId: securityGroup.id,
+            referencedSecurityGroupId: args.nodeSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: nfsPort,
+            toPort: nfsPort,
+            description: "NFS from cluster nodes",
+        },
+        { parent },
+    );
+    return securityGroup;
+}
+
+interface ClaimSettings {
+    storageClassName: string;
+    claimName: string;
+    claimSizeGiB: number;
+    namespace: pulumi.Input<string>;
+    protect: boolean;
+    parent: ModelStore;
+}
+
+/** The EFS StorageClass (an access point per volume) and the ReadWriteMany claim of the weights. */
+function createClaim(
+    name: string,
+    fileSystem: aws.efs.FileSystem,
+    mountTargets: aws.efs.MountTarget[],
+    { storageClassName, claimName, claimSizeGiB, namespace, protect, parent }: ClaimSettings,
+) {
+    // Retain: a released volume keeps its access point and data, because restaging hundreds
+    // of GiB of weights costs more than the storage. Immediate: EFS is regional, so waiting
+    // for the first pod buys no placement, and Pulumi then waits for the claim to bind, so a
+    // missing CSI driver fails `pulumi up` instead of the first GPU pod.
+    const storageClass = new k8s.storage.v1.StorageClass(
+        `${name}-storage-class`,
+        {
+            metadata: { name: storageClassName },
+            provisioner: "efs.csi.aws.com",
+            parameters: fileSystem.id.apply(efsStorageClassParameters),
+            reclaimPolicy: "Retain",
+            volumeBindingMode: "Immediate",
+        },
+        { parent },
+    );
+    // Protected like the file system: deleting the claim keeps the data (Retain) but leaves a
+    // Released volume no new claim binds to, so a recreated claim gets a fresh, empty access
+    // point and every model must be staged again. It waits for the mount targets so that
+    // consumers of `claimName` never start pods that cannot mount yet.
+    const claim = new k8s.core.v1.PersistentVolumeClaim(
+        `${name}-claim`,
+        {
+            metadata: { name: claimName, namespace },
+            spec: {
+                accessModes: ["ReadWriteMany"],
+                storageClassName: storageClass.metadata.name,
+                resources: { requests: { storage: gibQuantity(claimSizeGiB) } },
+            },
+        },
+        { parent, protect, dependsOn: mountTargets },
+    );
+    return { storageClass, claim };
 }

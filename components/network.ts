@@ -7,43 +7,10 @@ import {
     networkProblems,
     subnetDiscoveryTags,
 } from "./plan/network-plan";
+import type { NetworkInputs } from "./plan/network-types";
 
-export interface NetworkArgs {
-    /**
-     * Name of the EKS cluster that will use this network; subnets get the
-     * `kubernetes.io/cluster/<clusterName>: shared` discovery tag. Not applied to existing subnets:
-     * tag those yourself.
-     */
-    clusterName: string;
-    /**
-     * IPv4 block of the VPC, a prefix length from /16 to /24. Each AZ gets a quarter as its private
-     * subnet; the last quarter holds the public subnets (1/16 of the VPC each).
-     * Only when the Network creates the VPC. @default "10.0.0.0/16"
-     */
-    cidrBlock?: string;
-    /**
-     * Number of AZs to spread subnets over, 2 or 3; the first ones the region lists as available.
-     * Only when the Network creates the VPC. @default 3
-     */
-    availabilityZoneCount?: number;
-    /**
-     * One NAT gateway per AZ, so losing an AZ does not cut the other AZs off the internet and no
-     * egress crosses AZs; false runs one shared NAT gateway in the first AZ (cheaper, not highly
-     * available). Only when the Network creates the VPC. @default true
-     */
-    natGatewayPerAz?: boolean;
-    /** Id of an existing VPC to use instead of creating one; the Network then creates nothing. */
-    existingVpcId?: pulumi.Input<string>;
-    /**
-     * Private subnets of `existingVpcId` for nodes, at least 2 in different AZs. Required with,
-     * and only allowed with, `existingVpcId`.
-     */
-    existingPrivateSubnetIds?: pulumi.Input<string>[];
-    /** Public subnets of `existingVpcId` for internet-facing load balancers. @default [] */
-    existingPublicSubnetIds?: pulumi.Input<string>[];
-    /** Tags for every resource the Network creates; it sets each `Name` tag. @default {} */
-    tags?: Record<string, string>;
-}
+// Keys and their documentation live with the plan (plan/network-types.ts).
+export interface NetworkArgs extends NetworkInputs {}
 
 type NetworkOutputs = Pick<
     Network,
@@ -101,17 +68,51 @@ export class Network extends pulumi.ComponentResource {
     }
 }
 
+/** What the builders of a created VPC share: the component, the name prefix and the tagging rule. */
+interface CreateContext {
+    name: string;
+    parent: Network;
+    tagged: (role: string, extra?: Record<string, string>) => Record<string, string>;
+}
+
 function createNetwork(parent: Network, name: string, settings: CreateSettings): NetworkOutputs {
     const { clusterName, cidrBlock, availabilityZoneCount, natGatewayPerAz } = settings;
     const plan = planSubnets(cidrBlock, availabilityZoneCount);
-    const zoneIndexes = plan.privateSubnetCidrs.map((_, i) => i);
-    const childOpts = { parent };
     const tagged = (role: string, extra: Record<string, string> = {}) => ({
         ...settings.tags,
         ...extra,
         Name: `${name}-${role}`,
     });
+    const ctx: CreateContext = { name, parent, tagged };
 
+    const availabilityZones = pickAvailabilityZones(parent, availabilityZoneCount);
+    const { vpc, internetGateway } = createVpc(ctx, cidrBlock);
+    const subnets = (kind: "public" | "private", cidrs: string[]) =>
+        cidrs.map((cidr, i) =>
+            createSubnet(ctx, { vpc, kind, index: i, cidr, availabilityZones, clusterName }),
+        );
+    const publicSubnets = subnets("public", plan.publicSubnetCidrs);
+    const privateSubnets = subnets("private", plan.privateSubnetCidrs);
+    routePublicSubnets(ctx, vpc, internetGateway, publicSubnets);
+    const natGateways = createNatGateways(ctx, internetGateway, publicSubnets, natGatewayPerAz);
+    const privateRouteTables = routePrivateSubnets(
+        ctx,
+        vpc,
+        privateSubnets,
+        (i) => natGateways[natGatewayPerAz ? i : 0],
+    );
+    createS3Endpoint(ctx, vpc, privateRouteTables);
+
+    return {
+        vpcId: vpc.id,
+        privateSubnetIds: pulumi.all(privateSubnets.map((s) => s.id)),
+        publicSubnetIds: pulumi.all(publicSubnets.map((s) => s.id)),
+        availabilityZones,
+    };
+}
+
+/** The first `count` zones the region lists as available, failing when it has fewer. */
+function pickAvailabilityZones(parent: Network, count: number): pulumi.Output<string[]> {
     const availableZones = aws.getAvailabilityZonesOutput(
         {
             state: "available",
@@ -120,51 +121,71 @@ function createNetwork(parent: Network, name: string, settings: CreateSettings):
         },
         { parent },
     );
-    const availabilityZones = availableZones.names.apply((names) => {
-        if (names.length < availabilityZoneCount) {
+    return availableZones.names.apply((names) => {
+        if (names.length < count) {
             throw new pulumi.ResourceError(
-                `availabilityZoneCount: ${availabilityZoneCount} AZs requested, but the region ` +
+                `availabilityZoneCount: ${count} AZs requested, but the region ` +
                     `has only ${names.length} available (${names.join(", ")})`,
                 parent,
             );
         }
-        return names.slice(0, availabilityZoneCount);
+        return names.slice(0, count);
     });
+}
 
+function createVpc({ name, parent, tagged }: CreateContext, cidrBlock: string) {
     const vpc = new aws.ec2.Vpc(
         `${name}-vpc`,
         { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: tagged("vpc") },
-        childOpts,
+        { parent },
     );
     const internetGateway = new aws.ec2.InternetGateway(
         `${name}-igw`,
         { vpcId: vpc.id, tags: tagged("igw") },
-        childOpts,
+        { parent },
     );
+    return { vpc, internetGateway };
+}
 
+interface SubnetSpec {
+    vpc: aws.ec2.Vpc;
+    kind: "public" | "private";
+    index: number;
+    cidr: string;
+    availabilityZones: pulumi.Output<string[]>;
+    clusterName: string;
+}
+
+function createSubnet({ name, parent, tagged }: CreateContext, spec: SubnetSpec): aws.ec2.Subnet {
+    const { vpc, kind, index, cidr, availabilityZones, clusterName } = spec;
+    const role = `${kind}-${index + 1}`;
     // Nothing but NAT gateways and load balancers lives in public subnets, and both get their
     // addresses explicitly, so no subnet hands out public IPs on launch.
-    const subnet = (kind: "public" | "private", i: number, cidr: string) =>
-        new aws.ec2.Subnet(
-            `${name}-${kind}-${i + 1}`,
-            {
-                vpcId: vpc.id,
-                cidrBlock: cidr,
-                availabilityZone: availabilityZones.apply((zones) => zones[i]),
-                mapPublicIpOnLaunch: false,
-                tags: tagged(`${kind}-${i + 1}`, subnetDiscoveryTags(kind, clusterName)),
-            },
-            childOpts,
-        );
-    const publicSubnets = zoneIndexes.map((i) => subnet("public", i, plan.publicSubnetCidrs[i]));
-    const privateSubnets = zoneIndexes.map((i) => subnet("private", i, plan.privateSubnetCidrs[i]));
+    return new aws.ec2.Subnet(
+        `${name}-${role}`,
+        {
+            vpcId: vpc.id,
+            cidrBlock: cidr,
+            availabilityZone: availabilityZones.apply((zones) => zones[index]),
+            mapPublicIpOnLaunch: false,
+            tags: tagged(role, subnetDiscoveryTags(kind, clusterName)),
+        },
+        { parent },
+    );
+}
 
-    // Standalone routes rather than inline `routes`: inline routes own the whole table and would
-    // delete routes others add later (peering, transit gateway); the two styles cannot be mixed.
+// Standalone routes rather than inline `routes`: inline routes own the whole table and would
+// delete routes others add later (peering, transit gateway); the two styles cannot be mixed.
+function routePublicSubnets(
+    { name, parent, tagged }: CreateContext,
+    vpc: aws.ec2.Vpc,
+    internetGateway: aws.ec2.InternetGateway,
+    publicSubnets: aws.ec2.Subnet[],
+): void {
     const publicRouteTable = new aws.ec2.RouteTable(
         `${name}-public`,
         { vpcId: vpc.id, tags: tagged("public") },
-        childOpts,
+        { parent },
     );
     new aws.ec2.Route(
         `${name}-public-internet`,
@@ -173,22 +194,30 @@ function createNetwork(parent: Network, name: string, settings: CreateSettings):
             destinationCidrBlock: "0.0.0.0/0",
             gatewayId: internetGateway.id,
         },
-        childOpts,
+        { parent },
     );
     publicSubnets.forEach(
         (s, i) =>
             new aws.ec2.RouteTableAssociation(
                 `${name}-public-${i + 1}`,
                 { subnetId: s.id, routeTableId: publicRouteTable.id },
-                childOpts,
+                { parent },
             ),
     );
+}
 
+/** One NAT gateway (and its address) per AZ, or one shared in the first AZ. */
+function createNatGateways(
+    { name, parent, tagged }: CreateContext,
+    internetGateway: aws.ec2.InternetGateway,
+    publicSubnets: aws.ec2.Subnet[],
+    perAz: boolean,
+): aws.ec2.NatGateway[] {
     // AWS needs the internet gateway attached before an EIP can be associated and a public NAT
     // gateway can pass traffic (Terraform aws_eip / aws_nat_gateway docs: depend on the IGW).
     const natOpts = { parent, dependsOn: [internetGateway] };
-    const natZoneIndexes = natGatewayPerAz ? zoneIndexes : [0];
-    const natGateways = natZoneIndexes.map((i) => {
+    const zones = perAz ? publicSubnets.map((_, i) => i) : [0];
+    return zones.map((i) => {
         const role = `nat-${i + 1}`;
         const address = new aws.ec2.Eip(
             `${name}-${role}`,
@@ -206,35 +235,52 @@ function createNetwork(parent: Network, name: string, settings: CreateSettings):
             natOpts,
         );
     });
+}
 
-    // One private route table per AZ even with a shared NAT gateway: switching natGatewayPerAz
-    // then only repoints routes instead of replacing tables and associations.
-    const privateRouteTables = privateSubnets.map((s, i) => {
+/**
+ * One private route table per AZ even with a shared NAT gateway: switching natGatewayPerAz then
+ * only repoints routes instead of replacing tables and associations.
+ */
+function routePrivateSubnets(
+    { name, parent, tagged }: CreateContext,
+    vpc: aws.ec2.Vpc,
+    privateSubnets: aws.ec2.Subnet[],
+    natGatewayFor: (zoneIndex: number) => aws.ec2.NatGateway,
+): aws.ec2.RouteTable[] {
+    return privateSubnets.map((s, i) => {
         const role = `private-${i + 1}`;
         const table = new aws.ec2.RouteTable(
             `${name}-${role}`,
             { vpcId: vpc.id, tags: tagged(role) },
-            childOpts,
+            { parent },
         );
         new aws.ec2.Route(
             `${name}-${role}-nat`,
             {
                 routeTableId: table.id,
                 destinationCidrBlock: "0.0.0.0/0",
-                natGatewayId: natGateways[natGatewayPerAz ? i : 0].id,
+                natGatewayId: natGatewayFor(i).id,
             },
-            childOpts,
+            { parent },
         );
         new aws.ec2.RouteTableAssociation(
             `${name}-${role}`,
             { subnetId: s.id, routeTableId: table.id },
-            childOpts,
+            { parent },
         );
         return table;
     });
+}
 
-    // ECR serves image layers from S3 and GPU serving images are 10-25 GB: a gateway endpoint keeps
-    // those pulls (and model downloads from S3) off the NAT gateways, which bill per GB processed.
+/**
+ * ECR serves image layers from S3 and GPU serving images are 10-25 GB: a gateway endpoint keeps
+ * those pulls (and model downloads from S3) off the NAT gateways, which bill per GB processed.
+ */
+function createS3Endpoint(
+    { name, parent, tagged }: CreateContext,
+    vpc: aws.ec2.Vpc,
+    privateRouteTables: aws.ec2.RouteTable[],
+): void {
     const region = aws.getRegionOutput({}, { parent });
     new aws.ec2.VpcEndpoint(
         `${name}-s3`,
@@ -245,15 +291,8 @@ function createNetwork(parent: Network, name: string, settings: CreateSettings):
             routeTableIds: privateRouteTables.map((t) => t.id),
             tags: tagged("s3"),
         },
-        childOpts,
+        { parent },
     );
-
-    return {
-        vpcId: vpc.id,
-        privateSubnetIds: pulumi.all(privateSubnets.map((s) => s.id)),
-        publicSubnetIds: pulumi.all(publicSubnets.map((s) => s.id)),
-        availabilityZones,
-    };
 }
 
 /**

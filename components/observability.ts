@@ -2,79 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { isEksClusterName } from "./plan/names";
 import * as plan from "./plan/observability-plan";
-import { Problems, isKnown } from "./plan/problems";
+import type { ObservabilityInputs } from "./plan/observability-types";
+import {
+    observabilityArgsProblems,
+    resolveObservabilitySettings,
+} from "./plan/observability-validation";
 
-export interface ObservabilityArgs {
-    /** EKS cluster name; names the CloudWatch log group `/aws/eks/<clusterName>/containers`. */
-    clusterName: pulumi.Input<string>;
-    /** ARN of the cluster's IAM OIDC provider, trusted by the log shipper's IRSA role. */
-    oidcProviderArn: pulumi.Input<string>;
-    /**
-     * The cluster's OIDC issuer without `https://` (e.g. `oidc.eks.us-west-2.amazonaws.com/id/ABC`),
-     * the prefix of the IRSA trust conditions. A leading `https://` is removed.
-     */
-    oidcProviderUrl: pulumi.Input<string>;
-    /** Namespace created for the whole stack (Prometheus, Grafana, KEDA, exporters, log shipper). @default "monitoring" */
-    namespace?: string;
-    /** Days CloudWatch keeps container logs; one of the values CloudWatch Logs accepts. @default 30 */
-    logRetentionDays?: number;
-    /** How long Prometheus keeps samples, as a Prometheus duration. @default "15d" */
-    prometheusRetention?: string;
-    /** Size of Prometheus' gp3 volume in GiB, at least 10. @default 50 */
-    prometheusStorageGiB?: number;
-    /** Exact prometheus-community/kube-prometheus-stack chart version. @default "79.7.1" */
-    kubePrometheusStackVersion?: string;
-    /** Exact kedacore/keda chart version. @default "2.18.1" */
-    kedaVersion?: string;
-    /** Exact NVIDIA dcgm-exporter chart version. @default "4.7.1" */
-    dcgmExporterVersion?: string;
-    /** Exact aws/eks-charts aws-for-fluent-bit chart version. @default "0.2.0" */
-    fluentBitVersion?: string;
-    /** Alert when a GPU stays below this utilisation (percent, 0–100 exclusive) for 30 minutes. @default 20 */
-    gpuUtilizationLowPercent?: number;
-    /** Alert when a model averages more than this many waiting requests per replica for 10 minutes. @default 20 */
-    queueDepthHighThreshold?: number;
-    /** Alert when a model's p95 end-to-end latency exceeds this many seconds for 10 minutes. @default 10 */
-    p95LatencySecondsThreshold?: number;
-    /** Tags for the AWS resources (log group, IAM role). @default {} */
-    tags?: Record<string, string>;
-}
-
-/** ObservabilityArgs with every default applied. */
-export function resolveObservabilitySettings(args: ObservabilityArgs): plan.ObservabilitySettings {
-    return {
-        namespace: args.namespace ?? "monitoring",
-        logRetentionDays: args.logRetentionDays ?? 30,
-        prometheusRetention: args.prometheusRetention ?? "15d",
-        prometheusStorageGiB: args.prometheusStorageGiB ?? 50,
-        kubePrometheusStackVersion:
-            args.kubePrometheusStackVersion ?? plan.defaultChartVersions.kubePrometheusStack,
-        kedaVersion: args.kedaVersion ?? plan.defaultChartVersions.keda,
-        dcgmExporterVersion: args.dcgmExporterVersion ?? plan.defaultChartVersions.dcgmExporter,
-        fluentBitVersion: args.fluentBitVersion ?? plan.defaultChartVersions.fluentBit,
-        gpuUtilizationLowPercent: args.gpuUtilizationLowPercent ?? 20,
-        queueDepthHighThreshold: args.queueDepthHighThreshold ?? 20,
-        p95LatencySecondsThreshold: args.p95LatencySecondsThreshold ?? 10,
-    };
-}
-
-/** Every problem with `args`, each under its property path; the stack runs this before creating anything. */
-export function observabilityArgsProblems(
-    args: ObservabilityArgs,
-    problems = new Problems(),
-): Problems {
-    if (isKnown(args.clusterName)) {
-        problems.expect(
-            isEksClusterName(args.clusterName),
-            "clusterName",
-            `"${args.clusterName}" is not an EKS cluster name`,
-        );
-    }
-    plan.observabilityProblems(resolveObservabilitySettings(args), problems);
-    return problems;
-}
+// Keys and their documentation live with the plan (plan/observability-types.ts).
+export interface ObservabilityArgs extends ObservabilityInputs {}
 
 function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilitySettings {
     observabilityArgsProblems(args).throwIfAny(`Observability "${name}"`);
@@ -100,212 +36,19 @@ export class Observability extends pulumi.ComponentResource {
         // Validated before the component registers, so a bad config leaves nothing behind.
         const s = settingsFor(name, args);
         super("gpu-serving:index:Observability", name, {}, opts);
-        const tags = args.tags ?? {};
+        const ctx: Context = { name, parent: this, s, tags: args.tags ?? {} };
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: {
-                    name: s.namespace,
-                    labels: { "app.kubernetes.io/part-of": "gpu-serving" },
-                },
-            },
-            { parent: this },
-        );
+        const namespace = createNamespace(ctx);
         const ns = namespace.metadata.name;
-
-        const storageClass = new k8s.storage.v1.StorageClass(
-            `${name}-prometheus-storage`,
-            {
-                metadata: { name: plan.prometheusStorageClassName(s.namespace) },
-                provisioner: "ebs.csi.aws.com",
-                parameters: { type: "gp3", encrypted: "true" },
-                // EBS volumes live in one AZ: bind once the pod is scheduled so both land together.
-                volumeBindingMode: "WaitForFirstConsumer",
-                allowVolumeExpansion: true,
-                reclaimPolicy: "Delete",
-            },
-            { parent: this },
-        );
-
-        const grafanaPassword = new random.RandomPassword(
-            `${name}-grafana-admin-password`,
-            { length: 32, special: false },
-            { parent: this },
-        );
-        const grafanaAdmin = new k8s.core.v1.Secret(
-            `${name}-grafana-admin`,
-            {
-                metadata: { name: plan.grafanaAdminSecretName, namespace: ns },
-                type: "Opaque",
-                stringData: { "admin-user": "admin", "admin-password": grafanaPassword.result },
-            },
-            { parent: this },
-        );
-
-        const kubePrometheusStack = new k8s.helm.v3.Release(
-            `${name}-kube-prometheus-stack`,
-            {
-                name: plan.kubePrometheusStackName,
-                chart: plan.charts.kubePrometheusStack.chart,
-                version: s.kubePrometheusStackVersion,
-                repositoryOpts: { repo: plan.charts.kubePrometheusStack.repo },
-                namespace: ns,
-                values: plan.kubePrometheusStackValues(
-                    s,
-                    plan.prometheusStorageClassName(s.namespace),
-                ),
-            },
-            { parent: this, dependsOn: [storageClass, grafanaAdmin] },
-        );
+        const kubePrometheusStack = installKubePrometheusStack(ctx, ns);
         // KEDA and the DCGM exporter create ServiceMonitors, whose CRD kube-prometheus-stack installs.
         const afterPrometheus = { parent: this, dependsOn: [kubePrometheusStack] };
-
-        new k8s.helm.v3.Release(
-            `${name}-keda`,
-            {
-                name: "keda",
-                chart: plan.charts.keda.chart,
-                version: s.kedaVersion,
-                repositoryOpts: { repo: plan.charts.keda.repo },
-                namespace: ns,
-                values: plan.kedaValues(),
-            },
-            afterPrometheus,
-        );
-
-        new k8s.helm.v3.Release(
-            `${name}-dcgm-exporter`,
-            {
-                name: "dcgm-exporter",
-                chart: plan.charts.dcgmExporter.chart,
-                version: s.dcgmExporterVersion,
-                repositoryOpts: { repo: plan.charts.dcgmExporter.repo },
-                namespace: ns,
-                values: plan.dcgmExporterValues(),
-            },
-            afterPrometheus,
-        );
-
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-containers`,
-            {
-                name: pulumi.output(args.clusterName).apply(plan.containerLogGroupName),
-                retentionInDays: s.logRetentionDays,
-                tags,
-            },
-            { parent: this },
-        );
-
-        const issuer = pulumi.output(args.oidcProviderUrl).apply(plan.oidcIssuerHost);
-        const trustPolicy = aws.iam.getPolicyDocumentOutput(
-            {
-                statements: [
-                    {
-                        effect: "Allow",
-                        actions: ["sts:AssumeRoleWithWebIdentity"],
-                        principals: [{ type: "Federated", identifiers: [args.oidcProviderArn] }],
-                        conditions: [
-                            {
-                                test: "StringEquals",
-                                variable: pulumi.interpolate`${issuer}:sub`,
-                                values: [
-                                    plan.serviceAccountSubject(
-                                        s.namespace,
-                                        plan.fluentBitServiceAccountName,
-                                    ),
-                                ],
-                            },
-                            {
-                                test: "StringEquals",
-                                variable: pulumi.interpolate`${issuer}:aud`,
-                                values: ["sts.amazonaws.com"],
-                            },
-                        ],
-                    },
-                ],
-            },
-            { parent: this },
-        );
-        const fluentBitRole = new aws.iam.Role(
-            `${name}-fluent-bit`,
-            {
-                description: "Ships container logs to CloudWatch (IRSA for fluent-bit)",
-                assumeRolePolicy: trustPolicy.json,
-                tags,
-            },
-            { parent: this },
-        );
-        const logsPolicy = aws.iam.getPolicyDocumentOutput(
-            {
-                statements: [
-                    {
-                        effect: "Allow",
-                        actions: [
-                            "logs:CreateLogStream",
-                            "logs:PutLogEvents",
-                            "logs:DescribeLogStreams",
-                        ],
-                        // The group itself and its streams (`<arn>:log-stream:<name>`), nothing else.
-                        resources: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
-                    },
-                ],
-            },
-            { parent: this },
-        );
-        const fluentBitLogs = new aws.iam.RolePolicy(
-            `${name}-fluent-bit-logs`,
-            { role: fluentBitRole.name, policy: logsPolicy.json },
-            { parent: this },
-        );
-
-        const region = aws.getRegionOutput({}, { parent: this }).region;
-        new k8s.helm.v3.Release(
-            `${name}-fluent-bit`,
-            {
-                name: "aws-for-fluent-bit",
-                chart: plan.charts.fluentBit.chart,
-                version: s.fluentBitVersion,
-                repositoryOpts: { repo: plan.charts.fluentBit.repo },
-                namespace: ns,
-                values: plan.fluentBitValues({
-                    region,
-                    logGroupName: logGroup.name,
-                    roleArn: fluentBitRole.arn,
-                }),
-            },
-            // Pods that start before the policy is attached drop their first log batches.
-            { parent: this, dependsOn: [fluentBitLogs] },
-        );
-
-        const thresholds = {
-            gpuUtilizationLowPercent: s.gpuUtilizationLowPercent,
-            queueDepthHighThreshold: s.queueDepthHighThreshold,
-            p95LatencySecondsThreshold: s.p95LatencySecondsThreshold,
-        };
-        new k8s.apiextensions.CustomResource(
-            `${name}-alerts`,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: "gpu-serving-alerts", namespace: ns },
-                spec: { groups: [{ name: "gpu-serving", rules: plan.alertRules(thresholds) }] },
-            },
-            afterPrometheus,
-        );
-
-        new k8s.core.v1.ConfigMap(
-            `${name}-dashboard`,
-            {
-                metadata: {
-                    name: "gpu-serving-dashboard",
-                    namespace: ns,
-                    labels: { grafana_dashboard: "1" },
-                },
-                data: { "gpu-serving.json": JSON.stringify(plan.servingDashboard(thresholds)) },
-            },
-            { parent: this },
-        );
+        installKeda(ctx, ns, afterPrometheus);
+        installDcgmExporter(ctx, ns, afterPrometheus);
+        const logGroup = createContainerLogGroup(ctx, args.clusterName);
+        const fluentBit = createFluentBitRole(ctx, args, logGroup);
+        installFluentBit(ctx, ns, logGroup, fluentBit);
+        createAlertsAndDashboard(ctx, ns, afterPrometheus);
 
         this.namespace = ns;
         this.prometheusUrl = kubePrometheusStack.namespace.apply(plan.prometheusUrl);
@@ -318,4 +61,251 @@ export class Observability extends pulumi.ComponentResource {
             grafanaServiceName: this.grafanaServiceName,
         });
     }
+}
+
+/** What every builder below needs: the component (parent and name prefix), settings and tags. */
+interface Context {
+    name: string;
+    parent: Observability;
+    s: plan.ObservabilitySettings;
+    tags: Record<string, string>;
+}
+
+function createNamespace({ name, parent, s }: Context): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+            metadata: {
+                name: s.namespace,
+                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
+            },
+        },
+        { parent },
+    );
+}
+
+/** Prometheus, Alertmanager and Grafana, with Prometheus' gp3 storage class and Grafana's admin. */
+function installKubePrometheusStack(
+    { name, parent, s }: Context,
+    ns: pulumi.Output<string>,
+): k8s.helm.v3.Release {
+    const storageClass = new k8s.storage.v1.StorageClass(
+        `${name}-prometheus-storage`,
+        {
+            metadata: { name: plan.prometheusStorageClassName(s.namespace) },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true" },
+            // EBS volumes live in one AZ: bind once the pod is scheduled so both land together.
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+            reclaimPolicy: "Delete",
+        },
+        { parent },
+    );
+    const grafanaPassword = new random.RandomPassword(
+        `${name}-grafana-admin-password`,
+        { length: 32, special: false },
+        { parent },
+    );
+    const grafanaAdmin = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+            metadata: { name: plan.grafanaAdminSecretName, namespace: ns },
+            type: "Opaque",
+            stringData: { "admin-user": "admin", "admin-password": grafanaPassword.result },
+        },
+        { parent },
+    );
+    return new k8s.helm.v3.Release(
+        `${name}-kube-prometheus-stack`,
+        {
+            name: plan.kubePrometheusStackName,
+            chart: plan.charts.kubePrometheusStack.chart,
+            version: s.kubePrometheusStackVersion,
+            repositoryOpts: { repo: plan.charts.kubePrometheusStack.repo },
+            namespace: ns,
+            values: plan.kubePrometheusStackValues(s, plan.prometheusStorageClassName(s.namespace)),
+        },
+        { parent, dependsOn: [storageClass, grafanaAdmin] },
+    );
+}
+
+function installKeda(
+    { name, s }: Context,
+    ns: pulumi.Output<string>,
+    opts: pulumi.CustomResourceOptions,
+): void {
+    new k8s.helm.v3.Release(
+        `${name}-keda`,
+        {
+            name: "keda",
+            chart: plan.charts.keda.chart,
+            version: s.kedaVersion,
+            repositoryOpts: { repo: plan.charts.keda.repo },
+            namespace: ns,
+            values: plan.kedaValues(),
+        },
+        opts,
+    );
+}
+
+function installDcgmExporter(
+    { name, s }: Context,
+    ns: pulumi.Output<string>,
+    opts: pulumi.CustomResourceOptions,
+): void {
+    new k8s.helm.v3.Release(
+        `${name}-dcgm-exporter`,
+        {
+            name: "dcgm-exporter",
+            chart: plan.charts.dcgmExporter.chart,
+            version: s.dcgmExporterVersion,
+            repositoryOpts: { repo: plan.charts.dcgmExporter.repo },
+            namespace: ns,
+            values: plan.dcgmExporterValues(),
+        },
+        opts,
+    );
+}
+
+function createContainerLogGroup(
+    { name, parent, s, tags }: Context,
+    clusterName: pulumi.Input<string>,
+): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
+        `${name}-containers`,
+        {
+            name: pulumi.output(clusterName).apply(plan.containerLogGroupName),
+            retentionInDays: s.logRetentionDays,
+            tags,
+        },
+        { parent },
+    );
+}
+
+/** The log shipper's IRSA role: trusted by its service account only, writing to `logGroup` only. */
+function createFluentBitRole(
+    { name, parent, s, tags }: Context,
+    args: ObservabilityArgs,
+    logGroup: aws.cloudwatch.LogGroup,
+) {
+    const issuer = pulumi.output(args.oidcProviderUrl).apply(plan.oidcIssuerHost);
+    const subject = plan.serviceAccountSubject(s.namespace, plan.fluentBitServiceAccountName);
+    const trustPolicy = aws.iam.getPolicyDocumentOutput(
+        {
+            statements: [
+                {
+                    effect: "Allow",
+                    actions: ["sts:AssumeRoleWithWebIdentity"],
+                    principals: [{ type: "Federated", identifiers: [args.oidcProviderArn] }],
+                    conditions: [
+                        {
+                            test: "StringEquals",
+                            variable: pulumi.interpolate`${issuer}:sub`,
+                            values: [subject],
+                        },
+                        {
+                            test: "StringEquals",
+                            variable: pulumi.interpolate`${issuer}:aud`,
+                            values: ["sts.amazonaws.com"],
+                        },
+                    ],
+                },
+            ],
+        },
+        { parent },
+    );
+    const role = new aws.iam.Role(
+        `${name}-fluent-bit`,
+        {
+            description: "Ships container logs to CloudWatch (IRSA for fluent-bit)",
+            assumeRolePolicy: trustPolicy.json,
+            tags,
+        },
+        { parent },
+    );
+    const logsPolicy = aws.iam.getPolicyDocumentOutput(
+        {
+            statements: [
+                {
+                    effect: "Allow",
+                    actions: [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    // The group itself and its streams (`<arn>:log-stream:<name>`), nothing else.
+                    resources: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+                },
+            ],
+        },
+        { parent },
+    );
+    const logsPolicyAttachment = new aws.iam.RolePolicy(
+        `${name}-fluent-bit-logs`,
+        { role: role.name, policy: logsPolicy.json },
+        { parent },
+    );
+    return { role, logsPolicyAttachment };
+}
+
+function installFluentBit(
+    { name, parent, s }: Context,
+    ns: pulumi.Output<string>,
+    logGroup: aws.cloudwatch.LogGroup,
+    fluentBit: { role: aws.iam.Role; logsPolicyAttachment: aws.iam.RolePolicy },
+): void {
+    const region = aws.getRegionOutput({}, { parent }).region;
+    new k8s.helm.v3.Release(
+        `${name}-fluent-bit`,
+        {
+            name: "aws-for-fluent-bit",
+            chart: plan.charts.fluentBit.chart,
+            version: s.fluentBitVersion,
+            repositoryOpts: { repo: plan.charts.fluentBit.repo },
+            namespace: ns,
+            values: plan.fluentBitValues({
+                region,
+                logGroupName: logGroup.name,
+                roleArn: fluentBit.role.arn,
+            }),
+        },
+        // Pods that start before the policy is attached drop their first log batches.
+        { parent, dependsOn: [fluentBit.logsPolicyAttachment] },
+    );
+}
+
+/** The serving alert rules (a PrometheusRule) and the Grafana dashboard (a labelled ConfigMap). */
+function createAlertsAndDashboard(
+    { name, parent, s }: Context,
+    ns: pulumi.Output<string>,
+    afterPrometheus: pulumi.CustomResourceOptions,
+): void {
+    const thresholds = {
+        gpuUtilizationLowPercent: s.gpuUtilizationLowPercent,
+        queueDepthHighThreshold: s.queueDepthHighThreshold,
+        p95LatencySecondsThreshold: s.p95LatencySecondsThreshold,
+    };
+    new k8s.apiextensions.CustomResource(
+        `${name}-alerts`,
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: "gpu-serving-alerts", namespace: ns },
+            spec: { groups: [{ name: "gpu-serving", rules: plan.alertRules(thresholds) }] },
+        },
+        afterPrometheus,
+    );
+    new k8s.core.v1.ConfigMap(
+        `${name}-dashboard`,
+        {
+            metadata: {
+                name: "gpu-serving-dashboard",
+                namespace: ns,
+                labels: { grafana_dashboard: "1" },
+            },
+            data: { "gpu-serving.json": JSON.stringify(plan.servingDashboard(thresholds)) },
+        },
+        { parent },
+    );
 }

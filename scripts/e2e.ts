@@ -151,103 +151,117 @@ async function main(): Promise<void> {
         forgetStack();
         installKubernetesPlugin();
         selectStack();
-        const up = timed("pulumi up", () =>
-            pulumi(["up", "--yes", "--skip-preview"], { stream: true, allowFailure: true }),
-        );
-        check("pulumi up deploys the local stack", up.status === 0);
-        checkPlacement();
-
-        const unchanged = timed("pulumi preview (no changes)", () =>
-            pulumi(["preview", "--expect-no-changes"], { allowFailure: true }),
-        );
-        check(
-            "a second preview expects no changes",
-            unchanged.status === 0,
-            unchanged.status === 0 ? "" : unchanged.stdout.slice(-400),
-        );
-
-        const before = servingPods().filter(isReady).length;
-        setStackConfig("models[0].image.reference", newImage);
-        const diff = timed("pulumi preview --diff (image change)", () =>
-            pulumi(["preview", "--diff", "--json"], { allowFailure: true }),
-        );
-        const steps = diff.status === 0 ? changedSteps(diff.stdout) : [];
-        check(
-            "the diff shows exactly the image change on the serving Deployment",
-            steps.length === 1 &&
-                steps[0].op === "update" &&
-                steps[0].urn.endsWith(`::${model}-deployment`) &&
-                steps[0].diffs.every((d) => /image/.test(d)) &&
-                steps[0].diffs.length > 0,
-            JSON.stringify(steps),
-        );
-
-        const rolloutStarted = Date.now();
-        const rollout = await upWatchingReadiness();
-        timings.push(["pulumi up (rolling update)", secondsSince(rolloutStarted)]);
-        check("the rolling update succeeds", rollout.status === 0);
-        check(
-            "the rollout never drops below the old ready replica count",
-            before >= 1 && rollout.minimumReady >= before,
-            `old ready ${before}, fewest ready ${rollout.minimumReady} over ${rollout.samples} samples`,
-        );
-        const images = servingPods()
-            .filter(isReady)
-            .map((p: any) => p.spec.containers[0].image);
-        check(
-            "every ready serving pod runs the new digest",
-            images.length >= 1 &&
-                images.length === before &&
-                images.every((i: string) => i === newImage),
-            images.join(", "),
-        );
-
-        setStackConfig("models[0].minReplicas", "3");
-        setStackConfig("models[0].maxReplicas", "3");
-        const tooBig = pulumi(["preview"], { allowFailure: true });
-        const predicted =
-            tooBig.status !== 0 &&
-            /maxSize: plan needs 4 nodes .* but maxSize is 2/.test(tooBig.stdout + tooBig.stderr);
-        check(
-            "the capacity check rejects 3 replicas on 2 GPU nodes before any change",
-            predicted,
-            (tooBig.stdout + tooBig.stderr).match(/maxSize:[^\n]*/)?.[0] ?? "",
-        );
-        kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=3"]);
-        const pendingAsPredicted = await waitFor(() => {
-            const pods = servingPods();
-            return (
-                pods.filter((p) => p.status.phase === "Running").length === 2 &&
-                pods.filter((p) => p.status.phase === "Pending").length === 1
-            );
-        }, 60);
-        const pending = servingPods().filter((p) => p.status.phase === "Pending");
-        const reason =
-            pending[0]?.status.conditions?.find((c: any) => c.type === "PodScheduled")?.message ??
-            "";
-        check(
-            "the real scheduler leaves the third replica Pending for lack of GPUs",
-            pendingAsPredicted && /nvidia\.com\/gpu/.test(reason),
-            reason,
-        );
-        kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=1"]);
+        deployAndExpectNoChanges();
+        await rollOutNewImage();
+        await checkCapacityPrediction();
         prepareProject();
-
-        const destroy = timed("pulumi destroy", () =>
-            pulumi(["destroy", "--yes", "--skip-preview"], { stream: true, allowFailure: true }),
-        );
-        check("pulumi destroy succeeds", destroy.status === 0);
-        const namespaceGone =
-            kubectl(["get", "namespace", namespace], { allowFailure: true }).status !== 0;
-        const volumes = kubectlJson(["get", "pv"]).items.map((v: any) => v.metadata.name);
-        check(
-            "destroy leaves no objects behind",
-            namespaceGone && volumes.length === 0,
-            `namespace gone: ${namespaceGone}, volumes: [${volumes.join(", ")}]`,
-        );
+        destroyAndExpectNothingLeft();
     } finally {
         timed("control plane stop", clusterDown);
     }
+}
+
+function deployAndExpectNoChanges(): void {
+    const up = timed("pulumi up", () =>
+        pulumi(["up", "--yes", "--skip-preview"], { stream: true, allowFailure: true }),
+    );
+    check("pulumi up deploys the local stack", up.status === 0);
+    checkPlacement();
+
+    const unchanged = timed("pulumi preview (no changes)", () =>
+        pulumi(["preview", "--expect-no-changes"], { allowFailure: true }),
+    );
+    check(
+        "a second preview expects no changes",
+        unchanged.status === 0,
+        unchanged.status === 0 ? "" : unchanged.stdout.slice(-400),
+    );
+}
+
+/** A new image digest: the diff names only it, and the rollout never drops a ready replica. */
+async function rollOutNewImage(): Promise<void> {
+    const before = servingPods().filter(isReady).length;
+    setStackConfig("models[0].image.reference", newImage);
+    const diff = timed("pulumi preview --diff (image change)", () =>
+        pulumi(["preview", "--diff", "--json"], { allowFailure: true }),
+    );
+    const steps = diff.status === 0 ? changedSteps(diff.stdout) : [];
+    check(
+        "the diff shows exactly the image change on the serving Deployment",
+        steps.length === 1 &&
+            steps[0].op === "update" &&
+            steps[0].urn.endsWith(`::${model}-deployment`) &&
+            steps[0].diffs.every((d) => /image/.test(d)) &&
+            steps[0].diffs.length > 0,
+        JSON.stringify(steps),
+    );
+
+    const rolloutStarted = Date.now();
+    const rollout = await upWatchingReadiness();
+    timings.push(["pulumi up (rolling update)", secondsSince(rolloutStarted)]);
+    check("the rolling update succeeds", rollout.status === 0);
+    check(
+        "the rollout never drops below the old ready replica count",
+        before >= 1 && rollout.minimumReady >= before,
+        `old ready ${before}, fewest ready ${rollout.minimumReady} over ${rollout.samples} samples`,
+    );
+    const images = servingPods()
+        .filter(isReady)
+        .map((p: any) => p.spec.containers[0].image);
+    check(
+        "every ready serving pod runs the new digest",
+        images.length >= 1 &&
+            images.length === before &&
+            images.every((i: string) => i === newImage),
+        images.join(", "),
+    );
+}
+
+/** The plan rejects 3 replicas on 2 GPU nodes, and the real scheduler agrees. */
+async function checkCapacityPrediction(): Promise<void> {
+    setStackConfig("models[0].minReplicas", "3");
+    setStackConfig("models[0].maxReplicas", "3");
+    const tooBig = pulumi(["preview"], { allowFailure: true });
+    const predicted =
+        tooBig.status !== 0 &&
+        /maxSize: plan needs 4 nodes .* but maxSize is 2/.test(tooBig.stdout + tooBig.stderr);
+    check(
+        "the capacity check rejects 3 replicas on 2 GPU nodes before any change",
+        predicted,
+        (tooBig.stdout + tooBig.stderr).match(/maxSize:[^\n]*/)?.[0] ?? "",
+    );
+    kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=3"]);
+    const pendingAsPredicted = await waitFor(() => {
+        const pods = servingPods();
+        return (
+            pods.filter((p) => p.status.phase === "Running").length === 2 &&
+            pods.filter((p) => p.status.phase === "Pending").length === 1
+        );
+    }, 60);
+    const pending = servingPods().filter((p) => p.status.phase === "Pending");
+    const reason =
+        pending[0]?.status.conditions?.find((c: any) => c.type === "PodScheduled")?.message ?? "";
+    check(
+        "the real scheduler leaves the third replica Pending for lack of GPUs",
+        pendingAsPredicted && /nvidia\.com\/gpu/.test(reason),
+        reason,
+    );
+    kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=1"]);
+}
+
+function destroyAndExpectNothingLeft(): void {
+    const destroy = timed("pulumi destroy", () =>
+        pulumi(["destroy", "--yes", "--skip-preview"], { stream: true, allowFailure: true }),
+    );
+    check("pulumi destroy succeeds", destroy.status === 0);
+    const namespaceGone =
+        kubectl(["get", "namespace", namespace], { allowFailure: true }).status !== 0;
+    const volumes = kubectlJson(["get", "pv"]).items.map((v: any) => v.metadata.name);
+    check(
+        "destroy leaves no objects behind",
+        namespaceGone && volumes.length === 0,
+        `namespace gone: ${namespaceGone}, volumes: [${volumes.join(", ")}]`,
+    );
 }
 
 main()

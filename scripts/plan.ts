@@ -6,12 +6,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as yaml from "js-yaml";
 import * as path from "path";
 import { main } from "../stacks";
 import { BaseOutcome, renderPlanDiff } from "../stacks/plan-diff";
 import { buildPlanReport, PlanReport, renderPlanReport } from "../stacks/plan-report";
-import { projectConfig, projectName, readStackFile } from "../stacks/stack-files";
+import {
+    parseStackFile,
+    projectConfig,
+    projectName,
+    readStackFile,
+    StackFileError,
+} from "../stacks/stack-files";
 import { parseStackConfig } from "../stacks/validate";
 import { mocks } from "../test/harness/mocks";
 import { render } from "../test/harness/render";
@@ -76,9 +81,7 @@ function stackFileAt(ref: string, stack: string): Record<string, unknown> | unde
     }
     const file = `${ref}:Pulumi.${stack}.yaml`;
     if (!gitSucceeds(["cat-file", "-e", file])) return undefined;
-    const document = yaml.load(git(["show", file])) as
-        { config?: Record<string, unknown> } | undefined;
-    return document?.config ?? {};
+    return parseStackFile(git(["show", file]), file);
 }
 
 /**
@@ -158,7 +161,10 @@ export async function runPlan(argv: readonly string[], options: PlanOptions = {}
         out(renderPlanReport(head, diff));
         return 0;
     } catch (error) {
-        const known = error instanceof PlanError || (error as Error).name === "InvalidInputsError";
+        const known =
+            error instanceof PlanError ||
+            error instanceof StackFileError ||
+            (error as Error).name === "InvalidInputsError";
         err(
             `plan: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`,
         );

@@ -1,5 +1,6 @@
-// Regenerates the README sections that mirror code: the config reference (from stacks/config-schema.ts)
-// and the component API (from Pulumi's analyzer, i.e. what generated SDKs get). `npm run docs`.
+// Regenerates what mirrors code: the README's config reference (from stacks/config-schema.ts), its
+// component API (from Pulumi's analyzer, i.e. what generated SDKs get) and the editor JSON Schema of
+// Pulumi.<stack>.yaml (schema/pulumi-stack.schema.json). `npm run docs`.
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -8,6 +9,7 @@ import {
     PropertyDefinition,
 } from "@pulumi/pulumi/provider/experimental/analyzer";
 import * as publicApi from "../components";
+import { stackFileJsonSchemaText, stackFileSchemaPath } from "../stacks/config-json-schema";
 import { configReferenceTable } from "../stacks/config-reference";
 
 const root = path.join(__dirname, "..");
@@ -99,5 +101,7 @@ if (require.main === module) {
     readme = replaceSection(readme, "config-reference", configReferenceTable());
     readme = replaceSection(readme, "component-api", componentApiMarkdown(analyzePackage()));
     fs.writeFileSync(readmePath, readme);
-    console.log("README.md sections regenerated");
+    fs.mkdirSync(path.dirname(path.join(root, stackFileSchemaPath)), { recursive: true });
+    fs.writeFileSync(path.join(root, stackFileSchemaPath), stackFileJsonSchemaText());
+    console.log(`README.md sections and ${stackFileSchemaPath} regenerated`);
 }

@@ -1,65 +1,17 @@
-import * as pulumi from "@pulumi/pulumi";
-import { GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
-import { ModelStore } from "../components/model-store";
-import { Network, NetworkArgs } from "../components/network";
-import { Observability, ObservabilityArgs } from "../components/observability";
 import * as k8s from "@pulumi/kubernetes";
-import { ServingPlatform } from "./existing-platform";
-import { clusterName, StackConfig } from "./validate";
-
-/** Component args derived from stack config; pure, so the validator can check them before anything exists. */
-export function networkArgs(config: StackConfig, stack: string): NetworkArgs {
-    const { network, tags } = config;
-    return {
-        clusterName: clusterName(config, stack),
-        cidrBlock: network.cidrBlock,
-        availabilityZoneCount: network.availabilityZoneCount,
-        natGatewayPerAz: network.natGatewayPerAz,
-        existingVpcId: network.existingVpcId,
-        existingPrivateSubnetIds: network.existingPrivateSubnetIds,
-        existingPublicSubnetIds: network.existingPublicSubnetIds,
-        tags,
-    };
-}
-
-export function gpuClusterArgs(
-    config: StackConfig,
-    stack: string,
-    vpcId: pulumi.Input<string> = "",
-    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]> = [],
-): GpuClusterArgs {
-    const { cluster } = config;
-    return {
-        clusterName: clusterName(config, stack),
-        kubernetesVersion: cluster.kubernetesVersion,
-        vpcId,
-        privateSubnetIds,
-        endpointPublicAccess: cluster.endpointPublicAccess,
-        publicAccessCidrs: cluster.publicAccessCidrs,
-        adminPrincipalArns: cluster.adminPrincipalArns,
-        systemNodeGroup: cluster.systemNodeGroup,
-        gpuNodeGroups: cluster.gpuNodeGroups.map((group) => ({
-            ...group,
-            desiredSize: group.desiredSize ?? group.minSize,
-        })),
-        protect: config.protect,
-        tags: config.tags,
-    };
-}
-
-export function observabilityArgs(
-    config: StackConfig,
-    stack: string,
-    cluster?: GpuCluster,
-): ObservabilityArgs {
-    return {
-        clusterName: cluster?.clusterName ?? clusterName(config, stack),
-        oidcProviderArn: cluster?.oidcProviderArn ?? "",
-        oidcProviderUrl: cluster?.oidcProviderUrl ?? "",
-        logRetentionDays: config.observability.logRetentionDays,
-        tags: config.tags,
-    };
-}
+import * as pulumi from "@pulumi/pulumi";
+import { GpuCluster } from "../components/gpu-cluster";
+import { ModelStore } from "../components/model-store";
+import { Network } from "../components/network";
+import { Observability } from "../components/observability";
+import {
+    gpuClusterArgs,
+    networkArgs,
+    observabilityArgs,
+    privateSubnetCount,
+} from "./component-args";
+import type { StackConfig } from "./config-schema";
+import type { ServingPlatform } from "./existing-platform";
 
 /** Subnet ids one per AZ: ModelStore needs a known count to create a mount target in each. */
 function perZone(ids: pulumi.Output<string[]>, count: number): pulumi.Output<string>[] {
@@ -84,8 +36,7 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         },
         { provider },
     );
-    const subnetCount =
-        config.network.existingPrivateSubnetIds?.length ?? config.network.availabilityZoneCount;
+    const subnetCount = privateSubnetCount(config);
     const store = new ModelStore(
         "model-store",
         {

@@ -1,296 +1,558 @@
-import { bool, dictionary, int, list, num, object, section, str } from "./schema";
+/**
+ * Every key a stack's `Pulumi.<stack>.yaml` may set under the `gpu-serving-infra:` namespace, as a
+ * valibot schema. The README's config reference and the editor JSON Schema
+ * (schema/pulumi-stack.schema.json) are generated from it, and tests keep both in step.
+ *
+ * Why valibot rather than zod 4: both report every problem with its path, but valibot is the
+ * smaller of the two by a wide margin (measured with valibot 1.5.0 and zod 4.6.7 on Node 20:
+ * 2 files and 237 KiB loaded in about 10 ms, against 95 files and 987 KiB in about 65 ms; 1.9 MB
+ * against 6.1 MB unpacked), and its `objectWithRest(…, never())` reports each unknown key as its
+ * own issue under its own path, where zod folds them into one issue per object. Its JSON Schema
+ * converter is the official @valibot/to-json-schema, a development dependency only.
+ */
+import * as v from "valibot";
+import { networkDefaults } from "../components/plan/network-plan";
+
+type Issue = v.BaseIssue<unknown>;
+type Message = (issue: Issue) => string;
+type AnySchema = v.GenericSchema;
+
+/** What a key accepts, in words shared by its error messages and the README's config reference. */
+export interface Accepts {
+    kind: "integer" | "number" | "string" | "boolean" | "list" | "map" | "object";
+    min?: number;
+    max?: number;
+    oneOf?: readonly string[];
+    item?: Accepts;
+}
+
+export function describeAccepts(accepts: Accepts): string {
+    const { kind, min, max, oneOf, item } = accepts;
+    if (oneOf) return `one of ${oneOf.map((value) => `"${value}"`).join(", ")}`;
+    if (kind === "boolean") return "true or false";
+    if (kind === "map") return "a map of string to string";
+    if (kind === "object") return "an object";
+    if (kind === "list") return `a list of ${describeAccepts(item!).replace(/^an? /, "")}s`;
+    if (kind === "string") return "a string";
+    const range =
+        min !== undefined && max !== undefined
+            ? ` between ${min} and ${max}`
+            : min !== undefined
+              ? ` ≥ ${min}`
+              : max !== undefined
+                ? ` ≤ ${max}`
+                : "";
+    return `${kind === "integer" ? "an integer" : "a number"}${range}`;
+}
+
+/** YAML's spelling of the numbers JSON has none for, so the message shows what the user wrote. */
+function describeNumber(value: number): string {
+    if (Number.isNaN(value)) return ".nan";
+    if (!Number.isFinite(value)) return value > 0 ? ".inf" : "-.inf";
+    return String(value);
+}
+
+export function describeValue(value: unknown): string {
+    if (typeof value === "number") return describeNumber(value);
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const nonFiniteText = /^[-+]?(\.inf|\.nan|infinity|nan)$/i;
+
+function isNonFinite(value: unknown): boolean {
+    if (typeof value === "number") return !Number.isFinite(value);
+    return typeof value === "string" && nonFiniteText.test(value.trim());
+}
+
+/** The reason for a bad value of a key that accepts `accepts`. */
+function reason(accepts: Accepts): Message {
+    const expected = describeAccepts(accepts);
+    const numeric = accepts.kind === "integer" || accepts.kind === "number";
+    return (issue) => {
+        if (issue.input === undefined) return `is required (${expected})`;
+        if (numeric && isNonFinite(issue.input))
+            return `must be a finite number (${expected}), got ${describeValue(issue.input)}`;
+        return `must be ${expected}, got ${describeValue(issue.input)}`;
+    };
+}
+
+/** What each required key accepts, for the "is required (…)" reason its parent object gives. */
+const acceptsOf = new WeakMap<object, Accepts>();
+
+function accepting<S extends AnySchema>(schema: S, accepts: Accepts): S {
+    acceptsOf.set(schema, accepts);
+    return schema;
+}
+
+// `pulumi config set` stores text: "8" and "false" arrive as strings. Only these exact spellings are
+// read as numbers and booleans; anything else ("8x", "yes") is reported against the key.
+const integerText = /^-?\d+$/;
+const numberText = /^-?\d+(\.\d+)?$/;
+
+interface NumberOptions {
+    doc: string;
+    min?: number;
+    max?: number;
+}
+
+/** A pipe built from a list of checks; valibot's `pipe` types only fixed-length argument lists. */
+function piped<I, O>(base: AnySchema, items: readonly unknown[]): v.GenericSchema<I, O> {
+    return (v.pipe as unknown as (...args: unknown[]) => v.GenericSchema<I, O>)(base, ...items);
+}
+
+function numeric(
+    kind: "integer" | "number",
+    options: NumberOptions,
+): v.GenericSchema<number | string, number> {
+    const accepts: Accepts = { kind, min: options.min, max: options.max };
+    const message = reason(accepts);
+    const checks = [
+        ...(kind === "integer" ? [v.integer(message)] : []),
+        ...(options.min !== undefined ? [v.minValue(options.min, message)] : []),
+        ...(options.max !== undefined ? [v.maxValue(options.max, message)] : []),
+    ];
+    const typed = piped(v.number(message), [v.finite(message), ...checks]);
+    const textPattern = kind === "integer" ? integerText : numberText;
+    const text = piped(v.string(message), [
+        v.regex(textPattern, message),
+        v.transform(Number),
+        ...checks,
+    ]);
+    return accepting(
+        v.pipe(v.union([typed, text], message), v.description(options.doc)),
+        accepts,
+    ) as v.GenericSchema<number | string, number>;
+}
+
+export const integer = (options: NumberOptions) => numeric("integer", options);
+export const number = (options: NumberOptions) => numeric("number", options);
+
+export function boolean(doc: string): v.GenericSchema<boolean | string, boolean> {
+    const accepts: Accepts = { kind: "boolean" };
+    const message = reason(accepts);
+    const text = v.pipe(
+        v.picklist(["true", "false"], message),
+        v.transform((value) => value === "true"),
+    );
+    return accepting(
+        v.pipe(v.union([v.boolean(message), text], message), v.description(doc)),
+        accepts,
+    );
+}
+
+export function string(doc: string): v.GenericSchema<string> {
+    const accepts: Accepts = { kind: "string" };
+    return accepting(v.pipe(v.string(reason(accepts)), v.description(doc)), accepts);
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(
+    options: T,
+    doc: string,
+): v.GenericSchema<T[number]> {
+    const accepts: Accepts = { kind: "string", oneOf: options };
+    return accepting(v.pipe(v.picklist(options, reason(accepts)), v.description(doc)), accepts);
+}
+
+export function list<S extends AnySchema>(
+    item: S,
+    doc: string,
+    minItems?: number,
+): v.GenericSchema<v.InferInput<S>[], v.InferOutput<S>[]> {
+    const accepts: Accepts = { kind: "list", item: acceptsOf.get(item) };
+    const length =
+        minItems === undefined
+            ? []
+            : [
+                  v.minLength(
+                      minItems,
+                      (issue: Issue) =>
+                          `must have at least ${minItems} item(s), got ${(issue.input as unknown[]).length}`,
+                  ),
+              ];
+    const array = v.array(item, reason(accepts));
+    return accepting(piped(array, [...length, v.description(doc)]), accepts);
+}
 
 /**
- * Every key a stack's `Pulumi.<stack>.yaml` may set under the `gpu-serving-infra:` namespace.
- * The README's config reference lists exactly these keys (a test keeps them in step).
+ * valibot's object and record schemas take any `typeof "object"`, lists included (`tags: [a]` would
+ * read as `{"0": "a"}`); a list where a map or an object belongs is reported as such instead.
  */
+function rejectingLists<S extends AnySchema>(schema: S, accepts: Accepts): S {
+    const list = v.custom<never>(() => false, reason(accepts));
+    return v.lazy((input) => (Array.isArray(input) ? list : schema)) as unknown as S;
+}
+
+export function map(doc: string): v.GenericSchema<Record<string, string>> {
+    const accepts: Accepts = { kind: "map" };
+    const value = v.string((issue) => `must be a string, got ${describeValue(issue.input)}`);
+    const schema = v.pipe(v.record(v.string(), value, reason(accepts)), v.description(doc));
+    return accepting(rejectingLists(schema, accepts), accepts);
+}
+
+/** An object with exactly `entries`; each unknown key is reported under its own path. */
+export function object<E extends v.ObjectEntries>(
+    entries: E,
+    doc: string,
+): v.GenericSchema<
+    v.InferInput<v.ObjectSchema<E, undefined>>,
+    v.InferOutput<v.ObjectSchema<E, undefined>>
+> {
+    const accepts: Accepts = { kind: "object" };
+    const typeReason = reason(accepts);
+    const allowed = Object.keys(entries).join(", ");
+    const unknownKey = v.never(() => `is not a known key; allowed keys: ${allowed}`);
+    const schema = v.objectWithRest(entries, unknownKey, (issue) => {
+        // A missing key is reported by its object, under the key's path.
+        const key = issue.path?.[issue.path.length - 1]?.key;
+        const entry = typeof key === "string" ? entries[key] : undefined;
+        if (issue.input === undefined && entry && acceptsOf.has(entry))
+            return `is required (${describeAccepts(acceptsOf.get(entry)!)})`;
+        return typeReason(issue);
+    });
+    return accepting(rejectingLists(piped(schema, [v.description(doc)]), accepts), accepts);
+}
+
+/** A key that may be left out: it then reads as `fallback`, or stays undefined without one. */
+export function optional<S extends AnySchema>(schema: S): v.OptionalSchema<S, undefined>;
+export function optional<S extends AnySchema, D extends v.InferInput<S>>(
+    schema: S,
+    fallback: D,
+): v.OptionalSchema<S, D>;
+export function optional<S extends AnySchema>(schema: S, fallback?: v.InferInput<S>) {
+    return v.optional(schema, fallback as never);
+}
+
+/**
+ * A key the Network reads only when it creates the VPC. Its default is documented (README, editor
+ * schema) but not filled in by the schema: beside `existingVpcId` a filled-in default would read as
+ * a value the user set. parseStackConfig applies it once it knows the VPC is created.
+ */
+function createOnly<S extends AnySchema>(schema: S, fallback: v.InferOutput<S>) {
+    return v.optional(v.pipe(schema, v.metadata({ default: fallback })));
+}
+
+// -- the stack config --
 
 const gpuNodeGroup = object(
     {
-        name: str({
-            doc: "Group name (DNS-1123); pods select it through the `gpu-serving.io/gpu-group` label.",
-        }),
-        instanceTypes: list(str({ doc: "GPU EC2 instance type." }), {
-            doc: "GPU instance types, e.g. `[g5.2xlarge]`.",
-            minItems: 1,
-        }),
-        capacityType: str({
-            doc: "`ON_DEMAND` or `SPOT`.",
-            oneOf: ["ON_DEMAND", "SPOT"],
-            default: "ON_DEMAND",
-        }),
-        minSize: int({ doc: "Fewest nodes.", min: 0, default: 0 }),
-        desiredSize: int({
-            doc: "Nodes at creation; the cluster-autoscaler owns it afterwards. Defaults to minSize.",
-            min: 0,
-            optional: true,
-        }),
-        maxSize: int({ doc: "Most nodes the autoscaler may run.", min: 1 }),
-        rootVolumeSizeGiB: int({
-            doc: "Root volume per node, GiB (images are 10–25 GB unpacked).",
-            min: 50,
-            default: 200,
-        }),
-        maxUnavailable: int({
-            doc: "Nodes replaced at once during a node-group update.",
-            min: 1,
-            default: 1,
-        }),
-        labels: dictionary({ doc: "Extra node labels.", default: {} }),
+        name: string(
+            "Group name (DNS-1123); pods select it through the `gpu-serving.io/gpu-group` label.",
+        ),
+        instanceTypes: list(
+            string("GPU EC2 instance type."),
+            "GPU instance types, e.g. `[g5.2xlarge]`.",
+            1,
+        ),
+        capacityType: optional(oneOf(["ON_DEMAND", "SPOT"], "`ON_DEMAND` or `SPOT`."), "ON_DEMAND"),
+        minSize: optional(integer({ doc: "Fewest nodes.", min: 0 }), 0),
+        desiredSize: optional(
+            integer({
+                doc: "Nodes at creation; the cluster-autoscaler owns it afterwards. Defaults to minSize.",
+                min: 0,
+            }),
+        ),
+        maxSize: integer({ doc: "Most nodes the autoscaler may run.", min: 1 }),
+        rootVolumeSizeGiB: optional(
+            integer({ doc: "Root volume per node, GiB (images are 10–25 GB unpacked).", min: 50 }),
+            200,
+        ),
+        maxUnavailable: optional(
+            integer({ doc: "Nodes replaced at once during a node-group update.", min: 1 }),
+            1,
+        ),
+        labels: optional(map("Extra node labels."), {}),
     },
-    { doc: "A GPU managed node group." },
+    "A GPU managed node group.",
 );
 
-const systemNodeGroup = section(
+const systemNodeGroup = object(
     {
-        instanceTypes: list(str({ doc: "CPU EC2 instance type." }), {
-            doc: "CPU instance types for system pods.",
-            minItems: 1,
-            default: ["m6i.large"],
-        }),
-        minSize: int({ doc: "Fewest system nodes.", min: 1, default: 2 }),
-        desiredSize: int({ doc: "System nodes at creation.", min: 1, default: 2 }),
-        maxSize: int({ doc: "Most system nodes.", min: 1, default: 3 }),
+        instanceTypes: optional(
+            list(string("CPU EC2 instance type."), "CPU instance types for system pods.", 1),
+            ["m6i.large"],
+        ),
+        minSize: optional(integer({ doc: "Fewest system nodes.", min: 1 }), 2),
+        desiredSize: optional(integer({ doc: "System nodes at creation.", min: 1 }), 2),
+        maxSize: optional(integer({ doc: "Most system nodes.", min: 1 }), 3),
     },
     "The CPU node group for system pods (CoreDNS, Prometheus, KEDA, autoscaler).",
 );
 
 export const clusterSchema = object(
     {
-        name: str({
-            doc: "EKS cluster name (1–100 characters); defaults to `gpu-serving-<stack>`.",
-            optional: true,
-        }),
-        kubernetesVersion: str({ doc: "EKS Kubernetes version.", default: "1.34" }),
-        endpointPublicAccess: bool({
-            doc: "Expose the API endpoint publicly (private access is always on).",
-            default: false,
-        }),
-        publicAccessCidrs: list(str({ doc: "CIDR." }), {
-            doc: "CIDRs allowed to the public endpoint; required when it is public.",
-            default: [],
-        }),
-        adminPrincipalArns: list(str({ doc: "IAM ARN." }), {
-            doc: "IAM principals granted cluster-admin through access entries.",
-            default: [],
-        }),
-        systemNodeGroup,
-        gpuNodeGroups: list(gpuNodeGroup, {
-            doc: "GPU node groups (for `platform: existing`, the existing cluster's GPU groups, used by the capacity check).",
-            minItems: 1,
-        }),
-        kubeconfigPath: str({
-            doc: "`platform: existing` only: kubeconfig file of the cluster (defaults to $KUBECONFIG).",
-            optional: true,
-        }),
-        kubeContext: str({ doc: "`platform: existing` only: kubeconfig context.", optional: true }),
+        name: optional(
+            string("EKS cluster name (1–100 characters); defaults to `gpu-serving-<stack>`."),
+        ),
+        kubernetesVersion: optional(string("EKS Kubernetes version."), "1.34"),
+        endpointPublicAccess: optional(
+            boolean("Expose the API endpoint publicly (private access is always on)."),
+            false,
+        ),
+        publicAccessCidrs: optional(
+            list(
+                string("CIDR."),
+                "CIDRs allowed to the public endpoint; required when it is public.",
+            ),
+            [],
+        ),
+        adminPrincipalArns: optional(
+            list(
+                string("IAM ARN."),
+                "IAM principals granted cluster-admin through access entries.",
+            ),
+            [],
+        ),
+        systemNodeGroup: optional(systemNodeGroup, {}),
+        gpuNodeGroups: list(
+            gpuNodeGroup,
+            "GPU node groups (for `platform: existing`, the existing cluster's GPU groups, used by the capacity check).",
+            1,
+        ),
+        kubeconfigPath: optional(
+            string(
+                "`platform: existing` only: kubeconfig file of the cluster (defaults to $KUBECONFIG).",
+            ),
+        ),
+        kubeContext: optional(string("`platform: existing` only: kubeconfig context.")),
     },
-    { doc: "The Kubernetes cluster: created on EKS, or described when it exists." },
+    "The Kubernetes cluster: created on EKS, or described when it exists.",
 );
 
-export const networkSchema = section(
+export const networkSchema = object(
     {
-        cidrBlock: str({ doc: "VPC IPv4 CIDR.", default: "10.0.0.0/16" }),
-        availabilityZoneCount: int({
-            doc: "Availability zones to span (2 or 3).",
-            min: 2,
-            max: 3,
-            default: 3,
-        }),
-        natGatewayPerAz: bool({
-            doc: "One NAT gateway per AZ (true) or a single shared one (false, cheaper, one AZ's outage cuts egress).",
-            default: true,
-        }),
-        existingVpcId: str({ doc: "Use this VPC instead of creating one.", optional: true }),
-        existingPrivateSubnetIds: list(str({ doc: "Subnet id." }), {
-            doc: "Private subnets of the existing VPC (≥ 2 AZs).",
-            optional: true,
-        }),
-        existingPublicSubnetIds: list(str({ doc: "Subnet id." }), {
-            doc: "Public subnets of the existing VPC.",
-            optional: true,
-        }),
+        cidrBlock: createOnly(
+            string("VPC IPv4 CIDR; only when the VPC is created."),
+            networkDefaults.cidrBlock,
+        ),
+        availabilityZoneCount: createOnly(
+            integer({
+                doc: "Availability zones to span (2 or 3); only when the VPC is created.",
+                min: 2,
+                max: 3,
+            }),
+            networkDefaults.availabilityZoneCount,
+        ),
+        natGatewayPerAz: createOnly(
+            boolean(
+                "One NAT gateway per AZ (true) or a single shared one (false, cheaper, one AZ's outage cuts egress); only when the VPC is created.",
+            ),
+            networkDefaults.natGatewayPerAz,
+        ),
+        existingVpcId: optional(string("Use this VPC instead of creating one.")),
+        existingPrivateSubnetIds: optional(
+            list(string("Subnet id."), "Private subnets of the existing VPC (≥ 2 AZs)."),
+        ),
+        existingPublicSubnetIds: optional(
+            list(string("Subnet id."), "Public subnets of the existing VPC."),
+        ),
     },
     "The VPC (platform eks only).",
 );
 
-export const modelStoreSchema = section(
+export const modelStoreSchema = object(
     {
-        throughputMode: str({
-            doc: "EFS throughput mode.",
-            oneOf: ["elastic", "bursting", "provisioned"],
-            default: "elastic",
-        }),
-        backup: bool({ doc: "AWS Backup policy on the file system.", default: true }),
-        readThroughputMiBps: num({
-            doc: "Per-pod weights read rate assumed by the cold-start model, MiB/s (EFS Elastic allows ≤ 1,500 per client).",
-            min: 1,
-            max: 10000,
-            default: 500,
-        }),
-        claimName: str({
-            doc: "Name of the ReadWriteMany claim holding model weights.",
-            default: "model-cache",
-        }),
-        hostPath: str({
-            doc: "`platform: existing` only: back the claim with this node path through a static volume (local clusters without a storage driver).",
-            optional: true,
-        }),
-        storageClassName: str({
-            doc: "`platform: existing` only: storage class of the claim.",
-            default: "models",
-        }),
+        throughputMode: optional(
+            oneOf(["elastic", "bursting", "provisioned"], "EFS throughput mode."),
+            "elastic",
+        ),
+        backup: optional(boolean("AWS Backup policy on the file system."), true),
+        readThroughputMiBps: optional(
+            number({
+                doc: "Per-pod weights read rate assumed by the cold-start model, MiB/s (EFS Elastic allows ≤ 1,500 per client).",
+                min: 1,
+                max: 10000,
+            }),
+            500,
+        ),
+        claimName: optional(
+            string("Name of the ReadWriteMany claim holding model weights."),
+            "model-cache",
+        ),
+        hostPath: optional(
+            string(
+                "`platform: existing` only: back the claim with this node path through a static volume (local clusters without a storage driver).",
+            ),
+        ),
+        storageClassName: optional(
+            string("`platform: existing` only: storage class of the claim."),
+            "models",
+        ),
     },
     "Shared model storage.",
 );
 
-export const servingSchema = section(
+const serviceTypes = ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"] as const;
+
+export const servingSchema = object(
     {
-        namespace: str({ doc: "Namespace of the serving workloads.", default: "models" }),
-        allowedNamespaces: list(str({ doc: "Namespace name." }), {
-            doc: "Namespaces whose pods may call the model services.",
-            default: [],
-        }),
-        serviceType: str({
-            doc: "How model services are exposed.",
-            oneOf: ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"],
-            default: "ClusterIP",
-        }),
-        monitoring: bool({
-            doc: "Create ServiceMonitors (needs the prometheus-operator CRDs).",
-            default: true,
-        }),
-        autoscaling: bool({
-            doc: "Create KEDA ScaledObjects / HPAs (needs KEDA for vllm).",
-            default: true,
-        }),
+        namespace: optional(string("Namespace of the serving workloads."), "models"),
+        allowedNamespaces: optional(
+            list(string("Namespace name."), "Namespaces whose pods may call the model services."),
+            [],
+        ),
+        serviceType: optional(oneOf(serviceTypes, "How model services are exposed."), "ClusterIP"),
+        monitoring: optional(
+            boolean("Create ServiceMonitors (needs the prometheus-operator CRDs)."),
+            true,
+        ),
+        autoscaling: optional(
+            boolean("Create KEDA ScaledObjects / HPAs (needs KEDA for vllm)."),
+            true,
+        ),
     },
     "Settings shared by every model service.",
 );
 
-export const observabilitySchema = section(
+export const observabilitySchema = object(
     {
-        enabled: bool({
-            doc: "Install Prometheus, KEDA, the DCGM exporter and log shipping (platform eks).",
-            default: true,
-        }),
-        logRetentionDays: int({ doc: "CloudWatch Logs retention, days.", min: 1, default: 30 }),
+        enabled: optional(
+            boolean("Install Prometheus, KEDA, the DCGM exporter and log shipping (platform eks)."),
+            true,
+        ),
+        logRetentionDays: optional(
+            integer({ doc: "CloudWatch Logs retention, days.", min: 1 }),
+            30,
+        ),
     },
     "Cluster monitoring, autoscaling and logs.",
 );
 
 const modelImage = object(
     {
-        context: str({
-            doc: "Docker build context (e.g. `images/vllm`); builds and pushes to ECR.",
-            optional: true,
-        }),
-        dockerfile: str({ doc: "Dockerfile path inside the context.", optional: true }),
-        repository: str({
-            doc: "ECR repository name; defaults to `gpu-serving/<model name>`.",
-            optional: true,
-        }),
-        buildArgs: dictionary({ doc: "Docker build arguments.", default: {} }),
-        reference: str({
-            doc: "An existing image by digest (`repo@sha256:…`) instead of a build.",
-            optional: true,
-        }),
+        context: optional(
+            string("Docker build context (e.g. `images/vllm`); builds and pushes to ECR."),
+        ),
+        dockerfile: optional(string("Dockerfile path inside the context.")),
+        repository: optional(
+            string("ECR repository name; defaults to `gpu-serving/<model name>`."),
+        ),
+        buildArgs: optional(map("Docker build arguments."), {}),
+        reference: optional(
+            string("An existing image by digest (`repo@sha256:…`) instead of a build."),
+        ),
     },
-    { doc: "Where the serving image comes from: a build context or an existing digest." },
+    "Where the serving image comes from: a build context or an existing digest.",
 );
 
 const modelWeights = object(
     {
-        source: str({ doc: "`s3://bucket/prefix` or `hf://org/repo`." }),
-        revision: str({ doc: "Hugging Face commit or tag (required for hf://).", optional: true }),
-        sizeGiB: num({ doc: "Weights size, GiB (drives the cold-start budget).", min: 0.001 }),
+        source: string("`s3://bucket/prefix` or `hf://org/repo`."),
+        revision: optional(string("Hugging Face commit or tag (required for hf://).")),
+        sizeGiB: number({ doc: "Weights size, GiB (drives the cold-start budget).", min: 0.001 }),
     },
-    { doc: "Model weights, staged once per version onto the shared claim." },
+    "Model weights, staged once per version onto the shared claim.",
 );
 
 export const modelSchema = object(
     {
-        name: str({ doc: "Model service name (DNS-1123 label)." }),
-        runtime: str({ doc: "Serving runtime preset.", oneOf: ["vllm", "custom"] }),
-        version: str({ doc: "Model version: image tag and weights directory." }),
+        name: string("Model service name (DNS-1123 label)."),
+        runtime: oneOf(["vllm", "custom"], "Serving runtime preset."),
+        version: string("Model version: image tag and weights directory."),
         image: modelImage,
         weights: modelWeights,
-        gpuGroup: str({ doc: "GPU node group to run on." }),
-        gpusPerReplica: int({ doc: "GPUs per replica (≤ GPUs of one node).", min: 1, default: 1 }),
-        minReplicas: int({ doc: "Fewest replicas.", min: 0, default: 1 }),
-        maxReplicas: int({ doc: "Most replicas.", min: 1, default: 1 }),
-        cpu: str({ doc: "CPU request per replica, e.g. `4`.", optional: true }),
-        memoryGiB: num({ doc: "Memory request per replica, GiB.", min: 0.25, optional: true }),
-        shmSizeGiB: num({
-            doc: "`/dev/shm` size, GiB; derived from tensor parallelism when unset.",
-            min: 0.0625,
-            optional: true,
-        }),
-        loadFormat: str({
-            doc: "vLLM weights loader.",
-            oneOf: ["safetensors", "runai_streamer", "fastsafetensors"],
-            optional: true,
-        }),
-        tensorParallelSize: int({
-            doc: "vLLM tensor parallelism; defaults to gpusPerReplica.",
-            min: 1,
-            optional: true,
-        }),
-        maxModelLen: int({ doc: "vLLM maximum context length.", min: 1, optional: true }),
-        port: int({ doc: "`custom` runtime: container port.", min: 1, max: 65535, optional: true }),
-        healthPath: str({ doc: "`custom` runtime: liveness path.", optional: true }),
-        readinessPath: str({ doc: "`custom` runtime: readiness path.", optional: true }),
-        metricsPath: str({ doc: "`custom` runtime: Prometheus metrics path.", optional: true }),
-        extraArgs: list(str({ doc: "Argument." }), { doc: "Extra server arguments.", default: [] }),
-        queueDepthTarget: int({
-            doc: "vLLM: waiting requests per replica that trigger a scale-out.",
-            min: 1,
-            optional: true,
-        }),
-        cooldownSeconds: int({
-            doc: "Seconds before scaling in; at least the cold start.",
-            min: 1,
-            optional: true,
-        }),
-        warmupSeconds: int({
-            doc: "Engine warm-up after weights load, seconds.",
-            min: 0,
-            optional: true,
-        }),
-        hpaCpuUtilization: int({
-            doc: "`custom` runtime: target CPU utilisation, percent.",
-            min: 1,
-            max: 100,
-            optional: true,
-        }),
-        serviceType: str({
-            doc: "Overrides `serving.serviceType` for this model.",
-            oneOf: ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"],
-            optional: true,
-        }),
+        gpuGroup: string("GPU node group to run on."),
+        gpusPerReplica: optional(
+            integer({ doc: "GPUs per replica (≤ GPUs of one node).", min: 1 }),
+            1,
+        ),
+        minReplicas: optional(integer({ doc: "Fewest replicas.", min: 0 }), 1),
+        maxReplicas: optional(integer({ doc: "Most replicas.", min: 1 }), 1),
+        cpu: optional(string("CPU request per replica, e.g. `4`.")),
+        memoryGiB: optional(number({ doc: "Memory request per replica, GiB.", min: 0.25 })),
+        shmSizeGiB: optional(
+            number({
+                doc: "`/dev/shm` size, GiB; derived from tensor parallelism when unset.",
+                min: 0.0625,
+            }),
+        ),
+        loadFormat: optional(
+            oneOf(["safetensors", "runai_streamer", "fastsafetensors"], "vLLM weights loader."),
+        ),
+        tensorParallelSize: optional(
+            integer({ doc: "vLLM tensor parallelism; defaults to gpusPerReplica.", min: 1 }),
+        ),
+        maxModelLen: optional(integer({ doc: "vLLM maximum context length.", min: 1 })),
+        port: optional(integer({ doc: "`custom` runtime: container port.", min: 1, max: 65535 })),
+        healthPath: optional(string("`custom` runtime: liveness path.")),
+        readinessPath: optional(string("`custom` runtime: readiness path.")),
+        metricsPath: optional(string("`custom` runtime: Prometheus metrics path.")),
+        extraArgs: optional(list(string("Argument."), "Extra server arguments."), []),
+        queueDepthTarget: optional(
+            integer({
+                doc: "vLLM: waiting requests per replica that trigger a scale-out.",
+                min: 1,
+            }),
+        ),
+        cooldownSeconds: optional(
+            integer({ doc: "Seconds before scaling in; at least the cold start.", min: 1 }),
+        ),
+        warmupSeconds: optional(
+            integer({ doc: "Engine warm-up after weights load, seconds.", min: 0 }),
+        ),
+        hpaCpuUtilization: optional(
+            integer({
+                doc: "`custom` runtime: target CPU utilisation, percent.",
+                min: 1,
+                max: 100,
+            }),
+        ),
+        serviceType: optional(
+            oneOf(serviceTypes, "Overrides `serving.serviceType` for this model."),
+        ),
     },
-    { doc: "A served model." },
+    "A served model.",
 );
 
-export const stackConfigSchema = {
-    platform: str({
-        doc: "`eks` creates VPC, cluster and storage on AWS; `existing` deploys the serving half to the cluster in `cluster.kubeconfigPath`.",
-        oneOf: ["eks", "existing"],
-        default: "eks",
-    }),
-    protect: bool({
-        doc: "Protect stateful resources (EFS, ECR, cluster) from deletion; keep true in production.",
-        default: true,
-    }),
-    tags: dictionary({ doc: "Tags on every AWS resource.", default: {} }),
-    network: networkSchema,
+/**
+ * The top-level keys, each validated on its own (stacks/validate.ts) so a problem in one section
+ * does not hide the sections after it.
+ */
+export const stackConfigEntries = {
+    platform: optional(
+        oneOf(
+            ["eks", "existing"],
+            "`eks` creates VPC, cluster and storage on AWS; `existing` deploys the serving half to the cluster in `cluster.kubeconfigPath`.",
+        ),
+        "eks",
+    ),
+    protect: optional(
+        boolean(
+            "Protect stateful resources (EFS, ECR, cluster) from deletion; keep true in production.",
+        ),
+        true,
+    ),
+    tags: optional(map("Tags on every AWS resource."), {}),
+    network: optional(networkSchema, {}),
     cluster: clusterSchema,
-    modelStore: modelStoreSchema,
-    serving: servingSchema,
-    observability: observabilitySchema,
-    models: list(modelSchema, { doc: "The models to serve.", minItems: 1 }),
-    apiKey: str({
-        doc: "Secret: API key for every model service instead of a generated one (`pulumi config set --secret apiKey …`).",
-        optional: true,
-    }),
+    modelStore: optional(modelStoreSchema, {}),
+    serving: optional(servingSchema, {}),
+    observability: optional(observabilitySchema, {}),
+    models: list(modelSchema, "The models to serve.", 1),
+    apiKey: optional(
+        string(
+            "Secret: API key for every model service instead of a generated one (`pulumi config set --secret apiKey …`).",
+        ),
+    ),
 };
+
+export const stackConfigSchema = v.object(stackConfigEntries);
+
+type Parsed = v.InferOutput<typeof stackConfigSchema>;
+type NetworkSection = Parsed["network"];
+
+export type StackConfig = Parsed;
+export type ModelConfig = StackConfig["models"][number];
+export type GpuNodeGroupConfig = StackConfig["cluster"]["gpuNodeGroups"][number];
+
+/** Fills the create-only network keys the user left out, unless the stack uses an existing VPC. */
+export function withNetworkDefaults(network: NetworkSection): NetworkSection {
+    if (network.existingVpcId !== undefined) return network;
+    return {
+        ...network,
+        cidrBlock: network.cidrBlock ?? networkDefaults.cidrBlock,
+        availabilityZoneCount:
+            network.availabilityZoneCount ?? networkDefaults.availabilityZoneCount,
+        natGatewayPerAz: network.natGatewayPerAz ?? networkDefaults.natGatewayPerAz,
+    };
+}

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./validate";
+import type { StackConfig } from "./config-schema";
 
 export interface ServingPlatform {
     provider: k8s.Provider;

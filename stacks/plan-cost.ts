@@ -1,5 +1,6 @@
+import { networkDefaults } from "../components/plan/network-plan";
 import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
-import { StackConfig } from "./validate";
+import type { StackConfig } from "./config-schema";
 
 /** One priced item of a stack, per month at the node groups' minSize and at their maxSize. */
 export interface CostLine {
@@ -97,7 +98,8 @@ function fixed(item: string, basis: string, monthly: number): CostLine {
 export function natGatewayCount(config: StackConfig): number {
     const { network } = config;
     if (network.existingVpcId !== undefined) return 0;
-    return network.natGatewayPerAz ? network.availabilityZoneCount : 1;
+    const perAz = network.natGatewayPerAz ?? networkDefaults.natGatewayPerAz;
+    return perAz ? (network.availabilityZoneCount ?? networkDefaults.availabilityZoneCount) : 1;
 }
 
 /** Model weights on the shared file system: one version of each model. */
@@ -120,79 +122,99 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
             ],
         };
     }
-    const notes: string[] = [];
-    const lines: CostLine[] = config.cluster.gpuNodeGroups.map((group) => {
-        const note = pricedInstanceType(group.instanceTypes, group.capacityType, table).note;
-        if (note) notes.push(`GPU group ${group.name}: ${note}.`);
-        return nodeGroupLine(
-            `GPU group ${group.name}`,
-            group.instanceTypes,
-            group.capacityType,
-            group.minSize,
-            group.maxSize,
-            table,
-        );
-    });
-    const system = config.cluster.systemNodeGroup;
-    // GpuCluster runs system nodes on-demand whatever their types (node-group-plan.ts).
-    const systemNote = pricedInstanceType(system.instanceTypes, "ON_DEMAND", table).note;
-    if (systemNote) notes.push(`System nodes: ${systemNote}.`);
-    lines.push(
-        nodeGroupLine(
-            "System nodes",
-            system.instanceTypes,
-            "ON_DEMAND",
-            system.minSize,
-            system.maxSize,
-            table,
-        ),
-    );
-
-    const nat = natGatewayCount(config);
-    if (nat > 0) {
-        const basis = `${nat} × $${table.natGatewayPerHour}/h (${config.network.natGatewayPerAz ? "one per AZ" : "one shared"})`;
-        lines.push(fixed("NAT gateways", basis, nat * table.natGatewayPerHour * hoursPerMonth));
-        notes.push(
-            `NAT gateways: hourly charge only; data processed is extra at $${table.natGatewayPerGbProcessed}/GB (image pulls from outside the VPC, Hugging Face downloads).`,
-        );
-    } else {
-        notes.push(
-            "NAT gateways: none created (existing VPC); its NAT costs are not this stack's.",
-        );
-    }
-
-    const storedGb = storedWeightsGb(config);
-    lines.push(
-        fixed(
-            "EFS model store",
-            `${round(storedGb)} GB at $${table.efsStoragePerGbMonth}/GB-month`,
-            storedGb * table.efsStoragePerGbMonth,
-        ),
-    );
-    notes.push(
-        `EFS: assumes the stored size is Σ weights.sizeGiB of the models (${round(storedGb)} GiB, counted as GB), one version each; ` +
-            "older versions left on the file system add to it.",
-    );
-    notes.push(efsTransferNote(config, storedGb, table));
-
-    lines.push(
-        fixed(
-            "EKS control plane",
-            `1 × $${table.eksControlPlanePerHour}/h (standard support)`,
-            table.eksControlPlanePerHour * hoursPerMonth,
-        ),
-    );
-    notes.push(
-        "Not included: EBS root volumes, load balancers, CloudWatch Logs, ECR storage, data transfer.",
-    );
-
+    const parts = [
+        ...nodeGroupCosts(config, table),
+        natGatewayCost(config, table),
+        modelStoreCost(config, table),
+        controlPlaneCost(table),
+    ];
+    const lines = parts.flatMap((part) => part.lines);
     const total = (pick: (line: CostLine) => number | undefined) =>
         lines.reduce((sum, line) => sum + (pick(line) ?? 0), 0);
     return {
         lines,
         totalAtMin: total((l) => l.monthlyAtMin),
         totalAtMax: total((l) => l.monthlyAtMax),
-        notes,
+        notes: parts.flatMap((part) => part.notes),
+    };
+}
+
+/** Cost lines of one item and the notes that qualify them. */
+interface CostPart {
+    lines: CostLine[];
+    notes: string[];
+}
+
+/** One part per GPU group, then the system group (GpuCluster runs it on-demand whatever its types). */
+function nodeGroupCosts(config: StackConfig, table: PriceTable): CostPart[] {
+    const groups = [
+        ...config.cluster.gpuNodeGroups.map((group) => ({
+            ...group,
+            item: `GPU group ${group.name}`,
+        })),
+        { ...config.cluster.systemNodeGroup, item: "System nodes", capacityType: "ON_DEMAND" },
+    ];
+    return groups.map((group) => {
+        const note = pricedInstanceType(group.instanceTypes, group.capacityType, table).note;
+        const line = nodeGroupLine(
+            group.item,
+            group.instanceTypes,
+            group.capacityType,
+            group.minSize,
+            group.maxSize,
+            table,
+        );
+        return { lines: [line], notes: note ? [`${group.item}: ${note}.`] : [] };
+    });
+}
+
+function natGatewayCost(config: StackConfig, table: PriceTable): CostPart {
+    const nat = natGatewayCount(config);
+    if (nat === 0) {
+        return {
+            lines: [],
+            notes: [
+                "NAT gateways: none created (existing VPC); its NAT costs are not this stack's.",
+            ],
+        };
+    }
+    const basis = `${nat} × $${table.natGatewayPerHour}/h (${nat > 1 ? "one per AZ" : "one shared"})`;
+    return {
+        lines: [fixed("NAT gateways", basis, nat * table.natGatewayPerHour * hoursPerMonth)],
+        notes: [
+            `NAT gateways: hourly charge only; data processed is extra at $${table.natGatewayPerGbProcessed}/GB (image pulls from outside the VPC, Hugging Face downloads).`,
+        ],
+    };
+}
+
+function modelStoreCost(config: StackConfig, table: PriceTable): CostPart {
+    const storedGb = storedWeightsGb(config);
+    const line = fixed(
+        "EFS model store",
+        `${round(storedGb)} GB at $${table.efsStoragePerGbMonth}/GB-month`,
+        storedGb * table.efsStoragePerGbMonth,
+    );
+    return {
+        lines: [line],
+        notes: [
+            `EFS: assumes the stored size is Σ weights.sizeGiB of the models (${round(storedGb)} GiB, counted as GB), one version each; ` +
+                "older versions left on the file system add to it.",
+            efsTransferNote(config, storedGb, table),
+        ],
+    };
+}
+
+function controlPlaneCost(table: PriceTable): CostPart {
+    const line = fixed(
+        "EKS control plane",
+        `1 × $${table.eksControlPlanePerHour}/h (standard support)`,
+        table.eksControlPlanePerHour * hoursPerMonth,
+    );
+    return {
+        lines: [line],
+        notes: [
+            "Not included: EBS root volumes, load balancers, CloudWatch Logs, ECR storage, data transfer.",
+        ],
     };
 }
 

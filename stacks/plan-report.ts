@@ -2,7 +2,7 @@ import { GpuGroupCapacity } from "../components/plan/capacity";
 import { CostEstimate, estimateMonthlyCost, formatUsd, pricedInstanceType } from "./plan-cost";
 import { hoursPerMonth, PriceTable, prices } from "./prices";
 import { ModelPlanSummary, ServingPlanSummary } from "./serving-plan";
-import { StackConfig } from "./validate";
+import type { StackConfig } from "./config-schema";
 
 /** What one rendering of a stack gives the report. */
 export interface PlanInput {

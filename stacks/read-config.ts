@@ -9,21 +9,38 @@ export function readRawConfig(project = pulumi.getProject()): Record<string, unk
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
         if (!key.startsWith(prefix)) continue;
-        raw[key.slice(prefix.length)] = decode(value);
+        raw[key.slice(prefix.length)] = decodeConfigValue(value);
     }
     return raw;
 }
 
-function decode(value: string): unknown {
-    const trimmed = value.trim();
-    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-        try {
-            return JSON.parse(trimmed);
-        } catch {
-            return value;
-        }
+/**
+ * A config value that should have been an object or a list (it starts with `{` or `[`) but does not
+ * decode: reported against its key with the parser's reason instead of as a confusing type error.
+ */
+export class UndecodedConfigValue {
+    constructor(
+        readonly text: string,
+        readonly reason: string,
+    ) {}
+
+    problem(): string {
+        return (
+            `could not be decoded as JSON (${this.reason}); write the value as YAML in ` +
+            "Pulumi.<stack>.yaml, or set one field with `pulumi config set --path`"
+        );
     }
-    return value;
+}
+
+/** The engine passes structured values as JSON text and plain values as text. */
+export function decodeConfigValue(value: string): unknown {
+    const trimmed = value.trim();
+    if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return value;
+    try {
+        return JSON.parse(trimmed);
+    } catch (error) {
+        return new UndecodedConfigValue(value, (error as Error).message);
+    }
 }
 
 /** The API key as a secret Output when the stack sets one (`pulumi config set --secret apiKey`). */

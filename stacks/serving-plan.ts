@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ModelServiceArgs } from "../components/model-service";
+import type { ModelServiceInputs } from "../components/serving/model-service-types";
 import { GpuGroupCapacity, ModelGpuDemand, planGpuCapacity } from "../components/plan/capacity";
 import { ColdStartEstimate } from "../components/plan/cold-start";
 import { coldStartFor } from "../components/serving/settings";
-import { GpuNodeGroupConfig, ModelConfig, StackConfig } from "./validate";
+import type { GpuNodeGroupConfig, ModelConfig, StackConfig } from "./config-schema";
 
 /** ModelService rolls with maxSurge 1: one extra replica per model during an upgrade. */
 export const rolloutSurgeReplicas = 1;
@@ -21,7 +21,7 @@ export function modelServiceArgs(
     config: StackConfig,
     model: ModelConfig,
     wiring: ServingWiring,
-): ModelServiceArgs {
+): ModelServiceInputs {
     return {
         modelName: model.name,
         namespace: wiring.namespace,
@@ -70,6 +70,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsRevision: "weights.revision",
     weightsSizeGiB: "weights.sizeGiB",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
+    // Shared by every model: reported once, where the user wrote it.
+    allowedNamespaces: "=serving.allowedNamespaces",
 };
 
 export function capacityGroups(groups: readonly GpuNodeGroupConfig[]) {

@@ -4,7 +4,8 @@ import { ModelImage } from "../components/model-image";
 import { ModelService } from "../components/model-service";
 import { ServingPlatform } from "./existing-platform";
 import { modelServiceArgs } from "./serving-plan";
-import { imageRepositoryName, ModelConfig, StackConfig } from "./validate";
+import { imageRepositoryName } from "./component-args";
+import type { ModelConfig, StackConfig } from "./config-schema";
 
 /** Build contexts in config are relative to the repository root, wherever Pulumi runs from. */
 const repositoryRoot = path.join(__dirname, "..");

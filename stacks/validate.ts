@@ -15,17 +15,84 @@ import {
     defaultStorageClassName,
 } from "../components/plan/store-plan";
 import { modelServiceProblems } from "../components/serving/validation";
-import { observabilityArgsProblems } from "../components/observability";
-import { gpuClusterArgs, networkArgs, observabilityArgs } from "./aws-platform";
-import { modelSchema, stackConfigSchema } from "./config-schema";
-import { Parsed } from "./schema";
+import { observabilityArgsProblems } from "../components/plan/observability-validation";
+import {
+    gpuClusterArgs,
+    imageRepositoryName,
+    networkArgs,
+    observabilityArgs,
+    privateSubnetCount,
+} from "./component-args";
+import * as v from "valibot";
+import {
+    ModelConfig,
+    StackConfig,
+    modelSchema,
+    stackConfigEntries,
+    withNetworkDefaults,
+} from "./config-schema";
+import { UndecodedConfigValue } from "./read-config";
 import { capacityGroups, gpuDemands, modelConfigPaths, modelServiceArgs } from "./serving-plan";
 
-export type StackConfig = Parsed<typeof stackConfigSchema>;
-export type ModelConfig = StackConfig["models"][number];
-export type GpuNodeGroupConfig = StackConfig["cluster"]["gpuNodeGroups"][number];
-
 const exampleDigest = `example@sha256:${"0".repeat(64)}`;
+
+/** Parse options: one problem per key (its first failed check), every key visited. */
+const parseOptions = { abortPipeEarly: true } as const;
+
+/** `models[1].gpusPerReplica` from a top-level key and the path of a valibot issue below it. */
+function issuePath(key: string, issue: v.BaseIssue<unknown>): string {
+    return (issue.path ?? []).reduce(
+        (path, item) =>
+            path + (typeof item.key === "number" ? `[${item.key}]` : `.${String(item.key)}`),
+        key,
+    );
+}
+
+/** An empty YAML value (`key:`) reads as null; like the old parser, treat it as left out. */
+function withoutNulls(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(withoutNulls);
+    if (typeof value !== "object" || value === null || value instanceof UndecodedConfigValue)
+        return value;
+    return Object.fromEntries(
+        Object.entries(value)
+            .filter(([, entry]) => entry !== null)
+            .map(([key, entry]) => [key, withoutNulls(entry)]),
+    );
+}
+
+/**
+ * Each top-level key parsed on its own, so a problem in one section does not hide the others; a
+ * section with problems stays undefined and the checks that need it are skipped.
+ */
+function parseSections(raw: Record<string, unknown>, problems: Problems): StackConfig {
+    const known = Object.keys(stackConfigEntries);
+    const parsed: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        if (!known.includes(key)) {
+            problems.add(key, `is not a known config key; known keys: ${known.join(", ")}`);
+        } else if (value instanceof UndecodedConfigValue) {
+            problems.add(key, value.problem());
+        }
+    }
+    for (const [key, schema] of Object.entries(stackConfigEntries)) {
+        if (raw[key] instanceof UndecodedConfigValue) continue;
+        const result = v.safeParse(schema, withoutNulls(raw[key]), parseOptions);
+        if (result.success) parsed[key] = result.output;
+        else for (const issue of result.issues) problems.add(issuePath(key, issue), issue.message);
+    }
+    if (parsed.network !== undefined)
+        parsed.network = withNetworkDefaults(parsed.network as StackConfig["network"]);
+    return parsed as StackConfig;
+}
+
+/** Each model on its own, so the cross-checks still run for the models that parse. */
+function parseModels(raw: Record<string, unknown>): (ModelConfig | undefined)[] {
+    if (!Array.isArray(raw.models)) return [];
+    return raw.models.map((model) => {
+        const result = v.safeParse(modelSchema, withoutNulls(model), parseOptions);
+        return result.success ? result.output : undefined;
+    });
+}
 
 /**
  * Parses raw stack config into typed config and checks everything knowable before any resource
@@ -34,20 +101,8 @@ const exampleDigest = `example@sha256:${"0".repeat(64)}`;
  */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
     const problems = new Problems();
-    const known = Object.keys(stackConfigSchema);
-    for (const key of Object.keys(raw)) {
-        if (!known.includes(key))
-            problems.add(key, `is not a known config key; known keys: ${known.join(", ")}`);
-    }
-    const parsed: Record<string, unknown> = {};
-    for (const [key, schema] of Object.entries(stackConfigSchema)) {
-        parsed[key] = schema.parse(raw[key], key, problems);
-    }
-    const config = parsed as StackConfig;
-    // Models are checked one by one so a typo in one does not hide the problems of the others.
-    const models = Array.isArray(raw.models)
-        ? raw.models.map((m, i) => modelSchema.parse(m, `models[${i}]`, new Problems()))
-        : [];
+    const config = parseSections(raw, problems);
+    const models = parseModels(raw);
     checkPlatform(config, raw, problems);
     const eks = config.platform === "eks";
     if (config.cluster) checkCluster(config, stack, problems);
@@ -153,7 +208,7 @@ function checkModelStore(config: StackConfig, problems: Problems): void {
     checkModelStoreArgs(
         {
             privateSubnetIds: Array.from(
-                { length: config.network?.availabilityZoneCount ?? 2 },
+                { length: config.network ? privateSubnetCount(config) : 2 },
                 (_, i) => `subnet-${i}`,
             ),
             storageClassName: defaultStorageClassName,
@@ -228,12 +283,4 @@ function checkModelNames(models: readonly (ModelConfig | undefined)[], problems:
         );
         seen.add(model.name);
     });
-}
-
-export function imageRepositoryName(model: ModelConfig): string {
-    return `gpu-serving/${model.name}`;
-}
-
-export function clusterName(config: StackConfig, stack: string): string {
-    return config.cluster.name ?? `gpu-serving-${stack}`;
 }

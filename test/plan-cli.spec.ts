@@ -101,6 +101,24 @@ describe("npm run plan", () => {
         );
     });
 
+    it("exits 1 naming the file, line and config key of a tab in the stack file, without a stack trace", async () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+        const dev = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+        fs.writeFileSync(
+            path.join(root, "Pulumi.tabbed.yaml"),
+            dev.replace("    availabilityZoneCount: 2", "\tavailabilityZoneCount: 2"),
+        );
+        const { code, out, err } = await run(["--stack", "tabbed"], { root });
+        fs.rmSync(root, { recursive: true });
+        const line = dev.split("\n").findIndex((l) => l.includes("availabilityZoneCount")) + 1;
+        assert.deepEqual([code, out], [1, ""]);
+        assert.equal(
+            err,
+            `plan: Pulumi.tabbed.yaml line ${line}, column 1 (under gpu-serving-infra:network): ` +
+                "tab characters must not be used in indentation; YAML indents with spaces only, replace the tab\n",
+        );
+    });
+
     it("rejects a missing --stack and unknown arguments with the usage", () => {
         assert.throws(() => parsePlanArgs([]), /--stack is required\nusage: npm run plan/);
         assert.throws(

@@ -6,7 +6,8 @@ import { buildPlanReport, PlanReport } from "../stacks/plan-report";
 import { prices, PriceTable } from "../stacks/prices";
 import { servingPlanSummary } from "../stacks/serving-plan";
 import { projectConfig, readStackFile } from "../stacks/stack-files";
-import { parseStackConfig, StackConfig } from "../stacks/validate";
+import type { StackConfig } from "../stacks/config-schema";
+import { parseStackConfig } from "../stacks/validate";
 
 const hours = 730;
 

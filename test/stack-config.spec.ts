@@ -4,7 +4,14 @@ import * as path from "path";
 import { configReferenceTable } from "../stacks/config-reference";
 import { readmeSection } from "../scripts/readme";
 import { InvalidInputsError } from "../components/plan/problems";
-import { committedStacks, projectConfig, readStackFile } from "../stacks/stack-files";
+import { decodeConfigValue, UndecodedConfigValue } from "../stacks/read-config";
+import {
+    committedStacks,
+    parseStackFile,
+    projectConfig,
+    readStackFile,
+    StackFileError,
+} from "../stacks/stack-files";
 import { parseStackConfig } from "../stacks/validate";
 
 const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
@@ -257,4 +264,182 @@ describe("stack config", () => {
             expectProblem(config, expected);
         });
     }
+});
+
+describe("stack config as Pulumi delivers it", () => {
+    const byoNetwork = {
+        existingVpcId: "vpc-0123456789abcdef0",
+        existingPrivateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    };
+
+    it("reads the exact text `pulumi config set` stores as numbers and booleans", () => {
+        const config = validConfig();
+        Object.assign(config, { protect: "false", observability: { enabled: "true" } });
+        Object.assign(config.models[0], { minReplicas: "2", maxReplicas: "3" });
+        config.modelStore = { readThroughputMiBps: "750.5" };
+        const parsed = parseStackConfig(config, "test");
+        assert.deepEqual(
+            [
+                parsed.protect,
+                parsed.observability.enabled,
+                parsed.models[0].minReplicas,
+                parsed.models[0].maxReplicas,
+                parsed.modelStore.readThroughputMiBps,
+            ],
+            [false, true, 2, 3, 750.5],
+        );
+    });
+
+    const badText: [string, (c: Record<string, any>) => void, string][] = [
+        [
+            "a count with trailing letters",
+            (c) => (c.models[0].maxReplicas = "8x"),
+            'models[0].maxReplicas: must be an integer ≥ 1, got "8x"',
+        ],
+        [
+            "a fraction as text where an integer belongs",
+            (c) => (c.cluster.gpuNodeGroups[0].maxSize = "1.5"),
+            'cluster.gpuNodeGroups[0].maxSize: must be an integer ≥ 1, got "1.5"',
+        ],
+        [
+            "a YAML 1.1 boolean word",
+            (c) => (c.serving = { monitoring: "yes" }),
+            'serving.monitoring: must be true or false, got "yes"',
+        ],
+        [
+            "YAML .inf",
+            (c) => (c.models[0].weights.sizeGiB = Infinity),
+            "models[0].weights.sizeGiB: must be a finite number (a number ≥ 0.001), got .inf",
+        ],
+        [
+            "YAML .nan",
+            (c) => (c.models[0].maxReplicas = NaN),
+            "models[0].maxReplicas: must be a finite number (an integer ≥ 1), got .nan",
+        ],
+        [
+            ".inf as text",
+            (c) => (c.modelStore = { readThroughputMiBps: ".inf" }),
+            'modelStore.readThroughputMiBps: must be a finite number (a number between 1 and 10000), got ".inf"',
+        ],
+        [
+            "a list where a map belongs",
+            (c) => (c.tags = ["team"]),
+            'tags: must be a map of string to string, got ["team"]',
+        ],
+        [
+            "a list where an object belongs",
+            (c) => (c.serving = []),
+            "serving: must be an object, got []",
+        ],
+    ];
+    for (const [what, mutate, expected] of badText) {
+        it(`rejects ${what}, naming the key, the allowed values and the value`, () => {
+            const config = validConfig();
+            mutate(config);
+            assert.deepEqual(problemsOf(config), [expected]);
+        });
+    }
+
+    it("reports every unknown key at every level, each under its own path", () => {
+        const config = validConfig();
+        config.cluster.gpuNodeGroups[0].lables = { team: "a" };
+        config.cluster.systemNodeGroup = { size: 2 };
+        config.models[0].weights.url = "s3://x";
+        config.models[0].image.tag = "v1";
+        config.models[0].gpus = 1;
+        config.models[0].replicas = 2;
+        config.network = { vpcId: "vpc-1" };
+        const unknown = problemsOf(config)
+            .filter((p) => / is not a known key; allowed keys: /.test(p))
+            .map((p) => p.split(":")[0])
+            .sort();
+        assert.deepEqual(unknown, [
+            "cluster.gpuNodeGroups[0].lables",
+            "cluster.systemNodeGroup.size",
+            "models[0].gpus",
+            "models[0].image.tag",
+            "models[0].replicas",
+            "models[0].weights.url",
+            "network.vpcId",
+        ]);
+    });
+
+    it("lists the allowed keys of the object where an unknown key sits", () => {
+        const config = validConfig();
+        config.models[0].weights.url = "s3://x";
+        assert.deepEqual(problemsOf(config), [
+            "models[0].weights.url: is not a known key; allowed keys: source, revision, sizeGiB",
+        ]);
+    });
+
+    it("accepts a bring-your-own VPC and fills in no created-VPC defaults beside it", () => {
+        const config = validConfig();
+        config.network = { ...byoNetwork };
+        const parsed = parseStackConfig(config, "test");
+        assert.equal(parsed.network.existingVpcId, byoNetwork.existingVpcId);
+        assert.deepEqual(
+            [
+                parsed.network.cidrBlock,
+                parsed.network.availabilityZoneCount,
+                parsed.network.natGatewayPerAz,
+            ],
+            [undefined, undefined, undefined],
+        );
+    });
+
+    it("still reports a created-VPC key the user set beside existingVpcId", () => {
+        const config = validConfig();
+        config.network = { ...byoNetwork, natGatewayPerAz: false };
+        assert.deepEqual(problemsOf(config), [
+            "network.natGatewayPerAz: only applies when the Network creates the VPC; remove it or remove existingVpcId",
+        ]);
+    });
+
+    it("reports a config value that does not decode as JSON against its key, once", () => {
+        const config = validConfig();
+        config.network = decodeConfigValue('{"cidrBlock": "10.0.0.0/16",}');
+        const problems = problemsOf(config);
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(
+            problems[0],
+            /^network: could not be decoded as JSON \(.+\); write the value as YAML in Pulumi\.<stack>\.yaml, or set one field with `pulumi config set --path`$/,
+        );
+    });
+
+    it("decodes the JSON the engine passes for structured values and leaves text alone", () => {
+        assert.deepEqual(decodeConfigValue('{"enabled": false}'), { enabled: false });
+        assert.deepEqual(decodeConfigValue("[1, 2]"), [1, 2]);
+        assert.equal(decodeConfigValue("10.0.0.0/16"), "10.0.0.0/16");
+        assert.ok(decodeConfigValue("[oops") instanceof UndecodedConfigValue);
+    });
+
+    it("reports a bad serving.allowedNamespaces entry once, where it is written", () => {
+        const config = validConfig();
+        config.models.push({ ...config.models[0], name: "second" });
+        config.serving = { allowedNamespaces: ["clients", "Team_A"] };
+        assert.deepEqual(
+            problemsOf(config).filter((p) => p.includes("Team_A")),
+            [
+                "serving.allowedNamespaces[1]: \"Team_A\" is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 63 characters",
+            ],
+        );
+    });
+
+    it("names the file, line and config key of a tab in a stack file", () => {
+        const text = [
+            "config:",
+            "  gpu-serving-infra:protect: false",
+            "  gpu-serving-infra:network:",
+            "    cidrBlock: 10.0.0.0/16",
+            "\tavailabilityZoneCount: 2",
+        ].join("\n");
+        assert.throws(
+            () => parseStackFile(text, "Pulumi.dev.yaml"),
+            (error: Error) =>
+                error instanceof StackFileError &&
+                /^Pulumi\.dev\.yaml line 5, column 1 \(under gpu-serving-infra:network\): .*replace the tab$/.test(
+                    error.message,
+                ),
+        );
+    });
 });

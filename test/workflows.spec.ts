@@ -48,8 +48,8 @@ function indexOfStep(job: Job, predicate: (s: Step) => boolean, what: string): n
     return index;
 }
 
-const pulumiCliVersion: string = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"))
-    .dependencies["@pulumi/pulumi"];
+const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+const pulumiCliVersion: string = packageJson.dependencies["@pulumi/pulumi"];
 
 describe("GitHub Actions workflows", () => {
     describe("preview.yml", () => {
@@ -69,7 +69,7 @@ describe("GitHub Actions workflows", () => {
             });
         });
 
-        it("tests before it touches AWS: checkout, node 20 with npm cache, npm ci, npm test, then OIDC credentials", () => {
+        it("tests before it touches AWS: checkout, node 24 with npm cache, npm ci, npm test, then OIDC credentials", () => {
             const order = [
                 indexOfStep(
                     job,
@@ -95,7 +95,7 @@ describe("GitHub Actions workflows", () => {
                 [...order].sort((a, b) => a - b),
             );
             const node = stepUsing(job, "actions/setup-node").with;
-            assert.equal(String(node?.["node-version"]), "20");
+            assert.equal(String(node?.["node-version"]), "24");
             assert.equal(node?.cache, "npm");
             assert.match(
                 String(
@@ -180,6 +180,24 @@ describe("GitHub Actions workflows", () => {
             });
         }
 
+        it("tests on Node 24 and on the package's engines floor, Node 20, before any deploy", () => {
+            const test = deploy.jobs.test;
+            assert.equal(packageJson.engines.node, ">=20");
+            assert.deepEqual(test.strategy?.matrix.node, [20, 24]);
+            assert.equal(
+                stepUsing(test, "actions/setup-node").with?.["node-version"],
+                "${{ matrix.node }}",
+            );
+            assert.ok(test.steps.some((s) => s.run === "npm test"));
+        });
+
+        for (const stack of stacks) {
+            it(`deploys ${stack} on Node 24`, () => {
+                const node = stepUsing(deploy.jobs[stack], "actions/setup-node").with;
+                assert.equal(String(node?.["node-version"]), "24");
+            });
+        }
+
         it("says where prod's required-reviewer approval is configured", () => {
             assert.match(workflowText("deploy.yml"), /prod[^\n]*(\n#[^\n]*)*Required reviewers/);
         });
@@ -205,6 +223,14 @@ describe("GitHub Actions workflows", () => {
                         /^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/,
                         action,
                     );
+            });
+
+            it(`${file} runs pulumi/actions v7, its Node 24 release`, () => {
+                const pulumiSteps = Object.values(workflow(file).jobs)
+                    .flatMap((job) => job.steps)
+                    .filter((s) => s.uses?.startsWith("pulumi/actions@"));
+                assert.ok(pulumiSteps.length > 0);
+                for (const step of pulumiSteps) assert.equal(step.uses, "pulumi/actions@v7");
             });
 
             it(`${file} runs the Pulumi CLI of the @pulumi/pulumi version in package.json`, () => {

@@ -24,8 +24,37 @@ export function createControlPlane(
     issuerUrl: pulumi.Output<string>;
     issuer: IrsaIssuer;
 } {
-    const { clusterName, tags, protect } = settings;
     const { parent } = roleContext;
+    const secretsKey = createSecretsKey(name, settings, parent);
+    const clusterRole = roleWithManagedPolicies(
+        `${name}-cluster-role`,
+        serviceTrustPolicy("eks.amazonaws.com", parent),
+        ["AmazonEKSClusterPolicy"],
+        roleContext,
+    );
+    const clusterKms = clusterKmsPolicy(
+        `${name}-cluster-role-kms`,
+        clusterRole.role,
+        secretsKey.arn,
+        parent,
+    );
+    const logGroup = createControlPlaneLogGroup(name, settings, parent);
+    const cluster = createCluster(name, settings, {
+        subnetIds,
+        roleArn: clusterRole.role.arn,
+        secretsKey,
+        parent,
+        dependsOn: [...clusterRole.attachments, clusterKms, logGroup],
+    });
+    const { oidcProvider, issuerUrl, issuer } = createOidcProvider(name, cluster, settings, parent);
+    return { cluster, oidcProvider, issuerUrl, issuer };
+}
+
+function createSecretsKey(
+    name: string,
+    { clusterName, tags, protect }: ClusterSettings,
+    parent: pulumi.Resource,
+): aws.kms.Key {
     const secretsKey = new aws.kms.Key(
         `${name}-secrets-key`,
         {
@@ -42,39 +71,49 @@ export function createControlPlane(
         { name: `alias/eks/${clusterName}-secrets`, targetKeyId: secretsKey.keyId },
         { parent },
     );
+    return secretsKey;
+}
 
-    const clusterRole = roleWithManagedPolicies(
-        `${name}-cluster-role`,
-        serviceTrustPolicy("eks.amazonaws.com", parent),
-        ["AmazonEKSClusterPolicy"],
-        roleContext,
-    );
-    const clusterKms = clusterKmsPolicy(
-        `${name}-cluster-role-kms`,
-        clusterRole.role,
-        secretsKey.arn,
-        parent,
-    );
-    // EKS would create this group itself with no expiry; audit logs then grow forever.
-    const logGroup = new aws.cloudwatch.LogGroup(
+/** EKS would create this group itself with no expiry; audit logs then grow forever. */
+function createControlPlaneLogGroup(
+    name: string,
+    settings: ClusterSettings,
+    parent: pulumi.Resource,
+): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
         `${name}-control-plane-logs`,
         {
-            name: `/aws/eks/${clusterName}/cluster`,
+            name: `/aws/eks/${settings.clusterName}/cluster`,
             retentionInDays: settings.controlPlaneLogRetentionDays,
-            tags,
+            tags: settings.tags,
         },
         { parent },
     );
+}
 
-    // Replaced (and so blocked by `protect` and deletionProtection) when the name, role or
-    // secrets key changes. Subnets update in place (EKS, 2023-10) but only within the
-    // Availability Zones chosen at creation; endpoint access and logging update in place.
-    const cluster = new aws.eks.Cluster(
+interface ClusterWiring {
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    roleArn: pulumi.Input<string>;
+    secretsKey: aws.kms.Key;
+    parent: pulumi.Resource;
+    dependsOn: pulumi.Resource[];
+}
+
+// Replaced (and so blocked by `protect` and deletionProtection) when the name, role or secrets key
+// changes. Subnets update in place (EKS, 2023-10) but only within the Availability Zones chosen at
+// creation; endpoint access and logging update in place.
+function createCluster(
+    name: string,
+    settings: ClusterSettings,
+    { subnetIds, roleArn, secretsKey, parent, dependsOn }: ClusterWiring,
+): aws.eks.Cluster {
+    const { clusterName, tags, protect } = settings;
+    return new aws.eks.Cluster(
         `${name}-cluster`,
         {
             name: clusterName,
             version: settings.kubernetesVersion,
-            roleArn: clusterRole.role.arn,
+            roleArn,
             vpcConfig: {
                 subnetIds,
                 endpointPrivateAccess: true,
@@ -95,9 +134,16 @@ export function createControlPlane(
             deletionProtection: protect,
             tags,
         },
-        { parent, protect, dependsOn: [...clusterRole.attachments, clusterKms, logGroup] },
+        { parent, protect, dependsOn },
     );
+}
 
+function createOidcProvider(
+    name: string,
+    cluster: aws.eks.Cluster,
+    settings: ClusterSettings,
+    parent: pulumi.Resource,
+) {
     const issuerUrl = cluster.identities.apply((identities) => identities[0].oidcs[0].issuer);
     const oidcProvider = new aws.iam.OpenIdConnectProvider(
         `${name}-oidc`,
@@ -108,13 +154,13 @@ export function createControlPlane(
             // thumbprints. Pinning the well-known root CA thumbprint of oidc.eks.*.amazonaws.com
             // keeps the input explicit instead of whatever IAM fetches at create time.
             thumbprintLists: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
-            tags,
+            tags: settings.tags,
         },
         { parent },
     );
-    const issuer = {
+    const issuer: IrsaIssuer = {
         providerArn: oidcProvider.arn,
         hostPath: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")),
     };
-    return { cluster, oidcProvider, issuerUrl, issuer };
+    return { oidcProvider, issuerUrl, issuer };
 }

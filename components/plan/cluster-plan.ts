@@ -1,8 +1,9 @@
-import type { GpuClusterArgs, GpuNodeGroupArgs, SystemNodeGroupArgs } from "../gpu-cluster";
+import type { ClusterInputs, ClusterSettings } from "./cluster-types";
 import { AddonVersions, kubernetesVersionPins } from "./kubernetes-versions";
 
 // One entry point for callers (the stack config validation uses both).
 export type { AddonVersions } from "./kubernetes-versions";
+export type { ClusterSettings } from "./cluster-types";
 export { kubernetesVersionPins } from "./kubernetes-versions";
 export { validateClusterSettings } from "./cluster-validation";
 
@@ -14,21 +15,8 @@ export const controlPlaneLogTypes = [
     "scheduler",
 ];
 
-/** GpuClusterArgs with every default applied (`clusterName` defaults to the component name). */
-export interface ClusterSettings {
-    clusterName: string;
-    kubernetesVersion: string;
-    endpointPublicAccess: boolean;
-    publicAccessCidrs: string[];
-    controlPlaneLogRetentionDays: number;
-    addonVersions: AddonVersions;
-    systemNodeGroup: Required<SystemNodeGroupArgs>;
-    gpuNodeGroups: Required<GpuNodeGroupArgs>[];
-    protect: boolean;
-    tags: Record<string, string>;
-}
-
-export function resolveClusterSettings(name: string, args: GpuClusterArgs): ClusterSettings {
+/** Applies every default of `args`; `clusterName` defaults to the component name. */
+export function resolveClusterSettings(name: string, args: ClusterInputs): ClusterSettings {
     const kubernetesVersion = args.kubernetesVersion ?? "1.34";
     const pins = kubernetesVersionPins[kubernetesVersion]?.addons;
     const system = args.systemNodeGroup ?? {};

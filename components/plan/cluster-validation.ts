@@ -1,5 +1,9 @@
-import type { GpuClusterArgs, GpuNodeGroupArgs, SystemNodeGroupArgs } from "../gpu-cluster";
-import type { ClusterSettings } from "./cluster-plan";
+import type {
+    ClusterInputs,
+    ClusterSettings,
+    GpuNodeGroupInputs,
+    SystemNodeGroupInputs,
+} from "./cluster-types";
 import { gpuInstanceTypeProblem, gpuInstanceTypes } from "./gpu-instances";
 import { dns1123LabelReason, isDns1123Label, isEksClusterName } from "./names";
 import { Problems, isKnown } from "./problems";
@@ -28,7 +32,7 @@ export const logRetentionDays = [
 /** Every problem with the plain inputs, collected into `problems` (nothing thrown). */
 export function validateClusterSettings(
     settings: ClusterSettings,
-    args: GpuClusterArgs,
+    args: ClusterInputs,
     problems: Problems,
 ): void {
     problems.expect(
@@ -169,7 +173,7 @@ function validateRootVolume(size: number, minimum: number, why: string, problems
     );
 }
 
-function validateSystemGroup(group: Required<SystemNodeGroupArgs>, problems: Problems): void {
+function validateSystemGroup(group: Required<SystemNodeGroupInputs>, problems: Problems): void {
     if (
         problems.expect(
             group.instanceTypes.length > 0,
@@ -199,7 +203,7 @@ function validateSystemGroup(group: Required<SystemNodeGroupArgs>, problems: Pro
     );
 }
 
-function validateGpuGroup(group: Required<GpuNodeGroupArgs>, problems: Problems): void {
+function validateGpuGroup(group: Required<GpuNodeGroupInputs>, problems: Problems): void {
     if (problems.expect(isDns1123Label(group.name), "name", dns1123LabelReason(group.name))) {
         problems.expect(
             group.name.length <= maxGpuGroupNameLength,

@@ -1,4 +1,4 @@
-import type { NetworkArgs } from "../network";
+import type { NetworkInputs } from "./network-types";
 import { maxPlannedAvailabilityZones, vpcCidrProblem } from "./cidr";
 import { isEksClusterName } from "./names";
 import { isKnown, Problems } from "./problems";
@@ -36,7 +36,7 @@ export function subnetDiscoveryTags(
 }
 
 /** Every problem with the plain Network args, collected under their property paths. */
-export function networkProblems(args: NetworkArgs): Problems {
+export function networkProblems(args: NetworkInputs): Problems {
     const problems = new Problems();
     problems.expect(
         isEksClusterName(args.clusterName),
@@ -76,7 +76,7 @@ export function networkProblems(args: NetworkArgs): Problems {
     return problems;
 }
 
-function existingVpcProblems(args: NetworkArgs, problems: Problems): void {
+function existingVpcProblems(args: NetworkInputs, problems: Problems): void {
     for (const key of createOnlyArgs) {
         if (args[key] !== undefined) {
             problems.add(

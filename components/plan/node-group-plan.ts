@@ -1,5 +1,4 @@
-import type { GpuNodeGroupArgs } from "../gpu-cluster";
-import type { ClusterSettings } from "./cluster-plan";
+import type { ClusterSettings, GpuNodeGroupInputs } from "./cluster-types";
 import { gpusPerNode } from "./gpu-instances";
 import {
     gpuNodeLabels,
@@ -53,7 +52,7 @@ export function systemNodeGroupPlan(settings: ClusterSettings): NodeGroupPlan {
 
 export function gpuNodeGroupPlan(
     settings: ClusterSettings,
-    group: Required<GpuNodeGroupArgs>,
+    group: Required<GpuNodeGroupInputs>,
 ): NodeGroupPlan {
     const labels = { ...group.labels, ...gpuNodeLabels(group.name) };
     const nodeTemplateTags = autoscalerNodeTemplateTags(labels, gpusPerNode(group.instanceTypes));

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelServiceArgs } from "../model-service";
+import type { ModelServiceInputs } from "./model-service-types";
 import {
     ColdStartEstimate,
     StartupProbeBudget,
@@ -131,7 +131,7 @@ export function stagingJobName(modelName: string, modelVersion: string): string 
 }
 
 /** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
-export function coldStartFor(args: ModelServiceArgs): ColdStartEstimate {
+export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
     const preset = runtimePresets[args.runtime];
     return estimateColdStart({
         runtime: args.runtime,
@@ -148,28 +148,10 @@ export function defaultCooldownSeconds(coldStart: ColdStartEstimate): number {
 }
 
 /** Applies every default. Call only after `modelServiceProblems` found nothing. */
-export function resolveServingSettings(args: ModelServiceArgs): ServingSettings {
-    const preset = runtimePresets[args.runtime];
-    const isVllm = args.runtime === "vllm";
+export function resolveServingSettings(args: ModelServiceInputs): ServingSettings {
     const weightsScheme = args.weightsSource.startsWith("hf://") ? "hf" : "s3";
-    const tensorParallelSize = args.tensorParallelSize ?? args.gpusPerReplica;
-    const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
-    const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
-    const coldStart = coldStartFor(args);
-    const startupProbe = startupProbeBudget({
-        weightsSizeGiB: args.weightsSizeGiB,
-        storageReadMiBps,
-        warmupSeconds,
-    });
-    const byStage = Object.fromEntries(
-        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
-    );
     const serviceType = args.serviceType ?? "ClusterIP";
     const drainSeconds = drainSecondsFor(serviceType);
-    const selectorLabels = {
-        "app.kubernetes.io/name": args.modelName,
-        "app.kubernetes.io/component": "model-server",
-    };
     return {
         modelName: args.modelName,
         namespace: args.namespace,
@@ -186,11 +168,35 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
         gpusPerReplica: args.gpusPerReplica,
         minReplicas: args.minReplicas,
         maxReplicas: args.maxReplicas,
+        ...serverSettings(args),
+        ...timingSettings(args),
+        serviceType,
+        allowedNamespaces: args.allowedNamespaces ?? [],
+        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+        stagingImage: args.stagingImage ?? defaultStagingImages[weightsScheme],
+        serviceAccountRoleArn: args.serviceAccountRoleArn,
+        monitoring: args.monitoring ?? true,
+        autoscaling: args.autoscaling ?? true,
+        readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+        ...labelSettings(args),
+        apiKeySecretName: `${args.modelName}-api-key`,
+        apiKeySecretKey: "api-key",
+        stagingJobName: stagingJobName(args.modelName, args.modelVersion),
+        drainSeconds,
+        terminationGracePeriodSeconds:
+            drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
+    };
+}
+
+/** Requests, the server's port, paths and flags, and the autoscaler's target, from the runtime preset. */
+function serverSettings(args: ModelServiceInputs) {
+    const preset = runtimePresets[args.runtime];
+    const isVllm = args.runtime === "vllm";
+    const tensorParallelSize = args.tensorParallelSize ?? args.gpusPerReplica;
+    return {
         cpu: args.cpu ?? String(preset.cpuPerGpu * args.gpusPerReplica),
         memoryGiB: args.memoryGiB ?? preset.memoryGiBPerGpu * args.gpusPerReplica,
         shmSizeGiB: args.shmSizeGiB ?? defaultShmSizeGiB(args.runtime, tensorParallelSize),
-        storageReadMiBps,
-        warmupSeconds,
         imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
         loadFormat: args.loadFormat ?? "safetensors",
         tensorParallelSize,
@@ -202,21 +208,46 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
         extraArgs: args.extraArgs ?? [],
         apiKeyEnv: preset.apiKeyEnv,
         queueDepthTarget: args.queueDepthTarget ?? 5,
-        cooldownSeconds: args.cooldownSeconds ?? defaultCooldownSeconds(coldStart),
         prometheusUrl: args.prometheusUrl ?? defaultPrometheusUrl,
         hpaCpuUtilization: isVllm
             ? undefined
             : (args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70)),
         hpaMetricName: args.hpaMetricName,
         hpaMetricTarget: args.hpaMetricTarget,
-        serviceType,
-        allowedNamespaces: args.allowedNamespaces ?? [],
-        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
-        stagingImage: args.stagingImage ?? defaultStagingImages[weightsScheme],
-        serviceAccountRoleArn: args.serviceAccountRoleArn,
-        monitoring: args.monitoring ?? true,
-        autoscaling: args.autoscaling ?? true,
-        readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+    };
+}
+
+/** The cold-start estimate and what follows from it: probe budget, readiness wait, cooldown. */
+function timingSettings(args: ModelServiceInputs) {
+    const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
+    const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
+    const coldStart = coldStartFor(args);
+    const startupProbe = startupProbeBudget({
+        weightsSizeGiB: args.weightsSizeGiB,
+        storageReadMiBps,
+        warmupSeconds,
+    });
+    const byStage = Object.fromEntries(
+        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
+    );
+    return {
+        storageReadMiBps,
+        warmupSeconds,
+        cooldownSeconds: args.cooldownSeconds ?? defaultCooldownSeconds(coldStart),
+        coldStart,
+        startupProbe,
+        podReadySeconds:
+            byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
+    };
+}
+
+/** Labels on every object, and the immutable subset selectors use. */
+function labelSettings(args: ModelServiceInputs) {
+    const selectorLabels = {
+        "app.kubernetes.io/name": args.modelName,
+        "app.kubernetes.io/component": "model-server",
+    };
+    return {
         labels: {
             ...args.labels,
             ...selectorLabels,
@@ -225,15 +256,5 @@ export function resolveServingSettings(args: ModelServiceArgs): ServingSettings 
             "app.kubernetes.io/managed-by": "pulumi",
         },
         selectorLabels,
-        apiKeySecretName: `${args.modelName}-api-key`,
-        apiKeySecretKey: "api-key",
-        stagingJobName: stagingJobName(args.modelName, args.modelVersion),
-        coldStart,
-        startupProbe,
-        drainSeconds,
-        terminationGracePeriodSeconds:
-            drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
-        podReadySeconds:
-            byStage["gpu-node-launch"] + byStage["image-pull"] + startupProbe.budgetSeconds,
     };
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelServiceArgs } from "../model-service";
+import type { ModelServiceInputs } from "./model-service-types";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
 import { Problems, isKnown } from "../plan/problems";
 import {
@@ -60,11 +60,23 @@ function isWholeAtLeast(value: number, minimum: number): boolean {
 }
 
 /** Every problem in ModelService args, each under its property path; nothing is registered before this runs. */
-export function modelServiceProblems(args: ModelServiceArgs): Problems {
+export function modelServiceProblems(args: ModelServiceInputs): Problems {
     const problems = new Problems();
-    const isVllm = args.runtime === "vllm";
-    const autoscaling = args.autoscaling ?? true;
+    const runtimeOk = identityProblems(args, problems);
+    const sizeOk = weightsProblems(args, problems);
+    imageProblems(args, problems);
+    const gpusOk = replicaProblems(args, problems);
+    const warmupOk = resourceProblems(args, problems);
+    runtimeOnlyProblems(args, runtimeOk, problems);
+    serverProblems(args, gpusOk, problems);
+    autoscalingProblems(args, problems);
+    if (runtimeOk && sizeOk && warmupOk) cooldownProblems(args, problems);
+    exposureProblems(args, problems);
+    return problems;
+}
 
+/** Names and runtime; true when the runtime is known (later checks depend on its preset). */
+function identityProblems(args: ModelServiceInputs, problems: Problems): boolean {
     problems.expect(
         isDns1123Label(args.modelName) && /^[a-z]/.test(args.modelName),
         "modelName",
@@ -87,7 +99,11 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         "modelVersion",
         `"${args.modelVersion}" must be 1–63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit (it names a directory and a Job)`,
     );
+    return runtimeOk;
+}
 
+/** Source, revision and size of the weights; true when the size is usable for the estimate. */
+function weightsProblems(args: ModelServiceInputs, problems: Problems): boolean {
     const isHf = args.weightsSource.startsWith("hf://");
     problems.expect(
         s3Source.test(args.weightsSource) || hfSource.test(args.weightsSource),
@@ -106,12 +122,14 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
             "applies to hf:// sources only; S3 prefixes are versioned by their path",
         );
     }
-    const sizeOk = problems.expect(
+    return problems.expect(
         isPositive(args.weightsSizeGiB),
         "weightsSizeGiB",
         `must be > 0 GiB, got ${args.weightsSizeGiB}`,
     );
+}
 
+function imageProblems(args: ModelServiceInputs, problems: Problems): void {
     if (isKnown(args.image))
         problems.expect(isDigestReference(args.image), "image", digestReason(args.image));
     if (isKnown(args.stagingImage)) {
@@ -126,13 +144,16 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         "gpuGroup",
         `"${args.gpuGroup}" is not a valid node label value (the gpu-serving.io/gpu-group label of the group's nodes)`,
     );
+}
 
+/** GPUs and replica bounds; true when gpusPerReplica is usable (tensor parallelism divides it). */
+function replicaProblems(args: ModelServiceInputs, problems: Problems): boolean {
     const gpusOk = problems.expect(
         isWholeAtLeast(args.gpusPerReplica, 1),
         "gpusPerReplica",
         `must be a whole number ≥ 1, got ${args.gpusPerReplica}`,
     );
-    const hpa = !isVllm && autoscaling;
+    const hpa = args.runtime !== "vllm" && (args.autoscaling ?? true);
     const minOk = problems.expect(
         isWholeAtLeast(args.minReplicas, hpa ? 1 : 0),
         "minReplicas",
@@ -152,7 +173,11 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
             `${args.minReplicas} exceeds maxReplicas ${args.maxReplicas}`,
         );
     }
+    return gpusOk;
+}
 
+/** Requests and cold-start inputs; true when warmupSeconds is usable for the estimate. */
+function resourceProblems(args: ModelServiceInputs, problems: Problems): boolean {
     if (args.cpu !== undefined)
         problems.expect(
             cpuQuantity.test(args.cpu),
@@ -169,8 +194,12 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
         isPositive(args.warmupSeconds) ||
         args.warmupSeconds === 0;
     problems.expect(warmupOk, "warmupSeconds", `must be ≥ 0 seconds, got ${args.warmupSeconds}`);
+    return warmupOk;
+}
 
-    const onlyFor = (key: keyof ModelServiceArgs, runtime: string, why: string) => {
+/** Keys that only one runtime reads, set for the other one. */
+function runtimeOnlyProblems(args: ModelServiceInputs, runtimeOk: boolean, problems: Problems) {
+    const onlyFor = (key: keyof ModelServiceInputs, runtime: string, why: string) => {
         if (args[key] !== undefined && runtimeOk && args.runtime !== runtime)
             problems.add(key, `applies to runtime "${runtime}" only (${why})`);
     };
@@ -189,7 +218,11 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
     onlyFor("hpaCpuUtilization", "custom", "vllm scales on queue depth with KEDA");
     onlyFor("hpaMetricName", "custom", "vllm scales on queue depth with KEDA");
     onlyFor("hpaMetricTarget", "custom", "vllm scales on queue depth with KEDA");
+}
 
+/** The server's own settings: vLLM flags, the custom server's port and paths, extra arguments. */
+function serverProblems(args: ModelServiceInputs, gpusOk: boolean, problems: Problems): void {
+    const isVllm = args.runtime === "vllm";
     if (args.loadFormat !== undefined && isVllm) {
         problems.expect(
             (vllmLoadFormats as readonly string[]).includes(args.loadFormat),
@@ -236,6 +269,10 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
             );
         }
     });
+}
+
+/** KEDA's queue target and the custom runtime's HPA metric. */
+function autoscalingProblems(args: ModelServiceInputs, problems: Problems): void {
     if (args.queueDepthTarget !== undefined) {
         problems.expect(
             isPositive(args.queueDepthTarget),
@@ -262,31 +299,34 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
             `must be > 0, got ${args.hpaMetricTarget}`,
         );
     }
+}
 
-    const coldStartInputsOk =
-        runtimeOk &&
-        sizeOk &&
-        warmupOk &&
-        [args.storageReadMiBps, args.imageSizeGiB].every((v) => v === undefined || isPositive(v));
-    if (coldStartInputsOk) {
-        const coldStart = coldStartFor(args);
-        const cooldown = args.cooldownSeconds ?? defaultCooldownSeconds(coldStart);
-        const given = args.cooldownSeconds === undefined ? "the default " : "";
-        if (!Number.isInteger(cooldown)) {
-            problems.add("cooldownSeconds", `must be whole seconds, got ${cooldown}`);
-        } else if (cooldown < coldStart.totalSeconds) {
-            problems.add(
-                "cooldownSeconds",
-                `${given}${cooldown} s is below the ${coldStart.totalSeconds} s cold-start estimate: scaling down would cost more than keeping the replica`,
-            );
-        } else if (cooldown > maxStabilizationWindowSeconds) {
-            problems.add(
-                "cooldownSeconds",
-                `${given}${cooldown} s exceeds the autoscaler's ${maxStabilizationWindowSeconds} s stabilization window limit`,
-            );
-        }
+/** The scale-down cooldown against the cold-start estimate; only once the estimate's inputs are valid. */
+function cooldownProblems(args: ModelServiceInputs, problems: Problems): void {
+    const estimateInputsOk = [args.storageReadMiBps, args.imageSizeGiB].every(
+        (v) => v === undefined || isPositive(v),
+    );
+    if (!estimateInputsOk) return;
+    const coldStart = coldStartFor(args);
+    const cooldown = args.cooldownSeconds ?? defaultCooldownSeconds(coldStart);
+    const given = args.cooldownSeconds === undefined ? "the default " : "";
+    if (!Number.isInteger(cooldown)) {
+        problems.add("cooldownSeconds", `must be whole seconds, got ${cooldown}`);
+    } else if (cooldown < coldStart.totalSeconds) {
+        problems.add(
+            "cooldownSeconds",
+            `${given}${cooldown} s is below the ${coldStart.totalSeconds} s cold-start estimate: scaling down would cost more than keeping the replica`,
+        );
+    } else if (cooldown > maxStabilizationWindowSeconds) {
+        problems.add(
+            "cooldownSeconds",
+            `${given}${cooldown} s exceeds the autoscaler's ${maxStabilizationWindowSeconds} s stabilization window limit`,
+        );
     }
+}
 
+/** Service type, who may call it, where Prometheus runs, and the labels the component owns. */
+function exposureProblems(args: ModelServiceInputs, problems: Problems): void {
     if (args.serviceType !== undefined) {
         problems.expect(
             (serviceTypes as readonly string[]).includes(args.serviceType),
@@ -311,5 +351,4 @@ export function modelServiceProblems(args: ModelServiceArgs): Problems {
                 "is set by ModelService (selectors and versioning depend on it)",
             );
     }
-    return problems;
 }

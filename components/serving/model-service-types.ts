@@ -1,0 +1,110 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The input shape the serving plan checks and renders; ModelService's Args extend it. */
+export interface ModelServiceInputs {
+    /** Names every object, the served model and its directory on the claim. DNS-1035 label. */
+    modelName: string;
+    /** Namespace to deploy into (it must exist). */
+    namespace: pulumi.Input<string>;
+    /** Serving image by digest, `<repository>@sha256:<64 hex>` (ModelImage's `imageReference`). */
+    image: pulumi.Input<string>;
+    /** "vllm" (vllm/vllm-openai preset) or "custom" (HTTP server honouring PORT, MODEL_DIR, API_KEY). */
+    runtime: string;
+    /** Version of the weights: names the staging Job and `/models/<modelName>/<modelVersion>/`. */
+    modelVersion: string;
+    /**
+     * `s3://bucket/prefix` or `hf://org/repo`. Gated Hugging Face repos read the optional Secret
+     * `hf-token` (key `token`) in `namespace`.
+     */
+    weightsSource: string;
+    /** Hugging Face commit or tag; required for hf:// (never an implicit main), refused for s3://. */
+    weightsRevision?: string;
+    /** Size of the weights, GiB; drives the startup budget and the cold-start estimate. */
+    weightsSizeGiB: number;
+    /** ReadWriteMany claim holding staged weights (ModelStore's `claimName`), in `namespace`. */
+    modelClaimName: pulumi.Input<string>;
+    /** GPU node group to run on (nodes labelled gpu-serving.io/gpu-group=<gpuGroup>). */
+    gpuGroup: string;
+    /** GPUs per replica (`nvidia.com/gpu` request and limit). */
+    gpusPerReplica: number;
+    /** Fewest replicas and the initial count; 0 lets KEDA scale the vllm runtime to zero. */
+    minReplicas: number;
+    /** Most replicas the autoscaler may run. */
+    maxReplicas: number;
+    /** CPU request, Kubernetes quantity. @default 3 per GPU for vllm, 2 per GPU for custom */
+    cpu?: string;
+    /** Memory request, GiB; the limit adds shmSizeGiB. @default 12 per GPU (vllm), 8 (custom) */
+    memoryGiB?: number;
+    /**
+     * Memory-backed `/dev/shm`, GiB. vLLM's tensor-parallel workers talk through NCCL, which uses
+     * shared memory within a node; the runtime's default 64 MiB is too small for its buffers.
+     * @default max(1, 2 × tensorParallelSize) for vllm, 1 for custom
+     */
+    shmSizeGiB?: number;
+    /** Weights read throughput for one pod, MiB/s. @default 500 (EFS per client, not Elastic) */
+    storageReadMiBps?: number;
+    /** Engine warm-up after the weights are read, seconds. @default 195 (vllm), 30 (custom) */
+    warmupSeconds?: number;
+    /** Serving image size for the cold-start estimate, GiB. @default 12 (vllm), 10 (custom) */
+    imageSizeGiB?: number;
+    /**
+     * vLLM `--load-format`: "safetensors", "runai_streamer" or "fastsafetensors" (the last two need
+     * their extras in the image). @default "safetensors"
+     */
+    loadFormat?: string;
+    /** vLLM `--tensor-parallel-size`, dividing gpusPerReplica (rest: pipeline stages). @default all */
+    tensorParallelSize?: number;
+    /** vLLM `--max-model-len`, tokens. @default the model's own */
+    maxModelLen?: number;
+    /** Port of the custom server. @default 8080 (vllm: fixed 8000) */
+    port?: number;
+    /** Liveness and startup probe path of the custom server. @default "/health" (vllm: same) */
+    healthPath?: string;
+    /** Readiness probe path of the custom server. @default healthPath (vllm: "/health") */
+    readinessPath?: string;
+    /** Prometheus metrics path of the custom server. @default "/metrics" (vllm: same) */
+    metricsPath?: string;
+    /** Extra server arguments, appended; vllm flags the component sets are refused. @default [] */
+    extraArgs?: string[];
+    /** Waiting requests per replica that KEDA aims for (vllm). @default 5 */
+    queueDepthTarget?: number;
+    /** Scale-down stabilization, seconds, cold-start estimate to 3600. @default max(300, estimate) */
+    cooldownSeconds?: number;
+    /**
+     * Prometheus that KEDA queries (vllm).
+     * @default "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+     */
+    prometheusUrl?: pulumi.Input<string>;
+    /** Custom runtime HPA target, percent of the CPU request. @default 70 unless hpaMetricName */
+    hpaCpuUtilization?: number;
+    /** Per-pod metric for the custom runtime's HPA (needs a metrics adapter), with hpaMetricTarget. */
+    hpaMetricName?: string;
+    /** Per-pod average target of hpaMetricName. */
+    hpaMetricTarget?: number;
+    /**
+     * "ClusterIP", "InternalLoadBalancer" or "ExternalLoadBalancer" (NLBs in ip mode through the
+     * AWS Load Balancer Controller). @default "ClusterIP"
+     */
+    serviceType?: string;
+    /** Namespaces besides the model's own that may call the server. @default [] */
+    allowedNamespaces?: string[];
+    /** Namespace of Prometheus, always allowed to scrape. @default "monitoring" */
+    monitoringNamespace?: string;
+    /** API key clients send as `Authorization: Bearer`. @default generated, 40 letters and digits */
+    apiKey?: pulumi.Input<string>;
+    /**
+     * Staging Job image by digest. @default example digests of amazon/aws-cli (s3) or
+     * python:3.12-slim (hf): pin your own
+     */
+    stagingImage?: pulumi.Input<string>;
+    /** IAM role (IRSA) for the ServiceAccount, allowed to read the S3 weights. */
+    serviceAccountRoleArn?: pulumi.Input<string>;
+    /** Create a ServiceMonitor; false without the prometheus-operator CRDs. @default true */
+    monitoring?: boolean;
+    /** Create a KEDA ScaledObject (vllm) or an HPA (custom); false without KEDA. @default true */
+    autoscaling?: boolean;
+    /** Read-only root filesystem; caches go to emptyDirs at /cache and /tmp. @default true */
+    readOnlyRootFilesystem?: boolean;
+    /** Extra labels on every object (not the app.kubernetes.io keys the component sets). */
+    labels?: Record<string, string>;
+}
