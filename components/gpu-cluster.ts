@@ -18,12 +18,15 @@ import {
 import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
+import { GpuNodePoolArgs, GpuNodePools } from "./gpu-node-pools";
+import { KarpenterController } from "./karpenter-controller";
 import {
     ClusterSettings,
     kubernetesVersionPins,
     resolveClusterSettings,
     validateClusterSettings,
 } from "./plan/cluster-plan";
+import type { KarpenterInputs } from "./plan/node-pool-types";
 import type {
     ClusterAddonVersionsInputs,
     ClusterInputs,
@@ -52,8 +55,13 @@ export interface ClusterAddonVersionsArgs extends ClusterAddonVersionsInputs {}
 export interface GpuClusterArgs extends ClusterInputs<
     GpuNodeGroupArgs,
     SystemNodeGroupArgs,
-    ClusterAddonVersionsArgs
+    ClusterAddonVersionsArgs,
+    GpuNodePoolArgs,
+    KarpenterArgs
 > {}
+
+/** How GpuCluster runs Karpenter when its capacity engine is "karpenter". */
+export interface KarpenterArgs extends KarpenterInputs {}
 
 /**
  * EKS cluster for GPU model serving: control plane with encrypted secrets and audit logs, IRSA, a
@@ -85,6 +93,11 @@ export class GpuCluster extends pulumi.ComponentResource {
         const settings = resolveClusterSettings(name, args);
         const problems = new Problems();
         validateClusterSettings(settings, args, problems);
+        problems.expect(
+            settings.capacityEngine !== "karpenter" || Array.isArray(args.privateSubnetIds),
+            "privateSubnetIds",
+            'must be a list (one entry per subnet) with capacity engine "karpenter": each subnet is tagged for discovery',
+        );
         problems.throwIfAny(`GpuCluster "${name}"`);
         super("gpu-serving:index:GpuCluster", name, {}, opts);
         const parent = this;
@@ -94,7 +107,13 @@ export class GpuCluster extends pulumi.ComponentResource {
 
         const controlPlane = createControlPlane(name, settings, args.privateSubnetIds, roleContext);
         const { cluster } = controlPlane;
-        const roles = createRoles(name, settings.clusterName, controlPlane.issuer, roleContext);
+        const roles = createRoles(
+            name,
+            settings.clusterName,
+            controlPlane.issuer,
+            roleContext,
+            settings.capacityEngine === "node-groups",
+        );
         grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
         const nodeGroups = createNodeGroups(name, settings, cluster, roles, {
             parent,
@@ -103,18 +122,28 @@ export class GpuCluster extends pulumi.ComponentResource {
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
         installNvidiaDevicePlugin(name, { parent, provider });
-        installClusterAutoscaler(
-            name,
-            { parent, provider },
-            {
-                clusterName: cluster.name,
-                region,
-                imageTag:
-                    kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
-                roleArn: roles.autoscaler.arn,
-                dependsOn: [nodeGroups.system.nodeGroup],
-            },
-        );
+        if (settings.capacityEngine === "karpenter") {
+            createKarpenterCapacity(name, settings, {
+                parent,
+                provider,
+                cluster,
+                privateSubnetIds: args.privateSubnetIds as pulumi.Input<string>[],
+                systemNodeGroup: nodeGroups.system.nodeGroup,
+            });
+        } else {
+            installClusterAutoscaler(
+                name,
+                { parent, provider },
+                {
+                    clusterName: cluster.name,
+                    region,
+                    imageTag:
+                        kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+                    roleArn: roles.autoscaler!.arn,
+                    dependsOn: [nodeGroups.system.nodeGroup],
+                },
+            );
+        }
 
         this.clusterName = cluster.name;
         this.endpoint = cluster.endpoint;
@@ -147,6 +176,7 @@ function createRoles(
     clusterName: string,
     issuer: IrsaIssuer,
     roleContext: RoleContext,
+    withAutoscaler: boolean,
 ) {
     const node = roleWithManagedPolicies(
         `${name}-node-role`,
@@ -173,16 +203,18 @@ function createRoles(
         { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
         roleContext,
     );
-    const autoscaler = irsaRole(
-        `${name}-cluster-autoscaler-role`,
-        issuer,
-        {
-            namespace: clusterAutoscalerChart.namespace,
-            name: clusterAutoscalerChart.serviceAccountName,
-        },
-        { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
-        roleContext,
-    );
+    const autoscaler = !withAutoscaler
+        ? undefined
+        : irsaRole(
+              `${name}-cluster-autoscaler-role`,
+              issuer,
+              {
+                  namespace: clusterAutoscalerChart.namespace,
+                  name: clusterAutoscalerChart.serviceAccountName,
+              },
+              { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
+              roleContext,
+          );
     return { node, efsCsi, ebsCsi, autoscaler };
 }
 
@@ -223,4 +255,47 @@ function createNodeGroups(
         ebsCsi: roles.ebsCsi.arn,
     });
     return { system, gpu };
+}
+
+/**
+ * Karpenter instead of the cluster-autoscaler: its controller on the system nodes, and a NodePool
+ * (with its EC2NodeClass) per GPU group.
+ */
+function createKarpenterCapacity(
+    name: string,
+    settings: ClusterSettings,
+    context: {
+        parent: GpuCluster;
+        provider: k8s.Provider;
+        cluster: aws.eks.Cluster;
+        privateSubnetIds: pulumi.Input<string>[];
+        systemNodeGroup: aws.eks.NodeGroup;
+    },
+): void {
+    const { parent, provider, cluster } = context;
+    const opts = { parent, providers: { kubernetes: provider } };
+    const controller = new KarpenterController(
+        `${name}-karpenter`,
+        {
+            clusterName: cluster.name,
+            clusterEndpoint: cluster.endpoint,
+            clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+            privateSubnetIds: context.privateSubnetIds,
+            chartVersion: settings.karpenter.chartVersion,
+            tags: settings.tags,
+        },
+        { ...opts, dependsOn: [context.systemNodeGroup] },
+    );
+    new GpuNodePools(
+        `${name}-gpu-pools`,
+        {
+            pools: settings.gpuNodePools,
+            clusterName: cluster.name,
+            nodeRoleName: controller.nodeRoleName,
+            amiFamily: settings.karpenter.amiFamily,
+            amiVersion: settings.karpenter.amiVersion,
+            tags: settings.tags,
+        },
+        { ...opts, dependsOn: [controller] },
+    );
 }

@@ -286,3 +286,29 @@ export function compileCacheGpuModel(
                 : `the compile cache is keyed by GPU model, but the group mixes ${models.join(", ")}; split the group or turn compileCache off`,
     };
 }
+
+/**
+ * The new-node estimate with `cuts` applied, in the shape of `estimateColdStart`'s: what the
+ * serving settings (cooldown, the plan's headline figure) follow.
+ */
+export function coldStartWithCuts(input: ColdStartInput, cuts: ColdStartCuts): ColdStartEstimate {
+    const newNode = compareColdStarts(input, cuts).find((c) => c.scenario === "new-node")!;
+    const stages = newNode.stages.map((stage) => ({
+        name: stage.name,
+        seconds: stage.after,
+        figure: stage.figure,
+        source: stage.source,
+    }));
+    return { stages, totalSeconds: newNode.afterSeconds };
+}
+
+/** Cuts as ModelService takes them: plain strings from config, parsed into the typed options. */
+export function cutsFromSettings(settings: {
+    imageCache?: string;
+    compileCache?: boolean;
+}): ColdStartCuts {
+    const kinds: ImageCacheCut["kind"][] = ["ebs-snapshot", "soci-parallel-pull"];
+    const kind = kinds.find((k) => k === settings.imageCache);
+    const imageCache: ImageCacheCut | undefined = kind ? { kind } : undefined;
+    return { imageCache, compileCache: settings.compileCache };
+}

@@ -169,9 +169,13 @@ function checkPool(pool: NodePoolValidationInput, ec2: boolean, problems: Proble
 }
 
 /** Every problem with a set of GPU NodePools, under the argument path to fix. */
-export function gpuNodePoolProblems(input: NodePoolsValidationInput, problems: Problems): void {
+export function gpuNodePoolProblems(
+    input: NodePoolsValidationInput,
+    problems: Problems,
+    poolsKey = "pools",
+): void {
     const ec2 = input.existingNodeClass === undefined;
-    problems.expect(input.pools.length > 0, "pools", "must list at least one GPU pool");
+    problems.expect(input.pools.length > 0, poolsKey, "must list at least one GPU pool");
     if (ec2) {
         problems.expect(
             input.clusterName !== undefined,
@@ -191,8 +195,12 @@ export function gpuNodePoolProblems(input: NodePoolsValidationInput, problems: P
     }
     const seen = new Set<string>();
     input.pools.forEach((pool, i) => {
-        problems.expect(!seen.has(pool.name), `pools[${i}].name`, `"${pool.name}" is listed twice`);
+        problems.expect(
+            !seen.has(pool.name),
+            `${poolsKey}[${i}].name`,
+            `"${pool.name}" is listed twice`,
+        );
         seen.add(pool.name);
-        checkPool(pool, ec2, problems.scoped(`pools[${i}].`));
+        checkPool(pool, ec2, problems.scoped(`${poolsKey}[${i}].`));
     });
 }

@@ -47,6 +47,18 @@ export interface ModelServiceInputs {
     warmupSeconds?: number;
     /** Serving image size for the cold-start estimate, GiB. @default 12 (vllm), 10 (custom) */
     imageSizeGiB?: number;
+    /** GPU node launch to Ready for the cold-start estimate, seconds. @default 120 (the top of the published 80–120 s) */
+    nodeLaunchSeconds?: number;
+    /**
+     * How GPU nodes get the serving image, for the cold-start estimate: "none" (pulled), "ebs-snapshot"
+     * (pre-pulled on the node's image volume) or "soci-parallel-pull". @default "none"
+     */
+    imageCache?: string;
+    /**
+     * GPU model of the group (e.g. "l40s"): keeps vLLM's compile cache on the claim under a key of model
+     * version, image digest and this GPU model, so a restart skips most of the warm-up. vllm only. @default off
+     */
+    compileCacheGpuModel?: string;
     /**
      * vLLM `--load-format`: "safetensors", "runai_streamer" or "fastsafetensors" (the last two need
      * their extras in the image). @default "safetensors"

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceInputs } from "./model-service-types";
+import { coldStartWithCuts, cutsFromSettings } from "../plan/cold-start-cuts";
 import {
     ColdStartEstimate,
+    ColdStartInput,
     StartupProbeBudget,
     defaultWarmupSeconds,
     efsPerClientReadMiBps,
@@ -53,6 +55,8 @@ export interface ServingSettings {
     weightsRevision?: string;
     weightsSizeGiB: number;
     modelClaimName: pulumi.Input<string>;
+    /** GPU model the compile cache is keyed by; undefined leaves the cache off. */
+    compileCacheGpuModel?: string;
     /** Directory of this model version on the claim, as mounted in pods. */
     modelDir: string;
     gpuGroup: string;
@@ -131,15 +135,32 @@ export function stagingJobName(modelName: string, modelVersion: string): string 
 }
 
 /** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
-export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
+function coldStartInput(args: ModelServiceInputs): ColdStartInput {
     const preset = runtimePresets[args.runtime];
-    return estimateColdStart({
+    return {
         runtime: args.runtime,
         imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
         weightsSizeGiB: args.weightsSizeGiB,
         storageReadMiBps: args.storageReadMiBps ?? efsPerClientReadMiBps,
         warmupSeconds: args.warmupSeconds ?? defaultWarmupSeconds(args.runtime),
-    });
+        nodeLaunchSeconds: args.nodeLaunchSeconds,
+    };
+}
+
+/** A replica on a new node with the cuts this model has (image cache, compile cache). */
+export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
+    return coldStartWithCuts(
+        coldStartInput(args),
+        cutsFromSettings({
+            imageCache: args.imageCache,
+            compileCache: args.compileCacheGpuModel !== undefined,
+        }),
+    );
+}
+
+/** The same without the cuts: what a stale image cache or a compile-cache miss falls back to. */
+export function uncutColdStartFor(args: ModelServiceInputs): ColdStartEstimate {
+    return estimateColdStart(coldStartInput(args));
 }
 
 /** Default scale-down cooldown: never shorter than bringing a replica back costs, at least 5 minutes. */
@@ -178,6 +199,7 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         monitoring: args.monitoring ?? true,
         autoscaling: args.autoscaling ?? true,
         readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+        compileCacheGpuModel: args.compileCacheGpuModel,
         ...labelSettings(args),
         apiKeySecretName: `${args.modelName}-api-key`,
         apiKeySecretKey: "api-key",
@@ -227,8 +249,10 @@ function timingSettings(args: ModelServiceInputs) {
         storageReadMiBps,
         warmupSeconds,
     });
+    // The readiness wait stays on the uncut figures: an image newer than the node's snapshot is
+    // pulled in full, and a new version or GPU model misses the compile cache.
     const byStage = Object.fromEntries(
-        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
+        uncutColdStartFor(args).stages.map((stage) => [stage.name, stage.seconds]),
     );
     return {
         storageReadMiBps,
