@@ -330,8 +330,10 @@ const gpuNodePool = object(
             integer({ doc: "OS volume, GiB (default 50 on AL2023, 4 on Bottlerocket).", min: 4 }),
         ),
         dataVolumeSizeGiB: optional(
-            integer({ doc: "Image volume, GiB (images are 10–25 GB unpacked).", min: 50 }),
-            200,
+            integer({
+                doc: "Image volume, GiB (images are 10–25 GB unpacked); defaults to 200.",
+                min: 50,
+            }),
         ),
         imageCacheSnapshotId: optional(
             string(

@@ -124,8 +124,10 @@ function checkVolumes(pool: NodePoolValidationInput, ec2: boolean, problems: Pro
         "capacityReservationIds",
     ] as const;
     if (!ec2) {
+        const isSet = (value: unknown) =>
+            value !== undefined && !(Array.isArray(value) && value.length === 0);
         for (const key of ec2Only)
-            if (pool[key] !== undefined)
+            if (isSet(pool[key]))
                 problems.add(key, "is an EC2NodeClass setting; remove it with existingNodeClass");
         return;
     }
