@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GpuNodePools } from "../components/gpu-node-pools";
+import { gpuNodePoolArgs } from "./component-args";
 import type { StackConfig } from "./config-schema";
 
 export interface ServingPlatform {
@@ -71,11 +73,26 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
         },
         { ...opts, protect: config.protect },
     );
+    const pools = existingNodePools(config, provider);
     return {
         provider,
         namespace: namespaceName,
         modelClaimName: claim.metadata.name,
         clusterName: pulumi.output(cluster.kubeContext ?? `existing-${stack}`),
-        readiness: [],
+        readiness: pools ? [pools] : [],
     };
+}
+
+/** The GPU NodePools of an existing cluster that runs Karpenter, launching from its own node class. */
+function existingNodePools(config: StackConfig, provider: k8s.Provider): GpuNodePools | undefined {
+    const { cluster } = config;
+    if (cluster.capacityEngine !== "karpenter" || !cluster.karpenter.nodeClass) return undefined;
+    return new GpuNodePools(
+        "gpu-pools",
+        {
+            pools: cluster.gpuNodePools.map((pool) => gpuNodePoolArgs(config, pool)),
+            existingNodeClass: cluster.karpenter.nodeClass,
+        },
+        { provider },
+    );
 }

@@ -1,4 +1,6 @@
 import { networkDefaults } from "../components/plan/network-plan";
+import { gpuDemands, headroomFor, poolPlanInput } from "./capacity-plan";
+import { poolCostLine, poolPricing } from "./plan-pools";
 import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
 import type { StackConfig } from "./config-schema";
 
@@ -123,6 +125,7 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
         };
     }
     const parts = [
+        ...nodePoolCosts(config, table),
         ...nodeGroupCosts(config, table),
         natGatewayCost(config, table),
         modelStoreCost(config, table),
@@ -143,6 +146,29 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
 interface CostPart {
     lines: CostLine[];
     notes: string[];
+}
+
+/** One part per GPU NodePool: minReplicas and headroom at min, the GPU limit at max. */
+function nodePoolCosts(config: StackConfig, table: PriceTable): CostPart[] {
+    const demands = gpuDemands(config.models);
+    return config.cluster.gpuNodePools.map((pool) => {
+        const planned = poolPlanInput(config, pool);
+        const pricing = poolPricing(planned, table);
+        const notes = [
+            `GPU NodePool ${pool.name}: priced ${pricing.pricedAs}; ${pricing.fittingTypes.length} fitting types, ` +
+                `cheapest per GPU ${pricing.cheapest?.instanceType} ($${pricing.cheapest?.perGpuHour.toFixed(3)}/GPU-h), ` +
+                `dearest ${pricing.dearest?.instanceType} ($${pricing.dearest?.perGpuHour.toFixed(3)}/GPU-h); ` +
+                "at max size the GPU limit is filled with the dearest, the ceiling of the bill.",
+        ];
+        if (pricing.pricedAs === "spot")
+            notes.push(
+                `GPU NodePool ${pool.name}: spot prices are a typical ratio of on-demand, not a quote (stacks/prices.ts).`,
+            );
+        return {
+            lines: [poolCostLine(planned, demands, headroomFor(config, pool), table)],
+            notes,
+        };
+    });
 }
 
 /** One part per GPU group, then the system group (GpuCluster runs it on-demand whatever its types). */

@@ -8,14 +8,22 @@ import {
 } from "../components/plan/node-pool-capacity";
 import { fittingInstanceTypes, GpuNodePoolInput } from "../components/plan/node-pool-plan";
 import { heldGpus, placeholderCount, WarmHeadroomInput } from "../components/plan/warm-headroom";
-import type { CostLine } from "./plan-cost";
 import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
 
 /**
  * Prices of a Karpenter NodePool for the plan report: the fitting types it may launch, the
  * cheapest and dearest of them per GPU, what the replicas at minReplicas cost on the type Karpenter
- * picks, and what the pool costs when it reaches its GPU limit on the cheapest or dearest type.
+ * picks, and what the pool costs at its GPU limit: on the cheapest type per GPU (Karpenter's pick)
+ * and, as a bound, on the dearest.
  */
+
+/** A cost line as plan-cost.ts prints it (the same shape, kept here to avoid an import cycle). */
+export interface CostLine {
+    item: string;
+    basis: string;
+    monthlyAtMin?: number;
+    monthlyAtMax?: number;
+}
 
 /** One priced instance type of a pool. */
 export interface PricedPoolType {
@@ -73,11 +81,6 @@ function monthly(nodes: number, type: PricedPoolType): number {
     return nodes * type.perHour * hoursPerMonth;
 }
 
-/** Nodes of `type` the GPU limit allows (whole nodes). */
-function nodesAtLimit(limit: number, type: PricedPoolType): number {
-    return Math.floor(limit / type.gpus);
-}
-
 function usd(amount: number): string {
     return `$${Math.round(amount).toLocaleString("en-US")}`;
 }
@@ -95,8 +98,7 @@ export function poolCostLine(
 ): CostLine {
     const pricing = poolPricing(pool, table);
     const item = `GPU NodePool ${pool.name}`;
-    const { cheapest, dearest } = pricing;
-    if (!cheapest || !dearest) {
+    if (pricing.fittingTypes.length === 0) {
         return {
             item,
             basis: `no priced type fits (${pricing.unpriced.join(", ") || "none"}); not counted`,
@@ -117,16 +119,18 @@ export function poolCostLine(
         addNodes(demand.gpusPerReplica, demand.minReplicas, demand.modelName);
     if (headroom)
         addNodes(headroom.gpusPerPlaceholder, placeholderCount(headroom), "warm headroom");
-    const cheapestAtLimit = monthly(nodesAtLimit(pool.gpuLimit, cheapest), cheapest);
-    const dearestAtLimit = monthly(nodesAtLimit(pool.gpuLimit, dearest), dearest);
+    // The limit counts GPUs, whatever the mix of node sizes that fills it: price it per GPU.
+    const atLimit = (type: PricedPoolType) => pool.gpuLimit * type.perGpuHour * hoursPerMonth;
+    const describe = (type: PricedPoolType) =>
+        `${usd(atLimit(type))} on ${type.instanceType} ($${type.perGpuHour.toFixed(3)}/GPU-h)`;
     return {
         item,
         basis:
             `min: ${minParts.join(" + ") || "no node"} (${pricing.pricedAs}); ` +
-            `at the ${pool.gpuLimit}-GPU limit ${usd(cheapestAtLimit)} (${nodesAtLimit(pool.gpuLimit, cheapest)} × ${cheapest.instanceType} at $${cheapest.perHour}/h) ` +
-            `to ${usd(dearestAtLimit)} (${nodesAtLimit(pool.gpuLimit, dearest)} × ${dearest.instanceType} at $${dearest.perHour}/h)`,
+            `at the ${pool.gpuLimit}-GPU limit ${describe(pricing.cheapest!)}, the type Karpenter prefers, ` +
+            `up to ${describe(pricing.dearest!)} if only the dearest fitting type is available`,
         monthlyAtMin: minMonthly,
-        monthlyAtMax: dearestAtLimit,
+        monthlyAtMax: atLimit(pricing.cheapest!),
     };
 }
 

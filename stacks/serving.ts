@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ModelImage } from "../components/model-image";
+import { GpuHeadroom } from "../components/gpu-headroom";
 import { ModelService } from "../components/model-service";
+import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
+import { headroomFor } from "./capacity-plan";
 import { ServingPlatform } from "./existing-platform";
 import { modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
@@ -40,6 +43,7 @@ export function deployModels(
     apiKey?: pulumi.Output<string>,
 ): Record<string, ServedModel> {
     const served: Record<string, ServedModel> = {};
+    deployHeadroom(config, platform);
     for (const model of config.models) {
         const image = modelImage(config, model);
         const service = new ModelService(
@@ -61,4 +65,17 @@ export function deployModels(
         };
     }
     return served;
+}
+
+/** Warm GPU headroom for every group that asks for it: placeholders a scale-out preempts. */
+function deployHeadroom(config: StackConfig, platform: ServingPlatform): void {
+    const groups = config.cluster.gpuNodePools
+        .map((pool) => headroomFor(config, pool))
+        .filter((group): group is WarmHeadroomInput => group !== undefined);
+    if (groups.length === 0) return;
+    new GpuHeadroom(
+        "gpu-headroom",
+        { namespace: platform.namespace, groups },
+        { provider: platform.provider, dependsOn: platform.readiness },
+    );
 }

@@ -57,19 +57,16 @@ describe("NodePool pricing", () => {
         assert.equal(pricing.cheapest?.perHour, 0.93);
     });
 
-    it("costs minReplicas and headroom on g6e.xlarge at min, the limit on the dearest type at max", () => {
+    it("costs minReplicas and headroom on g6e.xlarge at min, the limit on the cheapest GPU at max", () => {
         const line = poolCostLine(inference, demands, headroom);
         // min: (2 + 2 replicas + 1 placeholder) × g6e.xlarge $1.861/h × 730 h
         near(line.monthlyAtMin, 5 * 1.861 * hours);
-        // max: 8 GPUs on g6e.16xlarge (1 GPU, $7.57719/h)
-        near(line.monthlyAtMax, 8 * 7.57719 * hours);
-        assert.match(
-            line.basis,
-            /\$10,868 \(8 × g6e\.xlarge at \$1\.861\/h\) to \$44,251 \(8 × g6e\.16xlarge/,
-        );
+        // max: 8 GPUs at g6e.xlarge's $1.861/GPU-h; the bound: g6e.16xlarge's $7.57719/GPU-h
+        near(line.monthlyAtMax, 8 * 1.861 * hours);
+        assert.match(line.basis, /\$10,868 on g6e\.xlarge .* up to \$44,251 on g6e\.16xlarge/);
     });
 
-    it("fills a 4-GPU pool's limit with whole nodes: 12 GPUs hold 3 × g6e.12xlarge", () => {
+    it("prices a 4-GPU pool's limit per GPU: 12 GPUs at g6e.12xlarge's $2.623/GPU-h", () => {
         const large = {
             ...inference,
             name: "large",
@@ -88,7 +85,8 @@ describe("NodePool pricing", () => {
             },
         ]);
         near(line.monthlyAtMin, 2 * 10.49264 * hours);
-        assert.match(line.basis, /3 × g6e\.12xlarge at \$10\.49264\/h/);
+        near(line.monthlyAtMax, 12 * (10.49264 / 4) * hours);
+        assert.match(line.basis, /up to \$32,994 on g6e\.48xlarge/);
     });
 
     it("prices warm headroom next to the seconds it saves", () => {
