@@ -45,13 +45,22 @@ describe("stacks", () => {
         assert.equal(resources.one("aws:efs/fileSystem:FileSystem").protect, false);
     });
 
-    it("prod: at least two on-demand GPU nodes per group, NAT per AZ, private endpoint, protection on", async () => {
+    it("prod: on-demand GPU NodePools with GPU limits, NAT per AZ, private endpoint, protection on", async () => {
         const { resources } = await stack("prod");
-        const groups = gpuNodeGroups(resources);
-        assert.equal(groups.length, 2);
-        for (const group of groups) {
-            assert.equal(group.inputs.capacityType, "ON_DEMAND");
-            assert.ok(group.inputs.scalingConfig.minSize >= 2, `${group.name} minSize`);
+        assert.equal(gpuNodeGroups(resources).length, 0);
+        const pools = resources.ofType("kubernetes:karpenter.sh/v1:NodePool").map((p) => p.inputs);
+        assert.deepEqual(
+            pools.map((p) => [p.metadata.name, p.spec.limits["nvidia.com/gpu"]]),
+            [
+                ["inference", "8"],
+                ["large", "12"],
+            ],
+        );
+        for (const pool of pools) {
+            const capacity = pool.spec.template.spec.requirements.find(
+                (r: any) => r.key === "karpenter.sh/capacity-type",
+            );
+            assert.deepEqual(capacity.values, ["on-demand"], pool.metadata.name);
         }
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
         const cluster = resources.one("aws:eks/cluster:Cluster");
@@ -68,11 +77,34 @@ describe("stacks", () => {
         }
     });
 
+    it("prod: Karpenter replaces the cluster-autoscaler; busy nodes stay put 13:00–24:00 UTC on weekdays", async () => {
+        const { resources } = await stack("prod");
+        const releases = resources
+            .ofType("kubernetes:helm.sh/v3:Release")
+            .map((r) => r.inputs.name);
+        assert.ok(releases.includes("karpenter"));
+        assert.ok(!releases.includes("cluster-autoscaler"));
+        const inference = resources.one("kubernetes:karpenter.sh/v1:NodePool", "inference").inputs;
+        assert.deepEqual(inference.spec.disruption.budgets[1], {
+            nodes: "0",
+            reasons: ["Underutilized", "Drifted"],
+            schedule: "0 13 * * mon-fri",
+            duration: "11h",
+        });
+        // The group's longest new-node cold start after the cuts (llama-3-1-8b, resnet: 156 s).
+        assert.equal(inference.spec.disruption.consolidateAfter, "156s");
+    });
+
     it("prod: every model runs at least two replicas spread across zones", async () => {
         const { resources } = await stack("prod");
         const deployments = resources
             .ofType(deploymentType)
-            .filter((d) => d.inputs.metadata.namespace === "models");
+            .filter(
+                (d) =>
+                    d.inputs.metadata.namespace === "models" &&
+                    d.inputs.spec.template.metadata.labels["app.kubernetes.io/component"] ===
+                        "model-server",
+            );
         assert.equal(deployments.length, 3);
         for (const deployment of deployments) {
             assert.ok(deployment.inputs.spec.replicas >= 2, `${deployment.name} replicas`);
@@ -83,11 +115,24 @@ describe("stacks", () => {
         }
     });
 
-    it("staging: NAT per AZ and on-demand GPUs with protection on", async () => {
+    it("staging: NAT per AZ, a spot-first GPU NodePool with on-demand fallback, protection on", async () => {
         const { resources } = await stack("staging");
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
-        assert.ok(gpuNodeGroups(resources).every((g) => g.inputs.capacityType === "ON_DEMAND"));
+        const pool = resources.one("kubernetes:karpenter.sh/v1:NodePool").inputs;
+        const capacity = pool.spec.template.spec.requirements.find(
+            (r: any) => r.key === "karpenter.sh/capacity-type",
+        );
+        assert.deepEqual(capacity.values, ["spot", "on-demand"]);
         assert.ok(resources.one("aws:efs/fileSystem:FileSystem").protect);
+    });
+
+    it("dev: stays on one spot node group and the cluster-autoscaler, the cheapest setup", async () => {
+        const { resources } = await stack("dev");
+        assert.equal(resources.ofType("kubernetes:karpenter.sh/v1:NodePool").length, 0);
+        assert.deepEqual(
+            gpuNodeGroups(resources).map((g) => g.inputs.capacityType),
+            ["SPOT"],
+        );
     });
 
     it("local: creates no AWS resources and uses the image digest from config", async () => {
@@ -123,15 +168,15 @@ describe("stacks", () => {
         );
     });
 
-    it("exports a plan: GPUs requested vs available per group and a cold start per model", async () => {
+    it("exports a plan: GPUs requested against each NodePool's limit and a cold start per model", async () => {
         const { result } = await stack("prod");
-        const inference = result.plan.gpuGroups.find((g) => g.group === "inference")!;
-        // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1 GPU; 8 × g6e.2xlarge.
-        assert.equal(inference.gpusRequestedAtMax, 8);
-        assert.equal(inference.gpusAvailableAtMax, 8);
+        const inference = result.plan.gpuNodePools.find((g) => g.group === "inference")!;
+        // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1 GPU; limit 8.
+        assert.deepEqual([inference.gpusRequestedAtMax, inference.gpuLimit], [8, 8]);
         const seventyB = result.plan.models.find((m) => m.model === "llama-3-1-70b")!;
         const eightB = result.plan.models.find((m) => m.model === "llama-3-1-8b")!;
-        assert.ok(seventyB.coldStartSeconds > eightB.coldStartSeconds);
+        // 120 + 5 + ⌈15·1024/1500⌉ + 20 and 120 + 5 + ⌈132·1024/1500⌉ + 20.
+        assert.deepEqual([eightB.coldStartSeconds, seventyB.coldStartSeconds], [156, 236]);
     });
 
     it("renders identical resource inputs on two runs of the same stack", async () => {
@@ -147,9 +192,10 @@ describe("stacks", () => {
             "gpu-serving-infra:models": [{ ...(await prodModel(0)), maxReplicas: 12 }],
         };
         await assert.rejects(renderStack("prod", tooMany), (error: Error) => {
+            // 12 + 1 surge replicas on g6e.xlarge (1 GPU) against a limit of 8: 5 stay Pending.
             assert.match(
                 error.message,
-                /cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 13 nodes .* but maxSize is 8/,
+                /cluster\.gpuNodePools\[0\]\.gpuLimit: plan needs a limit of 13 GPUs .* but gpuLimit is 8: 5 replicas would stay Pending/,
             );
             return true;
         });
