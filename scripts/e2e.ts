@@ -12,6 +12,7 @@ import {
     secondsSince,
     toolEnv,
 } from "./local/env";
+import { karpenterScaleCycle } from "./e2e/karpenter";
 import {
     buildTools,
     clusterDown,
@@ -135,15 +136,6 @@ async function upWatchingReadiness(): Promise<{
     return { status: exited, minimumReady, samples };
 }
 
-async function waitFor(condition: () => boolean, seconds: number): Promise<boolean> {
-    const deadline = Date.now() + seconds * 1000;
-    while (Date.now() < deadline) {
-        if (condition()) return true;
-        await sleep(500);
-    }
-    return condition();
-}
-
 async function main(): Promise<void> {
     timed("tools (build or cache)", buildTools);
     timed("control plane start", clusterUp);
@@ -153,7 +145,8 @@ async function main(): Promise<void> {
         selectStack();
         deployAndExpectNoChanges();
         await rollOutNewImage();
-        await checkCapacityPrediction();
+        // The local stack scales on Karpenter: the capacity prediction is checked against its GPU limit.
+        await karpenterScaleCycle({ check, timing: (stage, s) => timings.push([stage, s]) });
         prepareProject();
         destroyAndExpectNothingLeft();
     } finally {
@@ -215,38 +208,6 @@ async function rollOutNewImage(): Promise<void> {
             images.every((i: string) => i === newImage),
         images.join(", "),
     );
-}
-
-/** The plan rejects 3 replicas on 2 GPU nodes, and the real scheduler agrees. */
-async function checkCapacityPrediction(): Promise<void> {
-    setStackConfig("models[0].minReplicas", "3");
-    setStackConfig("models[0].maxReplicas", "3");
-    const tooBig = pulumi(["preview"], { allowFailure: true });
-    const predicted =
-        tooBig.status !== 0 &&
-        /maxSize: plan needs 4 nodes .* but maxSize is 2/.test(tooBig.stdout + tooBig.stderr);
-    check(
-        "the capacity check rejects 3 replicas on 2 GPU nodes before any change",
-        predicted,
-        (tooBig.stdout + tooBig.stderr).match(/maxSize:[^\n]*/)?.[0] ?? "",
-    );
-    kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=3"]);
-    const pendingAsPredicted = await waitFor(() => {
-        const pods = servingPods();
-        return (
-            pods.filter((p) => p.status.phase === "Running").length === 2 &&
-            pods.filter((p) => p.status.phase === "Pending").length === 1
-        );
-    }, 60);
-    const pending = servingPods().filter((p) => p.status.phase === "Pending");
-    const reason =
-        pending[0]?.status.conditions?.find((c: any) => c.type === "PodScheduled")?.message ?? "";
-    check(
-        "the real scheduler leaves the third replica Pending for lack of GPUs",
-        pendingAsPredicted && /nvidia\.com\/gpu/.test(reason),
-        reason,
-    );
-    kubectl(["scale", "deployment", model, "-n", namespace, "--replicas=1"]);
 }
 
 function destroyAndExpectNothingLeft(): void {
