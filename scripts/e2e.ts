@@ -180,11 +180,12 @@ async function rollOutNewImage(): Promise<void> {
     );
     const steps = diff.status === 0 ? changedSteps(diff.stdout) : [];
     check(
-        "the diff shows exactly the image change on the serving Deployment",
+        "the diff shows exactly the image change on the serving Deployment (and the compile-cache directory keyed by it)",
         steps.length === 1 &&
             steps[0].op === "update" &&
             steps[0].urn.endsWith(`::${model}-deployment`) &&
-            steps[0].diffs.every((d) => /image/.test(d)) &&
+            // The compile cache's claim directory is keyed by the image digest, so it moves with it.
+            steps[0].diffs.every((d) => /image$|volumeMounts\[\d+\]\.subPath$/.test(d)) &&
             steps[0].diffs.length > 0,
         JSON.stringify(steps),
     );
