@@ -304,6 +304,14 @@ function checkColdStartCuts(config: StackConfig, problems: Problems): void {
             problems.add("coldStart.compileCache", `models[${i}] (${model.name}): ${key.problem}`);
     });
     const karpenterOnEks = config.platform === "eks" && cluster.capacityEngine === "karpenter";
+    // EFS serves one client up to 1,500 MiB/s with Elastic throughput, 500 otherwise (EFS user guide).
+    const ceiling = config.modelStore?.throughputMode === "elastic" ? 1500 : 500;
+    if (coldStart.weightsReadMiBps !== undefined && config.platform === "eks")
+        problems.expect(
+            coldStart.weightsReadMiBps <= ceiling,
+            "coldStart.weightsReadMiBps",
+            `${coldStart.weightsReadMiBps} MiB/s exceeds what EFS serves one client in ${config.modelStore.throughputMode} mode (${ceiling} MiB/s)`,
+        );
     if (coldStart.imageCache === "ebs-snapshot" && config.platform === "eks" && !karpenterOnEks)
         problems.add(
             "coldStart.imageCache",
