@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { dependenciesOf } from "./karpenter/depends-on";
 import { Problems } from "./plan/problems";
 import {
     defaultPlaceholderImage,
@@ -58,6 +59,7 @@ export class GpuHeadroom extends pulumi.ComponentResource {
         problems.throwIfAny(`GpuHeadroom "${name}"`);
         super("gpu-serving:index:GpuHeadroom", name, {}, opts);
         const parent = this;
+        const external = dependenciesOf(opts);
 
         const priorityClass = new k8s.scheduling.v1.PriorityClass(
             `${name}-priority`,
@@ -68,7 +70,7 @@ export class GpuHeadroom extends pulumi.ComponentResource {
                 globalDefault: false,
                 description: headroomPriorityClass.description,
             },
-            { parent },
+            { parent, dependsOn: external },
         );
         for (const group of args.groups) {
             new k8s.apps.v1.Deployment(
@@ -85,7 +87,7 @@ export class GpuHeadroom extends pulumi.ComponentResource {
                         .output(image)
                         .apply((resolved) => headroomDeploymentSpec(group, resolved)),
                 },
-                { parent, dependsOn: [priorityClass] },
+                { parent, dependsOn: [...external, priorityClass] },
             );
         }
         this.priorityClassName = priorityClass.metadata.name;

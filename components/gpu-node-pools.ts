@@ -13,6 +13,7 @@ import type {
     GpuNodePoolInputs,
     NodeClassRefInputs,
 } from "./plan/node-pool-types";
+import { dependenciesOf } from "./karpenter/depends-on";
 import { gpuNodePoolProblems } from "./plan/node-pool-validation";
 import { Problems } from "./plan/problems";
 
@@ -79,6 +80,8 @@ export class GpuNodePools extends pulumi.ComponentResource {
         problems.throwIfAny(`GpuNodePools "${name}"`);
         super("gpu-serving:index:GpuNodePools", name, {}, opts);
         const parent = this;
+        // The CRDs come with Karpenter's chart: every object waits for what the component waits for.
+        const external = dependenciesOf(opts);
 
         const nodePools = args.pools.map((pool) => {
             const nodeClassRef = args.existingNodeClass ?? {
@@ -111,7 +114,7 @@ export class GpuNodePools extends pulumi.ComponentResource {
                                   }),
                               ),
                       },
-                      { parent },
+                      { parent, dependsOn: external },
                   );
             return new k8s.apiextensions.CustomResource(
                 `${name}-${pool.name}`,
@@ -121,7 +124,7 @@ export class GpuNodePools extends pulumi.ComponentResource {
                     metadata: { name: pool.name },
                     spec: nodePoolSpec(poolInput(pool, nodeClassRef)),
                 },
-                { parent, dependsOn: nodeClass ? [nodeClass] : [] },
+                { parent, dependsOn: nodeClass ? [...external, nodeClass] : external },
             );
         });
 

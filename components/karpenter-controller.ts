@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
+import { dependenciesOf } from "./karpenter/depends-on";
 import { createInterruptionQueue } from "./karpenter/interruption";
 import {
     discoveryTag,
@@ -218,7 +219,13 @@ export class KarpenterController extends pulumi.ComponentResource {
                 clusterEndpoint: args.clusterEndpoint,
                 queueName: queue.name,
                 chartVersion,
-                dependsOn: [controller.association, controller.policy, node.access, ...discovery],
+                dependsOn: [
+                    ...dependenciesOf(opts),
+                    controller.association,
+                    controller.policy,
+                    node.access,
+                    ...discovery,
+                ],
             },
             parent,
         );
