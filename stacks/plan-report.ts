@@ -230,11 +230,15 @@ export function renderCapacity(report: PlanReport): string[] {
 }
 
 export function renderColdStarts(report: PlanReport): string[] {
+    // A scale-out into headroom is a scenario only where a pool holds headroom.
+    const withHeadroom = new Set(report.pools.filter((p) => p.headroom).map((p) => p.group));
     return renderColdStartCuts(
         report.models.map((m) => ({
             model: m.model,
             gpuGroup: m.gpuGroup,
-            comparisons: m.comparisons,
+            comparisons: m.comparisons.filter(
+                (c) => c.scenario !== "headroom-scale-out" || withHeadroom.has(m.gpuGroup),
+            ),
             targets: m.targets,
         })),
     );
