@@ -7,7 +7,7 @@ import {
     ScenarioComparison,
 } from "../components/plan/cold-start-cuts";
 
-// The committed prod stack's models: the vllm image (12 GiB), weights from the stack file, EFS
+// The prod stack's models with the S3 streamer cut instead of its EFS one: the vllm image (12 GiB), weights from the stack file, EFS
 // read at 800 MiB/s (modelStore.readThroughputMiBps), vLLM's default 195 s warm-up or the 70B's 200 s.
 const llama8b = { imageSizeGiB: 12, weightsSizeGiB: 15, storageReadMiBps: 800 };
 const llama70b = {
@@ -33,7 +33,7 @@ function seconds(comparison: ScenarioComparison, side: "before" | "after"): numb
 }
 
 describe("cold-start cuts", () => {
-    describe("llama-3-1-8b on prod", () => {
+    describe("llama-3-1-8b with the snapshot, the Run:ai streamer from S3 and the compile cache", () => {
         const comparisons = compareColdStarts(llama8b, allCuts);
 
         it("a new node goes from 581 s to 161 s", () => {
