@@ -7,8 +7,9 @@ import {
     ScenarioComparison,
 } from "../components/plan/cold-start-cuts";
 
-// The prod stack's models with the S3 streamer cut instead of its EFS one: the vllm image (12 GiB), weights from the stack file, EFS
-// read at 800 MiB/s (modelStore.readThroughputMiBps), vLLM's default 195 s warm-up or the 70B's 200 s.
+// The prod stack's models with the S3 streamer cut instead of its EFS one: the vllm image (12 GiB),
+// weights from the stack file, EFS read at 800 MiB/s before the cuts (modelStore.readThroughputMiBps),
+// vLLM's default 195 s warm-up or the 70B's 200 s.
 const llama8b = { imageSizeGiB: 12, weightsSizeGiB: 15, storageReadMiBps: 800 };
 const llama70b = {
     imageSizeGiB: 12,
