@@ -5,6 +5,7 @@ import {
     createNodeBootstrapAddons,
     createWorkloadAddons,
     ebsCsiControllerServiceAccount,
+    vpcCniServiceAccount,
 } from "./cluster/addons";
 import { grantClusterAdmins } from "./cluster/access";
 import { createControlPlane } from "./cluster/control-plane";
@@ -184,9 +185,18 @@ function createRoles(
         [
             "AmazonEKSWorkerNodePolicy",
             "AmazonEC2ContainerRegistryReadOnly",
-            "AmazonEKS_CNI_Policy",
             "AmazonSSMManagedInstanceCore",
         ],
+        roleContext,
+    );
+    // The CNI's ENI permissions on the node role would reach every pod able to read IMDS; aws-node
+    // gets them through its own IRSA role (EKS user guide, "Configure the Amazon VPC CNI plugin to
+    // use IRSA").
+    const vpcCni = irsaRole(
+        `${name}-vpc-cni-role`,
+        issuer,
+        vpcCniServiceAccount,
+        { managedPolicyNames: ["AmazonEKS_CNI_Policy"] },
         roleContext,
     );
     const efsCsi = irsaRole(
@@ -215,7 +225,7 @@ function createRoles(
               { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
               roleContext,
           );
-    return { node, efsCsi, ebsCsi, autoscaler };
+    return { node, vpcCni, efsCsi, ebsCsi, autoscaler };
 }
 
 /**
@@ -236,7 +246,7 @@ function createNodeGroups(
         versions: settings.addonVersions,
         tags: settings.tags,
     };
-    const bootstrapAddons = createNodeBootstrapAddons(name, addonContext);
+    const bootstrapAddons = createNodeBootstrapAddons(name, addonContext, roles.vpcCni);
     const nodeGroupContext = {
         parent,
         clusterName: cluster.name,

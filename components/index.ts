@@ -19,5 +19,7 @@ export { KarpenterController, KarpenterControllerArgs } from "./karpenter-contro
 export { ModelImage, ModelImageArgs } from "./model-image";
 export { ModelService, ModelServiceArgs } from "./model-service";
 export { ModelStore, ModelStoreArgs } from "./model-store";
+export { ModelWeightsAccess, ModelWeightsAccessArgs } from "./model-weights-access";
 export { Network, NetworkArgs } from "./network";
 export { Observability, ObservabilityArgs } from "./observability";
+export { ServingNamespace, ServingNamespaceArgs } from "./serving-namespace";

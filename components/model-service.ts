@@ -3,17 +3,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { horizontalPodAutoscalerSpec, scaledObjectSpec } from "./serving/autoscaling";
 import {
+    clusterServiceSpec,
     endpointUrl,
+    loadBalancerAnnotations,
+    loadBalancerServiceName,
+    loadBalancerServiceSpec,
     networkPolicySpec,
     podDisruptionBudgetSpec,
-    serviceAnnotations,
     serviceMonitorSpec,
-    serviceSpec,
 } from "./serving/exposure";
 import { deploymentSpec } from "./serving/pod-spec";
 import type { ModelServiceInputs } from "./serving/model-service-types";
 import { ServingSettings, resolveServingSettings } from "./serving/settings";
-import { stagingJobSpec, stagingLabels, stagingTimeoutSeconds } from "./serving/staging-job";
+import {
+    hfTokenMount,
+    stagingJobSpec,
+    stagingLabels,
+    stagingTimeoutSeconds,
+} from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
@@ -47,9 +54,11 @@ export class ModelService extends pulumi.ComponentResource {
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
-        const stagingJob = createStagingJob(ctx, serviceAccount);
-        const deployment = createDeployment(ctx, [stagingJob, apiKeySecret]);
+        const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
+        const stagingJob = createStagingJob(ctx, stagingIdentity);
+        const deployment = createDeployment(ctx, [serviceAccount, stagingJob, apiKeySecret]);
         const service = createService(ctx);
+        createLoadBalancer(ctx);
         createDisruptionBudget(ctx);
         createNetworkPolicy(ctx);
         createAutoscaler(ctx, deployment);
@@ -134,20 +143,53 @@ function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> 
     return { apiKey, apiKeySecret };
 }
 
+/**
+ * The staging Job's own ServiceAccount (never the server's), with its IRSA role for an S3 source,
+ * and the Secret holding a gated repository's token, which only the Job mounts.
+ */
+function createStagingIdentity(
+    { name, parent, s }: Context,
+    huggingFaceToken: pulumi.Input<string> | undefined,
+): pulumi.Resource[] {
+    const annotations = s.stagingRoleArn
+        ? { "eks.amazonaws.com/role-arn": s.stagingRoleArn }
+        : undefined;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-staging-service-account`,
+        {
+            metadata: metadata(s, s.stagingServiceAccountName, annotations, stagingLabels(s)),
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    if (huggingFaceToken === undefined || s.huggingFaceTokenSecretName === undefined)
+        return [serviceAccount];
+    const tokenSecret = new k8s.core.v1.Secret(
+        `${name}-hf-token`,
+        {
+            metadata: metadata(s, s.huggingFaceTokenSecretName, undefined, stagingLabels(s)),
+            type: "Opaque",
+            stringData: { [hfTokenMount.key]: pulumi.secret(huggingFaceToken) },
+        },
+        { parent },
+    );
+    return [serviceAccount, tokenSecret];
+}
+
 function createStagingJob(
     { name, parent, s }: Context,
-    serviceAccount: k8s.core.v1.ServiceAccount,
+    stagingIdentity: pulumi.Resource[],
 ): k8s.batch.v1.Job {
     const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
     return new k8s.batch.v1.Job(
         `${name}-stage`,
         {
             metadata: metadata(s, s.stagingJobName, undefined, stagingLabels(s)),
-            spec: stagingJobSpec(s, s.modelName),
+            spec: stagingJobSpec(s, s.stagingServiceAccountName),
         },
         {
             parent,
-            dependsOn: [serviceAccount],
+            dependsOn: stagingIdentity,
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,
@@ -180,12 +222,23 @@ function createDeployment(
     );
 }
 
+/** The in-cluster Service: clients in allowed namespaces and the ServiceMonitor use it. */
 function createService({ name, parent, s }: Context): k8s.core.v1.Service {
     return new k8s.core.v1.Service(
         `${name}-service`,
+        { metadata: metadata(s, s.modelName), spec: clusterServiceSpec(s) },
+        { parent },
+    );
+}
+
+/** An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types. */
+function createLoadBalancer({ name, parent, s }: Context): void {
+    if (s.serviceType === "ClusterIP") return;
+    new k8s.core.v1.Service(
+        `${name}-load-balancer`,
         {
-            metadata: metadata(s, s.modelName, serviceAnnotations(s.serviceType)),
-            spec: serviceSpec(s),
+            metadata: metadata(s, loadBalancerServiceName(s.modelName), loadBalancerAnnotations(s)),
+            spec: loadBalancerServiceSpec(s),
         },
         { parent },
     );

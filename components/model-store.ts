@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { efsFileSystemPolicy, efsMountOptions } from "./plan/efs-policy";
 import { Problems } from "./plan/problems";
 import {
     checkModelStoreArgs,
@@ -177,6 +178,14 @@ function createFileSystem(
         },
         { parent },
     );
+    new aws.efs.FileSystemPolicy(
+        `${name}-policy`,
+        {
+            fileSystemId: fileSystem.id,
+            policy: fileSystem.arn.apply((arn) => JSON.stringify(efsFileSystemPolicy(arn))),
+        },
+        { parent },
+    );
     return fileSystem;
 }
 
@@ -241,6 +250,7 @@ function createClaim(
             parameters: fileSystem.id.apply(efsStorageClassParameters),
             reclaimPolicy: "Retain",
             volumeBindingMode: "Immediate",
+            mountOptions: [...efsMountOptions],
         },
         { parent },
     );

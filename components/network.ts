@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createFlowLogs } from "./network/flow-logs";
 import { planSubnets } from "./plan/cidr";
 import {
     minEksAvailabilityZones,
@@ -14,7 +15,12 @@ export interface NetworkArgs extends NetworkInputs {}
 
 type NetworkOutputs = Pick<
     Network,
-    "vpcId" | "privateSubnetIds" | "publicSubnetIds" | "availabilityZones"
+    | "vpcId"
+    | "privateSubnetIds"
+    | "publicSubnetIds"
+    | "availabilityZones"
+    | "privateSubnetCidrs"
+    | "publicSubnetCidrs"
 >;
 type CreateSettings = Required<
     Pick<
@@ -37,6 +43,10 @@ export class Network extends pulumi.ComponentResource {
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     /** AZ names the private subnets are in. */
     public readonly availabilityZones: pulumi.Output<string[]>;
+    /** IPv4 blocks of the private subnets, in `privateSubnetIds` order (internal NLBs live here). */
+    public readonly privateSubnetCidrs: pulumi.Output<string[]>;
+    /** IPv4 blocks of the public subnets, in `publicSubnetIds` order (internet-facing NLBs). */
+    public readonly publicSubnetCidrs: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before super(): a bad config must fail without registering anything, component included.
@@ -64,6 +74,15 @@ export class Network extends pulumi.ComponentResource {
         this.privateSubnetIds = outputs.privateSubnetIds;
         this.publicSubnetIds = outputs.publicSubnetIds;
         this.availabilityZones = outputs.availabilityZones;
+        this.privateSubnetCidrs = outputs.privateSubnetCidrs;
+        this.publicSubnetCidrs = outputs.publicSubnetCidrs;
+        if (args.flowLogRetentionDays !== undefined) {
+            createFlowLogs(this, name, {
+                vpcId: this.vpcId,
+                retentionDays: args.flowLogRetentionDays,
+                tags: settings.tags,
+            });
+        }
         this.registerOutputs({ ...outputs });
     }
 }
@@ -108,6 +127,8 @@ function createNetwork(parent: Network, name: string, settings: CreateSettings):
         privateSubnetIds: pulumi.all(privateSubnets.map((s) => s.id)),
         publicSubnetIds: pulumi.all(publicSubnets.map((s) => s.id)),
         availabilityZones,
+        privateSubnetCidrs: pulumi.output(plan.privateSubnetCidrs),
+        publicSubnetCidrs: pulumi.output(plan.publicSubnetCidrs),
     };
 }
 
@@ -308,7 +329,13 @@ function existingNetwork(
     const lookUp = (key: string, ids: pulumi.Input<string>[]) =>
         ids.map((id, i) => {
             const found = aws.ec2.getSubnetOutput({ id }, { parent });
-            return pulumi.all([`${key}[${i}]`, found.id, found.vpcId, found.availabilityZone]);
+            return pulumi.all([
+                `${key}[${i}]`,
+                found.id,
+                found.vpcId,
+                found.availabilityZone,
+                found.cidrBlock,
+            ]);
         });
     const subnets = [
         ...lookUp("existingPrivateSubnetIds", privateIds),
@@ -331,12 +358,20 @@ function existingNetwork(
                 parent,
             );
         }
-        return { vpcId, zones };
+        const cidrs = found.map(([, , , , cidr]) => cidr);
+        return {
+            vpcId,
+            zones,
+            privateCidrs: cidrs.slice(0, privateIds.length),
+            publicCidrs: cidrs.slice(privateIds.length),
+        };
     });
     return {
         vpcId: checked.vpcId,
         privateSubnetIds: checked.apply(() => pulumi.all(privateIds)),
         publicSubnetIds: checked.apply(() => pulumi.all(publicIds)),
         availabilityZones: checked.zones,
+        privateSubnetCidrs: checked.privateCidrs,
+        publicSubnetCidrs: checked.publicCidrs,
     };
 }

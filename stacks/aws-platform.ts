@@ -1,9 +1,9 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuCluster } from "../components/gpu-cluster";
 import { ModelStore } from "../components/model-store";
 import { Network } from "../components/network";
 import { Observability } from "../components/observability";
+import { ServingNamespace } from "../components/serving-namespace";
 import {
     gpuClusterArgs,
     networkArgs,
@@ -12,10 +12,32 @@ import {
 } from "./component-args";
 import type { StackConfig } from "./config-schema";
 import type { ServingPlatform } from "./existing-platform";
+import type { LoadBalancerSubnets } from "./serving-plan";
 
 /** Subnet ids one per AZ: ModelStore needs a known count to create a mount target in each. */
 function perZone(ids: pulumi.Output<string[]>, count: number): pulumi.Output<string>[] {
     return Array.from({ length: count }, (_, i) => ids.apply((all) => all[i]));
+}
+
+/**
+ * Load balancers of either scheme go into the public subnets, which hold nothing but NAT gateways
+ * and load balancers: the servers' NetworkPolicy can then admit the NLB's health checks from those
+ * subnets without admitting any pod (pods live in the private subnets). An internal NLB there still
+ * gets private addresses only.
+ */
+function loadBalancerSubnets(
+    config: StackConfig,
+    network: Network,
+): LoadBalancerSubnets | undefined {
+    const count =
+        config.network.existingVpcId === undefined
+            ? privateSubnetCount(config)
+            : (config.network.existingPublicSubnetIds?.length ?? 0);
+    if (count === 0) return undefined;
+    return {
+        ids: perZone(network.publicSubnetIds, count),
+        cidrs: perZone(network.publicSubnetCidrs, count),
+    };
 }
 
 /** VPC, EKS with GPU node groups, EFS model store and the monitoring stack on AWS. */
@@ -29,15 +51,10 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         gpuClusterArgs(config, stack, network.vpcId, privateSubnetIds),
     );
     const provider = cluster.provider;
-    const namespace = new k8s.core.v1.Namespace(
-        "serving-namespace",
-        {
-            metadata: {
-                name: config.serving.namespace,
-                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
-            },
-        },
-        { provider },
+    const namespace = new ServingNamespace(
+        "serving",
+        { name: config.serving.namespace },
+        { providers: { kubernetes: provider } },
     );
     const store = new ModelStore(
         "model-store",
@@ -45,7 +62,7 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
             vpcId: network.vpcId,
             privateSubnetIds,
             nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-            namespace: namespace.metadata.name,
+            namespace: namespace.name,
             claimName: config.modelStore.claimName,
             throughputMode: config.modelStore.throughputMode,
             backup: config.modelStore.backup,
@@ -61,11 +78,16 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         : undefined;
     return {
         provider,
-        namespace: namespace.metadata.name,
+        namespace: namespace.name,
         modelClaimName: store.claimName,
         prometheusUrl: observability?.prometheusUrl,
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         readiness: observability ? [cluster, store, observability] : [cluster, store],
+        loadBalancerSubnets: loadBalancerSubnets(config, network),
+        irsa: {
+            oidcProviderArn: cluster.oidcProviderArn,
+            oidcProviderUrl: cluster.oidcProviderUrl,
+        },
     };
 }

@@ -40,6 +40,7 @@ export function networkArgs(config: StackConfig, stack: string): NetworkArgs {
         existingVpcId: network.existingVpcId,
         existingPrivateSubnetIds: network.existingPrivateSubnetIds,
         existingPublicSubnetIds: network.existingPublicSubnetIds,
+        flowLogRetentionDays: network.flowLogs ? network.flowLogRetentionDays : undefined,
         tags,
     };
 }

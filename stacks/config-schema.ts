@@ -482,6 +482,17 @@ export const networkSchema = object(
         existingPublicSubnetIds: optional(
             list(string("Subnet id."), "Public subnets of the existing VPC."),
         ),
+        flowLogs: optional(
+            boolean("VPC flow logs of every accepted and rejected flow, into CloudWatch Logs."),
+            true,
+        ),
+        flowLogRetentionDays: optional(
+            integer({
+                doc: "Days CloudWatch keeps the flow logs; one of the retentions CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …).",
+                min: 1,
+            }),
+            90,
+        ),
     },
     "The VPC (platform eks only).",
 );
@@ -528,6 +539,18 @@ export const servingSchema = object(
             [],
         ),
         serviceType: optional(oneOf(serviceTypes, "How model services are exposed."), "ClusterIP"),
+        loadBalancerSourceRanges: optional(
+            list(
+                string("Client CIDR."),
+                "CIDRs allowed through the load balancers (required for `ExternalLoadBalancer`; `0.0.0.0/0` is refused).",
+            ),
+            [],
+        ),
+        tlsCertificateArn: optional(
+            string(
+                "ACM certificate ARN the load balancers terminate TLS with (required for either load balancer type).",
+            ),
+        ),
         monitoring: optional(
             boolean("Create ServiceMonitors (needs the prometheus-operator CRDs)."),
             true,
@@ -612,7 +635,16 @@ const modelImage = object(
 const modelWeights = object(
     {
         source: string("`s3://bucket/prefix` or `hf://org/repo`."),
-        revision: optional(string("Hugging Face commit or tag (required for hf://).")),
+        revision: optional(
+            string(
+                "Hugging Face commit SHA, 40 hex digits (required for hf://; a branch or tag can move).",
+            ),
+        ),
+        kmsKeyArn: optional(
+            string(
+                "s3:// only: KMS key ARN the objects are encrypted with (SSE-KMS); the staging role may decrypt with it through S3.",
+            ),
+        ),
         sizeGiB: number({ doc: "Weights size, GiB (drives the cold-start budget).", min: 0.001 }),
     },
     "Model weights, staged once per version onto the shared claim.",
@@ -710,7 +742,15 @@ export const stackConfigEntries = {
             "Secret: API key for every model service instead of a generated one (`pulumi config set --secret apiKey …`).",
         ),
     ),
+    huggingFaceToken: optional(
+        string(
+            "Secret: Hugging Face token for gated hf:// repositories, mounted only into their staging Jobs (`pulumi config set --secret huggingFaceToken …`).",
+        ),
+    ),
 };
+
+/** Keys whose values must be Pulumi secrets: a plain value sits in clear text in Pulumi.<stack>.yaml. */
+export const secretConfigKeys = ["apiKey", "huggingFaceToken"] as const;
 
 export const stackConfigSchema = v.object(stackConfigEntries);
 

@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuNodePools } from "../components/gpu-node-pools";
+import { ServingNamespace } from "../components/serving-namespace";
 import { gpuNodePoolArgs } from "./component-args";
 import type { StackConfig } from "./config-schema";
+import type { LoadBalancerSubnets } from "./serving-plan";
 
 export interface ServingPlatform {
     provider: k8s.Provider;
@@ -16,6 +18,10 @@ export interface ServingPlatform {
     kubeconfig?: pulumi.Output<string>;
     /** Resources the serving half must wait for (node groups, CSI driver, device plugin). */
     readiness: pulumi.Resource[];
+    /** Subnets the load balancers sit in (no pods there); undefined when the platform has none. */
+    loadBalancerSubnets?: LoadBalancerSubnets;
+    /** The cluster's IAM OIDC provider, when pods can take IAM roles (IRSA); undefined elsewhere. */
+    irsa?: { oidcProviderArn: pulumi.Output<string>; oidcProviderUrl: pulumi.Output<string> };
 }
 
 /**
@@ -30,17 +36,12 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
         context: cluster.kubeContext,
     });
     const opts = { provider };
-    const namespace = new k8s.core.v1.Namespace(
-        "serving-namespace",
-        {
-            metadata: {
-                name: serving.namespace,
-                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
-            },
-        },
-        opts,
+    const namespace = new ServingNamespace(
+        "serving",
+        { name: serving.namespace },
+        { providers: { kubernetes: provider } },
     );
-    const namespaceName = namespace.metadata.name;
+    const namespaceName = namespace.name;
     let volume: k8s.core.v1.PersistentVolume | undefined;
     if (modelStore.hostPath !== undefined) {
         volume = new k8s.core.v1.PersistentVolume(

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { provisionAwsPlatform } from "./aws-platform";
 import { useExistingCluster } from "./existing-platform";
-import { readApiKey, readRawConfig } from "./read-config";
+import { readApiKey, readHuggingFaceToken, readRawConfig, readSecretKeys } from "./read-config";
 import { deployModels } from "./serving";
 import { servingPlanSummary } from "./serving-plan";
 import { parseStackConfig } from "./validate";
@@ -11,12 +11,15 @@ import { parseStackConfig } from "./validate";
  * stand up or reach the platform, then serve every model on it.
  */
 export function main(stack = pulumi.getStack()) {
-    const config = parseStackConfig(readRawConfig(), stack);
+    const config = parseStackConfig(readRawConfig(), stack, { secretKeys: readSecretKeys() });
     const platform =
         config.platform === "eks"
             ? provisionAwsPlatform(config, stack)
             : useExistingCluster(config, stack);
-    const models = deployModels(config, platform, readApiKey());
+    const models = deployModels(config, platform, {
+        apiKey: readApiKey(),
+        huggingFaceToken: readHuggingFaceToken(),
+    });
     const names = Object.keys(models);
     const pick = <T>(field: (m: (typeof models)[string]) => pulumi.Output<T>) =>
         pulumi.all(Object.fromEntries(names.map((name) => [name, field(models[name])])));

@@ -47,3 +47,25 @@ export function decodeConfigValue(value: string): unknown {
 export function readApiKey(): pulumi.Output<string> | undefined {
     return new pulumi.Config().getSecret("apiKey");
 }
+
+/** The Hugging Face token as a secret Output (`pulumi config set --secret huggingFaceToken`). */
+export function readHuggingFaceToken(): pulumi.Output<string> | undefined {
+    return new pulumi.Config().getSecret("huggingFaceToken");
+}
+
+/**
+ * Keys (without the project prefix) the engine says are stored encrypted. @pulumi/pulumi keeps the
+ * list internal; the engine passes it as PULUMI_CONFIG_SECRET_KEYS, which `runtime.isConfigSecret`
+ * reads.
+ */
+export function readSecretKeys(project = pulumi.getProject()): ReadonlySet<string> {
+    const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+        isConfigSecret: (key: string) => boolean;
+    };
+    const prefix = `${project}:`;
+    return new Set(
+        Object.keys(pulumi.runtime.allConfig())
+            .filter((key) => key.startsWith(prefix) && isConfigSecret(key))
+            .map((key) => key.slice(prefix.length)),
+    );
+}

@@ -25,6 +25,18 @@ export interface ServingWiring {
     modelClaimName: pulumi.Input<string>;
     prometheusUrl?: pulumi.Input<string>;
     apiKey?: pulumi.Input<string>;
+    /** IRSA role of the model's staging Job (an S3 source on a platform with IRSA). */
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Gated repositories' token; handed only to hf:// models. */
+    huggingFaceToken?: pulumi.Input<string>;
+    /** Subnets the load balancers sit in. */
+    loadBalancerSubnets?: LoadBalancerSubnets;
+}
+
+/** Subnets for the NLBs: ids to place them, CIDRs for the servers' NetworkPolicy. */
+export interface LoadBalancerSubnets {
+    ids: pulumi.Input<string>[];
+    cidrs: pulumi.Input<string>[];
 }
 
 export function modelServiceArgs(
@@ -67,11 +79,27 @@ export function modelServiceArgs(
         cooldownSeconds: model.cooldownSeconds,
         prometheusUrl: wiring.prometheusUrl,
         hpaCpuUtilization: model.hpaCpuUtilization,
-        serviceType: model.serviceType ?? config.serving.serviceType,
+        ...accessArgs(config, model, wiring),
         allowedNamespaces: config.serving.allowedNamespaces,
         apiKey: wiring.apiKey,
         monitoring: config.serving.monitoring,
         autoscaling: config.serving.autoscaling,
+    };
+}
+
+/** Exposure and identities: who reaches the model, and as whom it reads its weights. */
+function accessArgs(config: StackConfig, model: ModelConfig, wiring: ServingWiring) {
+    const serviceType = model.serviceType ?? config.serving.serviceType;
+    return {
+        serviceType,
+        loadBalancerSourceRanges: config.serving.loadBalancerSourceRanges,
+        tlsCertificateArn: config.serving.tlsCertificateArn,
+        loadBalancerSubnetIds: wiring.loadBalancerSubnets?.ids,
+        loadBalancerSubnetCidrs: wiring.loadBalancerSubnets?.cidrs,
+        stagingRoleArn: wiring.stagingRoleArn,
+        huggingFaceToken: model.weights.source.startsWith("hf://")
+            ? wiring.huggingFaceToken
+            : undefined,
     };
 }
 
@@ -88,6 +116,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     compileCacheGpuModel: "=coldStart.compileCache",
     // Shared by every model: reported once, where the user wrote it.
     allowedNamespaces: "=serving.allowedNamespaces",
+    loadBalancerSourceRanges: "=serving.loadBalancerSourceRanges",
+    tlsCertificateArn: "=serving.tlsCertificateArn",
 };
 
 export function capacityGroups(groups: readonly GpuNodeGroupConfig[]) {

@@ -3,7 +3,9 @@ import * as path from "path";
 import { ModelImage } from "../components/model-image";
 import { GpuHeadroom } from "../components/gpu-headroom";
 import { ModelService } from "../components/model-service";
+import { ModelWeightsAccess } from "../components/model-weights-access";
 import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
+import { parseS3Source } from "../components/plan/weights-access-plan";
 import { headroomFor } from "./capacity-plan";
 import { ServingPlatform } from "./existing-platform";
 import { modelServiceArgs } from "./serving-plan";
@@ -36,16 +38,45 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
     return image.imageReference;
 }
 
+/**
+ * The IRSA roles that read an S3 source, when the platform has IRSA. Other platforms (a local
+ * cluster) and hf:// sources get no AWS role.
+ */
+function weightsAccess(
+    config: StackConfig,
+    model: ModelConfig,
+    platform: ServingPlatform,
+): ModelWeightsAccess | undefined {
+    if (!platform.irsa || parseS3Source(model.weights.source) === undefined) return undefined;
+    return new ModelWeightsAccess(`${model.name}-weights`, {
+        modelName: model.name,
+        namespace: config.serving.namespace,
+        weightsSource: model.weights.source,
+        oidcProviderArn: platform.irsa.oidcProviderArn,
+        oidcProviderUrl: platform.irsa.oidcProviderUrl,
+        kmsKeyArn: model.weights.kmsKeyArn,
+        servingReadsFromS3: false,
+        tags: config.tags,
+    });
+}
+
+/** Secrets the stack holds for the serving half; each reaches only the pods that need it. */
+export interface ServingSecrets {
+    apiKey?: pulumi.Output<string>;
+    huggingFaceToken?: pulumi.Output<string>;
+}
+
 /** One image and one ModelService per configured model, after the platform is ready. */
 export function deployModels(
     config: StackConfig,
     platform: ServingPlatform,
-    apiKey?: pulumi.Output<string>,
+    secrets: ServingSecrets = {},
 ): Record<string, ServedModel> {
     const served: Record<string, ServedModel> = {};
     deployHeadroom(config, platform);
     for (const model of config.models) {
         const image = modelImage(config, model);
+        const access = weightsAccess(config, model, platform);
         const service = new ModelService(
             model.name,
             modelServiceArgs(config, model, {
@@ -53,7 +84,10 @@ export function deployModels(
                 image,
                 modelClaimName: platform.modelClaimName,
                 prometheusUrl: platform.prometheusUrl,
-                apiKey,
+                apiKey: secrets.apiKey,
+                huggingFaceToken: secrets.huggingFaceToken,
+                stagingRoleArn: access?.stagingRoleArn,
+                loadBalancerSubnets: platform.loadBalancerSubnets,
             }),
             { provider: platform.provider, dependsOn: platform.readiness },
         );

@@ -31,9 +31,15 @@ import {
     ModelConfig,
     StackConfig,
     modelSchema,
+    secretConfigKeys,
     stackConfigEntries,
     withNetworkDefaults,
 } from "./config-schema";
+import {
+    loadBalancerSubnetProblems,
+    modelPlacementProblems,
+    plainTextSecretProblems,
+} from "./model-checks";
 import { UndecodedConfigValue } from "./read-config";
 import { capacityGroups, gpuDemands, modelConfigPaths, modelServiceArgs } from "./serving-plan";
 import {
@@ -46,6 +52,23 @@ import { poolCapacityProblems } from "../components/plan/node-pool-capacity";
 import { gpuNodePoolProblems } from "../components/plan/node-pool-validation";
 
 const exampleDigest = `example@sha256:${"0".repeat(64)}`;
+
+export interface ParseOptions {
+    /**
+     * Keys the engine stores encrypted (stacks/read-config.ts `readSecretKeys`). Without it, as when
+     * a stack file is read offline, a secret key must appear in its encrypted `secure:` form.
+     */
+    secretKeys?: ReadonlySet<string>;
+}
+
+/** A stack file read offline holds `{ secure: "v1:…" }` for an encrypted value; it is a set string. */
+function withEncryptedValuesRead(raw: Record<string, unknown>): Record<string, unknown> {
+    const encrypted = (value: unknown) =>
+        typeof value === "object" && value !== null && "secure" in value;
+    return Object.fromEntries(
+        Object.entries(raw).map(([key, value]) => [key, encrypted(value) ? "<encrypted>" : value]),
+    );
+}
 
 /** Parse options: one problem per key (its first failed check), every key visited. */
 const parseOptions = { abortPipeEarly: true } as const;
@@ -110,8 +133,14 @@ function parseModels(raw: Record<string, unknown>): (ModelConfig | undefined)[] 
  * exists: the schema, rules between sections, each component's own argument checks (mapped back to
  * config keys) and the GPU capacity plan. Every problem lands in one error.
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+export function parseStackConfig(
+    given: Record<string, unknown>,
+    stack: string,
+    options: ParseOptions = {},
+): StackConfig {
     const problems = new Problems();
+    const raw = withEncryptedValuesRead(given);
+    absorb(problems, plainTextSecretProblems(given, secretConfigKeys, options.secretKeys), "");
     const config = parseSections(raw, problems);
     const models = parseModels(raw);
     checkPlatform(config, raw, problems);
@@ -136,6 +165,12 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         models.forEach((model, i) => model && checkModel(config, model, i, problems));
         checkModelNames(models, problems);
     }
+    if (config.cluster)
+        models.forEach((model, i) => {
+            if (model) absorb(problems, modelPlacementProblems(config, model, i), "");
+        });
+    if (config.network && config.serving && models.every((m) => m !== undefined))
+        absorb(problems, loadBalancerSubnetProblems({ ...config, models } as StackConfig), "");
     if (config.cluster && models.every((m) => m !== undefined))
         checkCapacity({ ...config, models: models as ModelConfig[] }, problems);
     if (config.cluster && config.coldStart && models.every((m) => m !== undefined))

@@ -31,8 +31,10 @@ describe("component package", () => {
             "ModelImage",
             "ModelService",
             "ModelStore",
+            "ModelWeightsAccess",
             "Network",
             "Observability",
+            "ServingNamespace",
         ]);
     });
 

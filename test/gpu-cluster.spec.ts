@@ -195,7 +195,7 @@ describe("GpuCluster", () => {
             );
         });
 
-        it("lets only EC2 assume the node role, with worker, registry, CNI and SSM policies", () => {
+        it("lets only EC2 assume the node role, with worker, registry and SSM policies but not the CNI's", () => {
             assert.deepEqual(trustOf(resources.one(types.role, "node-role")).Principal, {
                 Service: ["ec2.amazonaws.com"],
             });
@@ -205,9 +205,30 @@ describe("GpuCluster", () => {
             assert.deepEqual(attached.map((a) => a.inputs.policyArn.split("/").pop()).sort(), [
                 "AmazonEC2ContainerRegistryReadOnly",
                 "AmazonEKSWorkerNodePolicy",
-                "AmazonEKS_CNI_Policy",
                 "AmazonSSMManagedInstanceCore",
             ]);
+        });
+
+        it("gives the VPC CNI's aws-node account its own IRSA role with AmazonEKS_CNI_Policy", () => {
+            const trust = trustOf(resources.one(types.role, "vpc-cni-role"));
+            const issuerHost = mockOidcIssuer.replace("https://", "");
+            assert.deepEqual(trust.Condition.StringEquals, {
+                [`${issuerHost}:sub`]: ["system:serviceaccount:kube-system:aws-node"],
+                [`${issuerHost}:aud`]: ["sts.amazonaws.com"],
+            });
+            const attached = resources
+                .ofType(types.attachment)
+                .filter((a) => a.name.startsWith("gc-vpc-cni-role-"));
+            assert.deepEqual(
+                attached.map((a) => a.inputs.policyArn),
+                ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
+            );
+            const vpcCni = resources.one(types.addon, "vpc-cni");
+            assert.equal(
+                vpcCni.inputs.serviceAccountRoleArn,
+                `arn:aws:iam::${mockAccountId}:role/gc-vpc-cni-role`,
+            );
+            assert.ok(dependsOn(vpcCni, attached[0]), "aws-node must not start without its policy");
         });
 
         it("registers the cluster's OIDC issuer for STS", () => {
@@ -290,14 +311,14 @@ describe("GpuCluster", () => {
             assert.deepEqual(system.inputs.instanceTypes, ["m6i.large"]);
         });
 
-        it("gives every group its own launch template that requires IMDSv2 with a hop limit of 2", () => {
+        it("gives every group its own launch template that requires IMDSv2 with a hop limit of 1", () => {
             const roles = ["system", "gpu-inference", "gpu-batch"];
             for (const role of roles) {
                 const lt = template(role);
                 assert.deepEqual(lt.inputs.metadataOptions, {
                     httpEndpoint: "enabled",
                     httpTokens: "required",
-                    httpPutResponseHopLimit: 2,
+                    httpPutResponseHopLimit: 1,
                 });
                 const usedBy = roles.filter((other) => dependsOn(group(other), lt));
                 assert.deepEqual(usedBy, [role]);
@@ -405,6 +426,13 @@ describe("GpuCluster", () => {
                 "vpc-cni",
             ]);
             assert.match(versions["kube-proxy"], /^v1\.34\./);
+        });
+
+        it("turns on the VPC CNI's network policy agent, so NetworkPolicies are enforced", () => {
+            const vpcCni = resources.one(types.addon, "vpc-cni");
+            assert.deepEqual(JSON.parse(vpcCni.inputs.configurationValues), {
+                enableNetworkPolicy: "true",
+            });
         });
 
         it("waits for the system node group before CoreDNS and the CSI drivers", () => {

@@ -29,6 +29,13 @@ const types = {
 
 const image = `123456789012.dkr.ecr.us-west-2.amazonaws.com/serving/vllm@sha256:${"0123456789abcdef".repeat(4)}`;
 
+const commit = "0e9e39f249a16976918f6564b8830bc894c89659";
+const tls = {
+    tlsCertificateArn:
+        "arn:aws:acm:us-west-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    loadBalancerSourceRanges: ["203.0.113.0/24"],
+};
+
 const baseArgs: ModelServiceArgs = {
     modelName: "llama-8b",
     namespace: "serving",
@@ -82,8 +89,8 @@ describe("ModelService", () => {
     it("renders only schema-valid Kubernetes objects", async () => {
         for (const args of [
             {},
-            { runtime: "custom", serviceType: "InternalLoadBalancer" },
-            { weightsSource: "hf://meta/llama", weightsRevision: "0123abc" },
+            { runtime: "custom", serviceType: "InternalLoadBalancer", ...tls },
+            { weightsSource: "hf://meta/llama", weightsRevision: commit, huggingFaceToken: "hf_x" },
         ]) {
             const { resources } = await renderService(args);
             assert.ok((await validateRenderedKubernetesObjects(resources)) > 0);
@@ -112,8 +119,12 @@ describe("ModelService", () => {
                 .filter((r) => r.type.startsWith("kubernetes:"))
                 .map((r) => [r.type, r.inputs.metadata.name]),
         );
+        const accounts = resources
+            .ofType(types.serviceAccount)
+            .map((sa) => sa.inputs.metadata.name);
+        assert.deepEqual(accounts, ["llama-8b", "llama-8b-staging"]);
         assert.deepEqual(names, {
-            [types.serviceAccount]: "llama-8b",
+            [types.serviceAccount]: "llama-8b-staging",
             [types.secret]: "llama-8b-api-key",
             [types.job]: "llama-8b-stage-2024-07",
             [types.deployment]: "llama-8b",
@@ -282,7 +293,7 @@ describe("ModelService", () => {
                 preStop: { sleep: { seconds: 10 } },
             });
             assert.equal(podSpec(clusterIp.resources).terminationGracePeriodSeconds, 10 + 120 + 15);
-            const nlb = await renderService({ serviceType: "ExternalLoadBalancer" });
+            const nlb = await renderService({ serviceType: "ExternalLoadBalancer", ...tls });
             assert.equal(server(nlb.resources).lifecycle.preStop.sleep.seconds, 120);
             assert.equal(podSpec(nlb.resources).terminationGracePeriodSeconds, 255);
         });
@@ -352,7 +363,7 @@ describe("ModelService", () => {
         it("stages Hugging Face weights at the pinned revision with a Python image", async () => {
             const { resources } = await renderService({
                 weightsSource: "hf://meta-llama/Llama-3.1-8B",
-                weightsRevision: "0e9e39f",
+                weightsRevision: commit,
             });
             const [container] = jobPodSpec(resources).containers;
             assert.equal(container.command[0], "python3");
@@ -361,7 +372,7 @@ describe("ModelService", () => {
                 container.env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]),
             );
             assert.equal(env.HF_REPO, "meta-llama/Llama-3.1-8B");
-            assert.equal(env.HF_REVISION, "0e9e39f");
+            assert.equal(env.HF_REVISION, commit);
         });
 
         it("starts serving only after the staging Job, and replaces a same-version Job by deleting it first", async () => {
@@ -370,13 +381,47 @@ describe("ModelService", () => {
             assert.equal(resources.one(types.job).deleteBeforeReplace, true);
         });
 
-        it("annotates the ServiceAccount with the IRSA role when given", async () => {
-            const arn = "arn:aws:iam::123456789012:role/weights-reader";
-            const { resources } = await renderService({ serviceAccountRoleArn: arn });
-            assert.deepEqual(resources.one(types.serviceAccount).inputs.metadata.annotations, {
+        it("runs the staging Job as its own ServiceAccount with its IRSA role, and the server without one", async () => {
+            const arn = "arn:aws:iam::123456789012:role/llama-staging";
+            const { resources } = await renderService({ stagingRoleArn: arn });
+            const account = (name: string) =>
+                resources
+                    .ofType(types.serviceAccount)
+                    .find((sa) => sa.inputs.metadata.name === name)!.inputs;
+            assert.deepEqual(account("llama-8b-staging").metadata.annotations, {
                 "eks.amazonaws.com/role-arn": arn,
             });
-            assert.equal(jobPodSpec(resources).serviceAccountName, "llama-8b");
+            assert.equal(account("llama-8b-staging").automountServiceAccountToken, false);
+            assert.equal(account("llama-8b").metadata.annotations, undefined);
+            assert.equal(jobPodSpec(resources).serviceAccountName, "llama-8b-staging");
+            assert.equal(podSpec(resources).serviceAccountName, "llama-8b");
+        });
+
+        it("annotates the serving ServiceAccount only with a role given for streaming from S3", async () => {
+            const arn = "arn:aws:iam::123456789012:role/llama-serving";
+            const { resources } = await renderService({ serviceAccountRoleArn: arn });
+            const serving = resources
+                .ofType(types.serviceAccount)
+                .find((sa) => sa.inputs.metadata.name === "llama-8b")!;
+            assert.deepEqual(serving.inputs.metadata.annotations, {
+                "eks.amazonaws.com/role-arn": arn,
+            });
+        });
+
+        it("keeps a gated repository's token in a Secret that only the staging Job mounts", async () => {
+            const { resources } = await renderService({
+                weightsSource: "hf://meta-llama/Llama-3.1-8B",
+                weightsRevision: commit,
+                huggingFaceToken: "hf_secret",
+            });
+            const secret = resources
+                .ofType(types.secret)
+                .find((r) => r.inputs.metadata.name === "llama-8b-hf-token")!;
+            assert.deepEqual(secret.inputs.stringData, { token: "hf_secret" });
+            assert.deepEqual(secret.secretInputs, ["stringData"]);
+            assert.ok(JSON.stringify(jobPodSpec(resources)).includes("llama-8b-hf-token"));
+            assert.ok(!JSON.stringify(podSpec(resources)).includes("hf-token"));
+            assert.ok(dependsOn(resources.one(types.job), secret));
         });
     });
 
@@ -520,43 +565,95 @@ describe("ModelService", () => {
             assert.equal(await valueOf(result.deploymentName), "llama-8b");
         });
 
-        it("makes a ClusterIP Service by default and an internet-facing NLB on request", async () => {
+        it("makes a ClusterIP Service, and beside it a TLS NLB open to the source ranges on request", async () => {
             const clusterIp = await renderService();
             assert.equal(clusterIp.resources.one(types.service).inputs.spec.type, "ClusterIP");
+            const external = await renderService({ serviceType: "ExternalLoadBalancer", ...tls });
+            const [inCluster, nlb] = external.resources.ofType(types.service).map((r) => r.inputs);
+            assert.equal(inCluster.spec.type, "ClusterIP");
+            assert.equal(nlb.metadata.name, "llama-8b-lb");
+            assert.equal(nlb.spec.type, "LoadBalancer");
+            assert.deepEqual(nlb.spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
+            assert.deepEqual(nlb.spec.ports, [
+                { name: "https", port: 443, targetPort: "http", protocol: "TCP" },
+            ]);
             assert.equal(
-                clusterIp.resources.one(types.service).inputs.metadata.annotations,
-                undefined,
-            );
-            const external = await renderService({ serviceType: "ExternalLoadBalancer" });
-            const service = external.resources.one(types.service).inputs;
-            assert.equal(service.spec.type, "LoadBalancer");
-            assert.equal(
-                service.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+                nlb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
                 "internet-facing",
+            );
+            assert.equal(
+                nlb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"],
+                tls.tlsCertificateArn,
             );
         });
 
-        it("admits the own namespace, allowed namespaces and monitoring to the serving port only", async () => {
+        it("refuses a load balancer without TLS, or an internet-facing one without source ranges", async () => {
+            const { resources } = await render(() =>
+                assert.throws(
+                    () =>
+                        new ModelService("llm", {
+                            ...baseArgs,
+                            serviceType: "ExternalLoadBalancer",
+                            loadBalancerSourceRanges: ["0.0.0.0/0"],
+                        }),
+                    (error: Error) =>
+                        /loadBalancerSourceRanges\[0\]: "0\.0\.0\.0\/0" opens the load balancer/.test(
+                            error.message,
+                        ) &&
+                        /tlsCertificateArn: is required for a load balancer/.test(error.message),
+                ),
+            );
+            assert.equal(resources.all.length, 0);
+        });
+
+        it("admits allowed namespaces and monitoring to the serving port only, and opens no egress", async () => {
             const { resources } = await renderService({ allowedNamespaces: ["gateway", "batch"] });
             const spec = resources.one(types.networkPolicy).inputs.spec;
-            assert.deepEqual(spec.policyTypes, ["Ingress"]);
+            assert.deepEqual(spec.policyTypes, ["Ingress", "Egress"]);
+            assert.deepEqual(spec.egress, []);
             const peers = spec.ingress.flatMap((rule: any) => rule.from);
-            assert.deepEqual(peers, [
-                { podSelector: {} },
-                {
-                    namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": "gateway" },
-                    },
-                },
-                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "batch" } } },
-                {
-                    namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": "monitoring" },
-                    },
-                },
-            ]);
+            assert.deepEqual(
+                peers.map(
+                    (p: any) => p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+                ),
+                ["gateway", "batch", "monitoring"],
+            );
             for (const rule of spec.ingress)
                 assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8000 }]);
+        });
+
+        it("sizes /cache by tensor-parallel ranks and the ephemeral storage to cover both emptyDirs and logs", async () => {
+            // vLLM: 2 GiB + 2 GiB per rank of compile and kernel caches, 1 GiB /tmp, 1 GiB logs.
+            for (const [gpus, cache, total] of [
+                [1, "4Gi", "6Gi"],
+                [4, "10Gi", "12Gi"],
+            ] as const) {
+                const { resources } = await renderService({ gpusPerReplica: gpus, maxReplicas: 1 });
+                const pod = resources.one(types.deployment).inputs.spec.template.spec;
+                const sizes = Object.fromEntries(
+                    pod.volumes
+                        .filter((v: any) => v.emptyDir)
+                        .map((v: any) => [v.name, v.emptyDir.sizeLimit]),
+                );
+                assert.deepEqual(sizes, { dshm: `${Math.max(1, 2 * gpus)}Gi`, cache, tmp: "1Gi" });
+                const server = pod.containers[0].resources;
+                assert.equal(server.requests["ephemeral-storage"], total);
+                assert.equal(server.limits["ephemeral-storage"], total);
+            }
+        });
+
+        it("runs the staging Job without a Kubernetes API token, with a bounded /tmp", async () => {
+            const { resources } = await renderService();
+            const pod = resources.one(types.job).inputs.spec.template.spec;
+            assert.equal(pod.automountServiceAccountToken, false);
+            assert.deepEqual(
+                pod.volumes.find((v: any) => v.name === "tmp"),
+                {
+                    name: "tmp",
+                    emptyDir: { sizeLimit: "1Gi" },
+                },
+            );
+            assert.deepEqual(pod.containers[0].resources.limits["ephemeral-storage"], "2Gi");
         });
 
         it("allows one voluntary eviction at a time", async () => {
@@ -614,7 +711,21 @@ describe("ModelService", () => {
             [
                 "a Hugging Face source without a revision",
                 { weightsSource: "hf://meta/llama" },
-                /weightsRevision: is required for hf:\/\/ sources/,
+                /weightsRevision: is missing: a branch \("main"\) or tag can point at other files/,
+            ],
+            [
+                "a Hugging Face branch as the revision",
+                { weightsSource: "hf://meta/llama", weightsRevision: "main" },
+                /weightsRevision: "main" can move.*full 40-character commit SHA/,
+            ],
+            [
+                "a staging role for a Hugging Face source",
+                {
+                    weightsSource: "hf://meta/llama",
+                    weightsRevision: commit,
+                    stagingRoleArn: "arn:aws:iam::1:role/r",
+                },
+                /stagingRoleArn: applies to s3:\/\/ sources only/,
             ],
             [
                 "a revision on an S3 source",

@@ -108,6 +108,18 @@ describe("ModelStore", () => {
         });
         assert.equal(storageClass.reclaimPolicy, "Retain");
         assert.equal(storageClass.volumeBindingMode, "Immediate");
+        assert.deepEqual(storageClass.mountOptions, ["tls"]);
+    });
+
+    it("attaches a file-system policy that refuses NFS without TLS on this file system", async () => {
+        const { result, resources } = await renderStore();
+        const record = resources.one("aws:efs/fileSystemPolicy:FileSystemPolicy");
+        assert.equal(record.inputs.fileSystemId, await valueOf(result.fileSystemId));
+        const policy = JSON.parse(record.inputs.policy);
+        const deny = policy.Statement.find((s: any) => s.Effect === "Deny");
+        assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
+        assert.equal(deny.Resource, await valueOf(result.fileSystemArn));
+        // The grants themselves are evaluated by the IAM simulator in iam-access.spec.ts.
     });
 
     it("renders a ReadWriteMany claim on that class in the namespace, 1024Gi by default", async () => {

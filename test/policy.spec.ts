@@ -137,6 +137,30 @@ function eksCluster(vpcConfig: Record<string, any>, extra: Record<string, any> =
     );
 }
 
+const certificateArn = "arn:aws:acm:us-west-2:123456789012:certificate/abc";
+
+function loadBalancer(
+    name: string,
+    annotations: Record<string, string> = {},
+    spec: Record<string, any> = {},
+): RegisteredResource {
+    return record("kubernetes:core/v1:Service", name, {
+        metadata: { name, namespace: "serving", annotations },
+        spec: {
+            type: "LoadBalancer",
+            selector: podLabels,
+            ports: [{ name: "https", port: 443, targetPort: "http" }],
+            loadBalancerSourceRanges: ["10.0.0.0/16"],
+            ...spec,
+        },
+    });
+}
+
+const tls = {
+    "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": certificateArn,
+    "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+};
+
 /** One resource of every kind the pack checks, each compliant. */
 function compliantStack(): RegisteredResource[] {
     return [
@@ -155,6 +179,7 @@ function compliantStack(): RegisteredResource[] {
         record("aws:ec2/launchTemplate:LaunchTemplate", "gpu", {
             metadataOptions: { httpTokens: "required" },
         }),
+        loadBalancer("llm-lb", tls),
         record("aws:eks/nodeGroup:NodeGroup", "gpu", {
             amiType: "AL2023_x86_64_NVIDIA",
             taints: [{ ...gpuTaintEks }],
@@ -584,6 +609,94 @@ describe("gpu-serving-guardrails policy pack", () => {
                 metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
             });
             assert.deepEqual(await violationsOf("launch-templates-require-imdsv2", [template]), []);
+        });
+    });
+
+    describe("launch-templates-keep-imds-on-the-node", () => {
+        it("fires on a hop limit above 1, which lets pods read the node role", async () => {
+            const found = await violationsOf("launch-templates-keep-imds-on-the-node", [
+                record("aws:ec2/launchTemplate:LaunchTemplate", "two", {
+                    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
+                }),
+            ]);
+            assert.equal(found.length, 1);
+            assert.match(found[0].message, /httpPutResponseHopLimit is 2\); set it to 1/);
+        });
+
+        it("accepts a hop limit of 1 or the EC2 default", async () => {
+            const templates = [
+                record("aws:ec2/launchTemplate:LaunchTemplate", "one", {
+                    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+                }),
+                record("aws:ec2/launchTemplate:LaunchTemplate", "default", {
+                    metadataOptions: { httpTokens: "required" },
+                }),
+            ];
+            assert.deepEqual(
+                await violationsOf("launch-templates-keep-imds-on-the-node", templates),
+                [],
+            );
+        });
+    });
+
+    describe("load-balancers-tls-and-source-ranges-in-prod", () => {
+        const policy = "load-balancers-tls-and-source-ranges-in-prod";
+
+        it("fires in prod on a load balancer without a certificate", async () => {
+            const found = await violationsOf(policy, [loadBalancer("plain")], "prod");
+            assert.equal(found.length, 1);
+            assert.match(found[0].message, /without TLS.*aws-load-balancer-ssl-cert/);
+        });
+
+        it("fires in prod on a port left out of the TLS ports", async () => {
+            const twoPorts = loadBalancer("mixed", tls, {
+                ports: [
+                    { name: "https", port: 443, targetPort: "http" },
+                    { name: "http", port: 8000, targetPort: "http" },
+                ],
+            });
+            const found = await violationsOf(policy, [twoPorts], "prod");
+            assert.equal(found.length, 1);
+            assert.match(found[0].message, /without TLS on port 8000/);
+        });
+
+        it("fires in prod on missing or open source ranges", async () => {
+            const found = await violationsOf(
+                policy,
+                [
+                    loadBalancer("none", tls, { loadBalancerSourceRanges: [] }),
+                    loadBalancer("open", tls, {
+                        loadBalancerSourceRanges: ["10.0.0.0/16", "0.0.0.0/0"],
+                    }),
+                    loadBalancer("open6", tls, { loadBalancerSourceRanges: ["::/0"] }),
+                ],
+                "prod",
+            );
+            assert.deepEqual(
+                found.map((v) => v.resourceName),
+                ["none", "open", "open6"],
+            );
+            assert.match(found[0].message, /no loadBalancerSourceRanges/);
+            assert.match(found[1].message, /loadBalancerSourceRanges 0\.0\.0\.0\/0/);
+        });
+
+        it("accepts TLS on every port with ranges, with the certificate covering all ports when ssl-ports is unset", async () => {
+            const allPorts = loadBalancer("all", {
+                "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": certificateArn,
+            });
+            assert.deepEqual(
+                await violationsOf(policy, [loadBalancer("ok", tls), allPorts], "prod"),
+                [],
+            );
+        });
+
+        it("leaves ClusterIP Services and other stacks alone", async () => {
+            const clusterIp = record("kubernetes:core/v1:Service", "internal", {
+                metadata: { name: "internal", namespace: "serving" },
+                spec: { type: "ClusterIP", ports: [{ port: 8000 }] },
+            });
+            assert.deepEqual(await violationsOf(policy, [clusterIp], "prod"), []);
+            assert.deepEqual(await violationsOf(policy, [loadBalancer("plain")], "dev"), []);
         });
     });
 

@@ -16,15 +16,19 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceArgs } from "../components/model-service";
 import { horizontalPodAutoscalerSpec, queueDepthQuery } from "../components/serving/autoscaling";
 import {
+    clusterServiceSpec,
+    loadBalancerAnnotations,
+    loadBalancerServiceSpec,
     networkPolicySpec,
     podDisruptionBudgetSpec,
-    serviceAnnotations,
 } from "../components/serving/exposure";
+import { servingPodSpec } from "../components/serving/pod-spec";
 import { defaultShmSizeGiB, vllmArgs } from "../components/serving/runtimes";
 import { resolveServingSettings, stagingJobName } from "../components/serving/settings";
 import {
     hfStagingScript,
     s3StagingScript,
+    stagingJobSpec,
     stagingTimeoutSeconds,
     waitForWeightsScript,
 } from "../components/serving/staging-job";
@@ -193,35 +197,73 @@ describe("ModelService builders", () => {
     });
 
     it("annotates load balancer Services for the AWS Load Balancer Controller by scheme", () => {
-        assert.equal(serviceAnnotations("ClusterIP"), undefined);
+        const internal = loadBalancerAnnotations({ serviceType: "InternalLoadBalancer" });
+        assert.equal(internal["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        const external = loadBalancerAnnotations({ serviceType: "ExternalLoadBalancer" });
         assert.equal(
-            serviceAnnotations("InternalLoadBalancer")?.[
-                "service.beta.kubernetes.io/aws-load-balancer-scheme"
-            ],
-            "internal",
-        );
-        const external = serviceAnnotations("ExternalLoadBalancer");
-        assert.equal(
-            external?.["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+            external["service.beta.kubernetes.io/aws-load-balancer-scheme"],
             "internet-facing",
         );
-        assert.equal(external?.["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
+        assert.equal(external["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
         assert.equal(
-            external?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"],
+            external["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"],
             "ip",
+        );
+        assert.equal(
+            external["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"],
+            "preserve_client_ip.enabled=true",
         );
     });
 
-    it("opens the serving port to any address only for load balancer Services", () => {
+    it("terminates TLS at the NLB with the ACM certificate and a TLS 1.2+ policy on its one port", () => {
+        const certificate = "arn:aws:acm:us-west-2:123456789012:certificate/abc";
+        const s = resolveServingSettings({
+            ...baseArgs,
+            serviceType: "ExternalLoadBalancer",
+            tlsCertificateArn: certificate,
+            loadBalancerSourceRanges: ["203.0.113.0/24"],
+        });
+        const annotations = loadBalancerAnnotations(s);
+        assert.equal(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"],
+            certificate,
+        );
+        assert.equal(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"],
+            "https",
+        );
+        assert.equal(
+            annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy"],
+            "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        );
+        const spec = loadBalancerServiceSpec(s);
+        assert.deepEqual(spec.ports, [
+            { name: "https", port: 443, targetPort: "http", protocol: "TCP" },
+        ]);
+        assert.deepEqual(spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
+        assert.equal(clusterServiceSpec(s).type, "ClusterIP");
+    });
+
+    it("admits a load balancer's source ranges and subnets, never any address", () => {
         const cidrs = (serviceType: string) =>
             (
-                networkPolicySpec(resolveServingSettings({ ...baseArgs, serviceType }))
-                    .ingress as any[]
+                networkPolicySpec(
+                    resolveServingSettings({
+                        ...baseArgs,
+                        serviceType,
+                        loadBalancerSourceRanges: ["203.0.113.0/24"],
+                        loadBalancerSubnetCidrs: ["10.30.192.0/20"],
+                    }),
+                ).ingress as any[]
             ).flatMap((rule) =>
                 rule.from.filter((peer: any) => peer.ipBlock).map((peer: any) => peer.ipBlock.cidr),
             );
         assert.deepEqual(cidrs("ClusterIP"), []);
-        assert.deepEqual(cidrs("InternalLoadBalancer"), ["0.0.0.0/0"]);
+        assert.deepEqual(cidrs("InternalLoadBalancer"), ["203.0.113.0/24", "10.30.192.0/20"]);
+        const open = networkPolicySpec(
+            resolveServingSettings({ ...baseArgs, serviceType: "ExternalLoadBalancer" }),
+        );
+        assert.equal((open.ingress as any[]).length, 1, "no source ranges: no load balancer rule");
     });
 
     it("lets one replica be evicted at a time, unready ones always", () => {
@@ -345,5 +387,82 @@ exec(compile(${JSON.stringify(hfStagingScript)}, "stage", "exec"))
         const again = spawnSync("python3", ["-c", fake], { env, encoding: "utf8" });
         assert.equal(again.status, 0, again.stderr);
         assert.equal(calls(dir.calls).length, 3);
+    });
+
+    it("sends the gated-repository token from the mounted file, and no header without one", function () {
+        if (spawnSync("python3", ["--version"]).status !== 0) this.skip();
+        const fake = `
+import io, json, os, urllib.request
+def urlopen(request, timeout=None):
+    with open(os.environ["CALLS"], "a") as log: log.write(repr(request.get_header("Authorization")) + "\\n")
+    if "/api/models/" in request.full_url:
+        return io.BytesIO(json.dumps({"sha": "c0ffee", "siblings": [{"rfilename": "a", "size": 1}]}).encode())
+    return io.BytesIO(b"a")
+urllib.request.urlopen = urlopen
+exec(compile(${JSON.stringify(hfStagingScript)}, "stage", "exec"))
+`;
+        const withToken = scratch();
+        const tokenFile = join(withToken.root, "token");
+        writeFileSync(tokenFile, "hf_secret\n");
+        const base = { ...process.env, HF_REPO: "org/gated", HF_REVISION: "c0ffee" };
+        for (const [dir, extra] of [
+            [withToken, { HF_TOKEN_FILE: tokenFile }],
+            [scratch(), {}],
+        ] as const) {
+            const env = { ...base, MODEL_DIR: dir.modelDir, CALLS: dir.calls, ...extra };
+            const run = spawnSync("python3", ["-c", fake], { env, encoding: "utf8" });
+            assert.equal(run.status, 0, run.stderr);
+        }
+        assert.deepEqual(calls(withToken.calls), ["'Bearer hf_secret'", "'Bearer hf_secret'"]);
+    });
+});
+
+describe("gated Hugging Face token", () => {
+    const gated = resolveServingSettings({
+        ...baseArgs,
+        weightsSource: "hf://meta-llama/Llama-3.1-8B-Instruct",
+        weightsRevision: "0e9e39f249a16976918f6564b8830bc894c89659",
+        huggingFaceToken: "hf_secret",
+    });
+
+    it("is mounted read-only as a file into the staging Job, which reads it from HF_TOKEN_FILE", () => {
+        const pod = (stagingJobSpec(gated, "llama-staging").template as any).spec;
+        assert.deepEqual(pod.volumes.at(-1), {
+            name: "hf-token",
+            secret: {
+                secretName: "llama-hf-token",
+                items: [{ key: "token", path: "token" }],
+                defaultMode: 0o400,
+            },
+        });
+        const container = pod.containers[0];
+        assert.deepEqual(container.volumeMounts.at(-1), {
+            name: "hf-token",
+            mountPath: "/var/run/secrets/huggingface",
+            readOnly: true,
+        });
+        assert.ok(
+            container.env.some(
+                (e: any) =>
+                    e.name === "HF_TOKEN_FILE" && e.value === "/var/run/secrets/huggingface/token",
+            ),
+        );
+        assert.ok(!container.env.some((e: any) => e.name === "HF_TOKEN"));
+    });
+
+    it("never reaches a serving pod", () => {
+        const pod = servingPodSpec(gated, "llama") as any;
+        assert.ok(!JSON.stringify(pod).includes("hf-token"));
+    });
+
+    it("is not mounted when no token is given", () => {
+        const publicRepo = resolveServingSettings({
+            ...baseArgs,
+            weightsSource: "hf://org/public",
+            weightsRevision: "c0ffee",
+        });
+        const pod = (stagingJobSpec(publicRepo, "llama-staging").template as any).spec;
+        assert.ok(!JSON.stringify(pod).includes("hf-token"));
+        assert.ok(!pod.containers[0].env.some((e: any) => e.name === "HF_TOKEN_FILE"));
     });
 });

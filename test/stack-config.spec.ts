@@ -31,7 +31,7 @@ function validConfig(): Record<string, any> {
                 image: { context: "images/vllm" },
                 weights: {
                     source: "hf://meta-llama/Llama-3.1-8B-Instruct",
-                    revision: "abc123",
+                    revision: "0e9e39f249a16976918f6564b8830bc894c89659",
                     sizeGiB: 15,
                 },
                 gpuGroup: "inference",
@@ -203,7 +203,7 @@ describe("stack config", () => {
         [
             "a Hugging Face source without a revision",
             (c) => delete c.models[0].weights.revision,
-            /^models\[0\]\.weights\.revision: is required for hf:\/\/ sources/,
+            /^models\[0\]\.weights\.revision: is missing: a branch/,
         ],
         [
             "both a build context and an image reference",
@@ -368,7 +368,7 @@ describe("stack config as Pulumi delivers it", () => {
         const config = validConfig();
         config.models[0].weights.url = "s3://x";
         assert.deepEqual(problemsOf(config), [
-            "models[0].weights.url: is not a known key; allowed keys: source, revision, sizeGiB",
+            "models[0].weights.url: is not a known key; allowed keys: source, revision, kmsKeyArn, sizeGiB",
         ]);
     });
 

@@ -9,12 +9,19 @@ export interface AddonContext {
     tags: Record<string, string>;
 }
 
+interface AddonExtras {
+    serviceAccountRoleArn?: pulumi.Input<string>;
+    /** JSON matching the add-on version's configuration schema (DescribeAddonConfiguration). */
+    configurationValues?: string;
+    dependsOn?: pulumi.Resource[];
+}
+
 function addon(
     resourceName: string,
     addonName: string,
     addonVersion: string,
     context: AddonContext,
-    extra: { serviceAccountRoleArn?: pulumi.Input<string>; dependsOn?: pulumi.Resource[] } = {},
+    extra: AddonExtras = {},
 ): aws.eks.Addon {
     return new aws.eks.Addon(
         resourceName,
@@ -23,6 +30,7 @@ function addon(
             addonName,
             addonVersion,
             serviceAccountRoleArn: extra.serviceAccountRoleArn,
+            configurationValues: extra.configurationValues,
             // Pulumi owns add-on configuration; a hand edit in the cluster is drift to overwrite.
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
@@ -36,12 +44,20 @@ function addon(
  * Add-ons nodes need before they can go Ready (the cluster skips EKS's self-managed copies). They
  * are DaemonSets, so they reach ACTIVE with no node yet; node groups depend on them.
  */
-export function createNodeBootstrapAddons(name: string, context: AddonContext): aws.eks.Addon[] {
+export function createNodeBootstrapAddons(
+    name: string,
+    context: AddonContext,
+    vpcCniRole: { arn: pulumi.Input<string>; grants: pulumi.CustomResource[] },
+): aws.eks.Addon[] {
     const { versions } = context;
     return [
-        // AmazonEKS_CNI_Policy sits on the node role rather than IRSA: aws-node must work before
-        // any pod identity machinery runs on a fresh node.
-        addon(`${name}-vpc-cni`, "vpc-cni", versions.vpcCni, context),
+        // IRSA works for aws-node on a fresh node: the pod identity webhook runs in the control
+        // plane, and aws-node (host network) reaches STS before any pod network exists.
+        addon(`${name}-vpc-cni`, "vpc-cni", versions.vpcCni, context, {
+            serviceAccountRoleArn: vpcCniRole.arn,
+            configurationValues: JSON.stringify(vpcCniConfiguration),
+            dependsOn: vpcCniRole.grants,
+        }),
         addon(`${name}-kube-proxy`, "kube-proxy", versions.kubeProxy, context),
         addon(
             `${name}-pod-identity-agent`,
@@ -51,6 +67,16 @@ export function createNodeBootstrapAddons(name: string, context: AddonContext): 
         ),
     ];
 }
+
+/** aws-node's service account, fixed by the vpc-cni add-on. */
+export const vpcCniServiceAccount = { namespace: "kube-system", name: "aws-node" };
+
+/**
+ * VPC CNI add-on configuration. Network policy is off by default: without its node agent every
+ * NetworkPolicy is stored and ignored. The managed add-on takes the flag as the string "true"
+ * (EKS user guide, "Restrict pod network traffic with Kubernetes network policies").
+ */
+export const vpcCniConfiguration = { enableNetworkPolicy: "true" } as const;
 
 /** The EBS CSI controller's service account, fixed by the aws-ebs-csi-driver add-on. */
 export const ebsCsiControllerServiceAccount = {

@@ -75,32 +75,46 @@ export function irsaTrustPolicy(
     ).json;
 }
 
+/** An IRSA role and the policy resources a workload using it must wait for. */
+export interface IrsaRole {
+    role: aws.iam.Role;
+    arn: pulumi.Output<string>;
+    /** Attachments and inline policies: until they exist the role can do nothing. */
+    grants: pulumi.CustomResource[];
+}
+
 /** An IRSA role for one service account, with an optional inline policy. */
 export function irsaRole(
     resourceName: string,
     issuer: IrsaIssuer,
     serviceAccount: { namespace: string; name: string },
-    policies: { managedPolicyNames?: string[]; inlineStatements?: PolicyStatement[] },
+    policies: {
+        managedPolicyNames?: string[];
+        inlineStatements?: pulumi.Input<PolicyStatement[]>;
+    },
     context: RoleContext,
-): aws.iam.Role {
-    const { role } = roleWithManagedPolicies(
+): IrsaRole {
+    const { role, attachments } = roleWithManagedPolicies(
         resourceName,
         irsaTrustPolicy(issuer, serviceAccount, context.parent),
         policies.managedPolicyNames ?? [],
         context,
     );
+    const grants: pulumi.CustomResource[] = [...attachments];
     if (policies.inlineStatements) {
         const policy = aws.iam.getPolicyDocumentOutput(
             { statements: policies.inlineStatements },
             { parent: context.parent },
         ).json;
-        new aws.iam.RolePolicy(
-            `${resourceName}-policy`,
-            { role: role.id, policy },
-            { parent: context.parent },
+        grants.push(
+            new aws.iam.RolePolicy(
+                `${resourceName}-policy`,
+                { role: role.id, policy },
+                { parent: context.parent },
+            ),
         );
     }
-    return role;
+    return { role, arn: role.arn, grants };
 }
 
 /** A role with AWS-managed policies attached; `attachments` are what a dependent must wait for. */

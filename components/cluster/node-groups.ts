@@ -35,10 +35,12 @@ export function createManagedNodeGroup(
             metadataOptions: {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                // Pods sit one network hop behind the instance (their own network namespace); with a
-                // limit of 1 the IMDSv2 token response dies before reaching them and SDKs hang then
-                // fall back. 2 is what EKS's own default template uses.
-                httpPutResponseHopLimit: 2,
+                // 1: the IMDSv2 token response dies one hop out, so pods in their own network
+                // namespace cannot read the node role's credentials. Host-network agents (aws-node,
+                // kube-proxy, the EFS CSI node plugin, the pod identity agent) still reach IMDS;
+                // every pod that calls AWS has its own IRSA role (README.md, "Security model",
+                // lists what each node agent needs). AL2023 managed node groups default to 1 too.
+                httpPutResponseHopLimit: 1,
             },
             // The only place the root size takes effect: EKS ignores a node group's `diskSize`
             // once the group uses a launch template.

@@ -8,7 +8,7 @@ export interface GpuInstanceType {
     gpus: number;
     /** NVIDIA model, for humans. */
     gpuModel: string;
-    /** Memory of one GPU, GiB. */
+    /** Memory of one GPU, GiB, from EC2's MiB (an A10G has 22.35 GiB, not the marketing 24 GB). */
     gpuMemoryGiB: number;
     vcpus: number;
     /** Host memory, GiB. */
@@ -47,7 +47,7 @@ function gFamilyRows(memoryPerVcpu: number): Row[] {
 }
 
 export const gpuInstanceTypes: Readonly<Record<string, GpuInstanceType>> = {
-    ...family("g4dn", "T4", 16, [
+    ...family("g4dn", "T4", 16_384 / 1024, [
         ["xlarge", 1, 4, 16],
         ["2xlarge", 1, 8, 32],
         ["4xlarge", 1, 16, 64],
@@ -56,14 +56,16 @@ export const gpuInstanceTypes: Readonly<Record<string, GpuInstanceType>> = {
         ["16xlarge", 1, 64, 256],
         ["metal", 8, 96, 384],
     ]),
-    ...family("g5", "A10G", 24, gFamilyRows(4)),
-    ...family("g6", "L4", 24, gFamilyRows(4)),
-    ...family("g6e", "L40S", 48, gFamilyRows(8)),
-    ...family("p4d", "A100", 40, [["24xlarge", 8, 96, 1152]]),
-    ...family("p4de", "A100", 80, [["24xlarge", 8, 96, 1152]]),
-    ...family("p5", "H100", 80, [["48xlarge", 8, 192, 2048]]),
-    ...family("p5e", "H200", 141, [["48xlarge", 8, 192, 2048]]),
-    ...family("p5en", "H200", 141, [["48xlarge", 8, 192, 2048]]),
+    // GPU memory in EC2's MiB (DescribeInstanceTypes GpuInfo, as recorded in
+    // aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md) ÷ 1024.
+    ...family("g5", "A10G", 22_888 / 1024, gFamilyRows(4)),
+    ...family("g6", "L4", 22_888 / 1024, gFamilyRows(4)),
+    ...family("g6e", "L40S", 45_776 / 1024, gFamilyRows(8)),
+    ...family("p4d", "A100", 40_960 / 1024, [["24xlarge", 8, 96, 1152]]),
+    ...family("p4de", "A100", 81_920 / 1024, [["24xlarge", 8, 96, 1152]]),
+    ...family("p5", "H100", 81_920 / 1024, [["48xlarge", 8, 192, 2048]]),
+    ...family("p5e", "H200", 144_384 / 1024, [["48xlarge", 8, 192, 2048]]),
+    ...family("p5en", "H200", 144_384 / 1024, [["48xlarge", 8, 192, 2048]]),
 };
 
 export const gpuInstanceFamilies: readonly string[] = [

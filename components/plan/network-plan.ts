@@ -1,6 +1,7 @@
 import type { NetworkInputs } from "./network-types";
 import { maxPlannedAvailabilityZones, vpcCidrProblem } from "./cidr";
 import { isEksClusterName } from "./names";
+import { cloudWatchRetentionDays } from "./observability-plan";
 import { isKnown, Problems } from "./problems";
 
 /** What a created VPC looks like when the args leave it open. */
@@ -38,6 +39,13 @@ export function subnetDiscoveryTags(
 /** Every problem with the plain Network args, collected under their property paths. */
 export function networkProblems(args: NetworkInputs): Problems {
     const problems = new Problems();
+    const retention = args.flowLogRetentionDays;
+    if (retention !== undefined)
+        problems.expect(
+            cloudWatchRetentionDays.includes(retention),
+            "flowLogRetentionDays",
+            `${retention} is not a CloudWatch Logs retention; use one of ${cloudWatchRetentionDays.join(", ")}`,
+        );
     problems.expect(
         isEksClusterName(args.clusterName),
         "clusterName",

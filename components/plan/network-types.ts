@@ -34,6 +34,12 @@ export interface NetworkInputs {
     existingPrivateSubnetIds?: pulumi.Input<string>[];
     /** Public subnets of `existingVpcId` for internet-facing load balancers. @default [] */
     existingPublicSubnetIds?: pulumi.Input<string>[];
+    /**
+     * Days CloudWatch keeps the VPC's flow logs (every accepted and rejected flow, 1-minute
+     * aggregation); one of the retentions CloudWatch Logs accepts. Works for an existing VPC too.
+     * @default no flow logs
+     */
+    flowLogRetentionDays?: number;
     /** Tags for every resource the Network creates; it sets each `Name` tag. @default {} */
     tags?: Record<string, string>;
 }

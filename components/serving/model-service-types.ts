@@ -12,12 +12,9 @@ export interface ModelServiceInputs {
     runtime: string;
     /** Version of the weights: names the staging Job and `/models/<modelName>/<modelVersion>/`. */
     modelVersion: string;
-    /**
-     * `s3://bucket/prefix` or `hf://org/repo`. Gated Hugging Face repos read the optional Secret
-     * `hf-token` (key `token`) in `namespace`.
-     */
+    /** `s3://bucket/prefix` or `hf://org/repo` (gated repos: `huggingFaceToken`). */
     weightsSource: string;
-    /** Hugging Face commit or tag; required for hf:// (never an implicit main), refused for s3://. */
+    /** Hugging Face commit SHA (40 hex digits); required for hf:// (a branch or tag can move), refused for s3://. */
     weightsRevision?: string;
     /** Size of the weights, GiB; drives the startup budget and the cold-start estimate. */
     weightsSizeGiB: number;
@@ -109,8 +106,36 @@ export interface ModelServiceInputs {
      * python:3.12-slim (hf): pin your own
      */
     stagingImage?: pulumi.Input<string>;
-    /** IAM role (IRSA) for the ServiceAccount, allowed to read the S3 weights. */
+    /**
+     * IAM role (IRSA) of the serving ServiceAccount. Only for a server that streams its weights from
+     * S3 (ModelWeightsAccess's `servingRoleArn`); a server reading the staged copy needs no AWS access.
+     */
     serviceAccountRoleArn?: pulumi.Input<string>;
+    /**
+     * IAM role (IRSA) of the staging Job's own ServiceAccount, `<modelName>-staging`, for an s3://
+     * source (ModelWeightsAccess's `stagingRoleArn`). @default none: the Job runs without AWS credentials
+     */
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Hugging Face token for a gated repository; held in a Secret only the staging Job mounts. */
+    huggingFaceToken?: pulumi.Input<string>;
+    /**
+     * CIDRs allowed through a load balancer Service (`loadBalancerSourceRanges`); required for
+     * "ExternalLoadBalancer", and "0.0.0.0/0" is refused. @default []
+     */
+    loadBalancerSourceRanges?: string[];
+    /**
+     * Subnets to place the load balancer in (`aws-load-balancer-subnets`); subnets that hold no
+     * pods keep the NetworkPolicy's health-check rule from admitting any. @default the controller's
+     * subnet discovery
+     */
+    loadBalancerSubnetIds?: pulumi.Input<string>[];
+    /**
+     * CIDRs of those subnets: an NLB in ip mode health-checks from its own addresses there, which
+     * the server's NetworkPolicy must admit. @default []
+     */
+    loadBalancerSubnetCidrs?: pulumi.Input<string>[];
+    /** ACM certificate ARN the NLB terminates TLS with; required for a load balancer. */
+    tlsCertificateArn?: pulumi.Input<string>;
     /** Create a ServiceMonitor; false without the prometheus-operator CRDs. @default true */
     monitoring?: boolean;
     /** Create a KEDA ScaledObject (vllm) or an HPA (custom); false without KEDA. @default true */

@@ -73,9 +73,20 @@ function serverContainer(s: ServingSettings): k8s.types.input.core.v1.Container 
         env: serverEnv(s),
         ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
         resources: {
-            requests: { cpu: s.cpu, memory: `${s.memoryGiB}Gi`, [gpuResourceName]: gpus },
+            requests: {
+                cpu: s.cpu,
+                memory: `${s.memoryGiB}Gi`,
+                // Requested in full: the scheduler then keeps replicas off a node whose disk the
+                // images have already filled.
+                "ephemeral-storage": `${s.scratch.ephemeralStorage}Gi`,
+                [gpuResourceName]: gpus,
+            },
             // /dev/shm is tmpfs charged to this container's memory cgroup: the limit makes room for it.
-            limits: { memory: `${s.memoryGiB + s.shmSizeGiB}Gi`, [gpuResourceName]: gpus },
+            limits: {
+                memory: `${s.memoryGiB + s.shmSizeGiB}Gi`,
+                "ephemeral-storage": `${s.scratch.ephemeralStorage}Gi`,
+                [gpuResourceName]: gpus,
+            },
         },
         startupProbe: {
             httpGet: httpGet(s.healthPath),
@@ -118,7 +129,10 @@ function waitForWeightsContainer(s: ServingSettings): k8s.types.input.core.v1.Co
             { name: "MODEL_DIR", value: s.modelDir },
             { name: "STAGING_JOB", value: s.stagingJobName },
         ],
-        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+        resources: {
+            requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "16Mi" },
+            limits: { memory: "64Mi", "ephemeral-storage": "64Mi" },
+        },
         securityContext: restrictedContainerSecurityContext(true),
         volumeMounts: [{ name: "models", mountPath: modelsMountPath, readOnly: true }],
     };
@@ -174,8 +188,10 @@ export function servingPodSpec(
                 persistentVolumeClaim: { claimName: s.modelClaimName, readOnly: true },
             },
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${s.shmSizeGiB}Gi` } },
-            { name: "cache", emptyDir: {} },
-            { name: "tmp", emptyDir: {} },
+            { name: "cache", emptyDir: { sizeLimit: `${s.scratch.cache}Gi` } },
+            { name: "tmp", emptyDir: { sizeLimit: `${s.scratch.tmp}Gi` } },
+            // A writable subPath of the model claim, not an emptyDir: it must outlive the pod, and
+            // it is counted against the claim, not the node's ephemeral-storage budget.
             ...(usesCompileCache(s) ? [compileCacheVolume(s.modelClaimName)] : []),
         ],
     };

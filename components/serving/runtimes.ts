@@ -113,6 +113,28 @@ export function flagOf(arg: string): string {
 }
 
 /**
+ * Node-disk scratch a replica writes, GiB: it sizes the `/cache` and `/tmp` emptyDirs (`sizeLimit`)
+ * and the container's `ephemeral-storage`, so a runaway cache evicts its own pod instead of filling
+ * a GPU node's root volume under every other pod. Budgeted from what each runtime writes there (not
+ * measured; the kubelet's eviction event shows when a budget is too small):
+ * - vllm (HOME=/cache): torch.compile/Inductor artifacts, one directory per tensor-parallel rank
+ *   (`~/.cache/vllm/torch_compile_cache/<hash>/rank_i_j`, vLLM docs "torch.compile integration"),
+ *   Triton and FlashInfer JIT kernels per rank, Python bytecode. The Hub cache stays empty: weights
+ *   come from the claim and `HF_HUB_OFFLINE=1`. 2 GiB for the engine plus 2 GiB per rank.
+ * - custom: the framework's own caches (torch hub, Python), 1 GiB.
+ * `/tmp` holds sockets and small temporary files for either: 1 GiB. Logs and the (read-only)
+ * root layer add 1 GiB to the container's ephemeral-storage.
+ */
+export function scratchSizesGiB(
+    runtime: string,
+    tensorParallelSize: number,
+): { cache: number; tmp: number; ephemeralStorage: number } {
+    const cache = runtime === "vllm" ? 2 + 2 * tensorParallelSize : 1;
+    const tmp = 1;
+    return { cache, tmp, ephemeralStorage: cache + tmp + 1 };
+}
+
+/**
  * Default `/dev/shm` size, GiB. vLLM's tensor-parallel workers exchange activations through NCCL,
  * which uses shared memory for intra-node transport, and the container runtime's default /dev/shm is
  * 64 MiB, too small for NCCL's buffers (NCCL fails or falls back to slower paths). 2 GiB per

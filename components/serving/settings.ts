@@ -10,7 +10,8 @@ import {
     estimateColdStart,
     startupProbeBudget,
 } from "../plan/cold-start";
-import { defaultShmSizeGiB, runtimePresets } from "./runtimes";
+import { stagingServiceAccountName } from "../plan/weights-access-plan";
+import { defaultShmSizeGiB, runtimePresets, scratchSizesGiB } from "./runtimes";
 
 /**
  * Example staging images pinned by digest (resolved from Docker Hub; re-resolve and pin your own
@@ -66,6 +67,8 @@ export interface ServingSettings {
     cpu: string;
     memoryGiB: number;
     shmSizeGiB: number;
+    /** `sizeLimit` of the `/cache` and `/tmp` emptyDirs and the server's ephemeral-storage, GiB. */
+    scratch: { cache: number; tmp: number; ephemeralStorage: number };
     storageReadMiBps: number;
     warmupSeconds: number;
     imageSizeGiB: number;
@@ -85,10 +88,20 @@ export interface ServingSettings {
     hpaMetricName?: string;
     hpaMetricTarget?: number;
     serviceType: string;
+    loadBalancerSourceRanges: string[];
+    loadBalancerSubnetIds: pulumi.Input<string>[];
+    loadBalancerSubnetCidrs: pulumi.Input<string>[];
+    tlsCertificateArn?: pulumi.Input<string>;
+    /** Port the load balancer listens on with TLS. */
+    loadBalancerPort: number;
     allowedNamespaces: string[];
     monitoringNamespace: string;
     stagingImage: pulumi.Input<string>;
     serviceAccountRoleArn?: pulumi.Input<string>;
+    stagingServiceAccountName: string;
+    stagingRoleArn?: pulumi.Input<string>;
+    /** Secret holding the Hugging Face token, when one is given. */
+    huggingFaceTokenSecretName?: string;
     monitoring: boolean;
     autoscaling: boolean;
     readOnlyRootFilesystem: boolean;
@@ -192,10 +205,15 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         ...serverSettings(args),
         ...timingSettings(args),
         serviceType,
+        ...exposureSettings(args),
         allowedNamespaces: args.allowedNamespaces ?? [],
         monitoringNamespace: args.monitoringNamespace ?? "monitoring",
         stagingImage: args.stagingImage ?? defaultStagingImages[weightsScheme],
         serviceAccountRoleArn: args.serviceAccountRoleArn,
+        stagingServiceAccountName: stagingServiceAccountName(args.modelName),
+        stagingRoleArn: args.stagingRoleArn,
+        huggingFaceTokenSecretName:
+            args.huggingFaceToken === undefined ? undefined : `${args.modelName}-hf-token`,
         monitoring: args.monitoring ?? true,
         autoscaling: args.autoscaling ?? true,
         readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
@@ -219,6 +237,7 @@ function serverSettings(args: ModelServiceInputs) {
         cpu: args.cpu ?? String(preset.cpuPerGpu * args.gpusPerReplica),
         memoryGiB: args.memoryGiB ?? preset.memoryGiBPerGpu * args.gpusPerReplica,
         shmSizeGiB: args.shmSizeGiB ?? defaultShmSizeGiB(args.runtime, tensorParallelSize),
+        scratch: scratchSizesGiB(args.runtime, tensorParallelSize),
         imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
         loadFormat: args.loadFormat ?? "safetensors",
         tensorParallelSize,
@@ -236,6 +255,17 @@ function serverSettings(args: ModelServiceInputs) {
             : (args.hpaCpuUtilization ?? (args.hpaMetricName ? undefined : 70)),
         hpaMetricName: args.hpaMetricName,
         hpaMetricTarget: args.hpaMetricTarget,
+    };
+}
+
+/** Who reaches a load balancer, and over what. */
+function exposureSettings(args: ModelServiceInputs) {
+    return {
+        loadBalancerSourceRanges: args.loadBalancerSourceRanges ?? [],
+        loadBalancerSubnetIds: args.loadBalancerSubnetIds ?? [],
+        loadBalancerSubnetCidrs: args.loadBalancerSubnetCidrs ?? [],
+        tlsCertificateArn: args.tlsCertificateArn,
+        loadBalancerPort: 443,
     };
 }
 

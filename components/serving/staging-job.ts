@@ -44,7 +44,8 @@ if (model_dir / "${stagedMarker}").exists():
     print(f"weights already staged at {model_dir}")
     sys.exit(0)
 partial = model_dir.with_name(model_dir.name + ".partial")
-token = os.environ.get("HF_TOKEN")
+token_file = os.environ.get("HF_TOKEN_FILE")
+token = Path(token_file).read_text().strip() if token_file else None
 headers = {"Authorization": f"Bearer {token}"} if token else {}
 
 def fetch(url):
@@ -80,8 +81,15 @@ export const waitForWeightsScript = `until [ -f "$MODEL_DIR/${stagedMarker}" ]; 
 done
 `;
 
-/** Optional Secret `hf-token` (key `token`) in the namespace for gated Hugging Face repositories. */
-export const hfTokenSecret = { name: "hf-token", key: "token" };
+/**
+ * A gated repository's token: a file from a Secret only the staging Job mounts, never an env var
+ * (which `kubectl describe` and crash dumps show) and never on a serving pod.
+ */
+export const hfTokenMount = {
+    volume: "hf-token",
+    dir: "/var/run/secrets/huggingface",
+    key: "token",
+};
 
 export function stagingContainerCommand(s: ServingSettings): string[] {
     return s.weightsScheme === "hf"
@@ -102,18 +110,37 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
         { name: "HF_REPO", value: s.weightsSource.replace(/^hf:\/\//, "") },
         { name: "HF_REVISION", value: s.weightsRevision ?? "" },
         { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+        ...(s.huggingFaceTokenSecretName === undefined
+            ? []
+            : [{ name: "HF_TOKEN_FILE", value: `${hfTokenMount.dir}/${hfTokenMount.key}` }]),
+    ];
+}
+
+function hfTokenVolumeMounts(s: ServingSettings): k8s.types.input.core.v1.VolumeMount[] {
+    if (s.huggingFaceTokenSecretName === undefined) return [];
+    return [{ name: hfTokenMount.volume, mountPath: hfTokenMount.dir, readOnly: true }];
+}
+
+function hfTokenVolumes(s: ServingSettings): k8s.types.input.core.v1.Volume[] {
+    if (s.huggingFaceTokenSecretName === undefined) return [];
+    return [
         {
-            name: "HF_TOKEN",
-            valueFrom: {
-                secretKeyRef: { name: hfTokenSecret.name, key: hfTokenSecret.key, optional: true },
+            name: hfTokenMount.volume,
+            secret: {
+                secretName: s.huggingFaceTokenSecretName,
+                items: [{ key: hfTokenMount.key, path: hfTokenMount.key }],
+                defaultMode: 0o400,
             },
         },
     ];
 }
 
+/** The component label of every staging pod; the namespace's staging egress policy selects it. */
+export const stagingComponentLabel = { "app.kubernetes.io/component": "weights-staging" } as const;
+
 /** The serving labels with their own component, so no serving selector matches staging pods. */
 export function stagingLabels(s: ServingSettings): Record<string, string> {
-    return { ...s.labels, "app.kubernetes.io/component": "weights-staging" };
+    return { ...s.labels, ...stagingComponentLabel };
 }
 
 /**
@@ -135,6 +162,12 @@ export function stagingJobSpec(
             spec: {
                 restartPolicy: "Never",
                 serviceAccountName,
+                // The Job never calls the Kubernetes API. IRSA does not need this token: the EKS
+                // pod identity webhook adds its own projected `aws-iam-token` volume (audience
+                // sts.amazonaws.com) to any pod whose ServiceAccount carries a role-arn annotation,
+                // whatever automountServiceAccountToken says (amazon-eks-pod-identity-webhook,
+                // pkg/handler/handler.go, getPodSpecPatch).
+                automountServiceAccountToken: false,
                 nodeSelector: systemNodeLabels,
                 securityContext: restrictedPodSecurityContext,
                 containers: [
@@ -143,25 +176,32 @@ export function stagingJobSpec(
                         image: s.stagingImage,
                         command: stagingContainerCommand(s),
                         env: stagingEnv(s),
+                        // The download streams onto the claim; /tmp holds the aws-cli's and
+                        // Python's small caches (HOME=/tmp), and logs the rest.
                         resources: {
-                            requests: { cpu: "500m", memory: "1Gi" },
-                            limits: { memory: "2Gi" },
+                            requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "1Gi" },
+                            limits: { memory: "2Gi", "ephemeral-storage": "2Gi" },
                         },
                         securityContext: restrictedContainerSecurityContext(true),
                         volumeMounts: [
                             { name: "models", mountPath: modelsMountPath },
                             { name: "tmp", mountPath: "/tmp" },
+                            ...hfTokenVolumeMounts(s),
                         ],
                     },
                 ],
                 volumes: [
                     { name: "models", persistentVolumeClaim: { claimName: s.modelClaimName } },
-                    { name: "tmp", emptyDir: {} },
+                    { name: "tmp", emptyDir: { sizeLimit: `${stagingTmpGiB}Gi` } },
+                    ...hfTokenVolumes(s),
                 ],
             },
         },
     };
 }
+
+/** `/tmp` of the staging Job, GiB: aws-cli and Python caches only, the weights go to the claim. */
+export const stagingTmpGiB = 1;
 
 /**
  * Pulumi waits for a Job to complete, 10 minutes by default. Staging speed is bounded by the

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceInputs } from "./model-service-types";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
+import { loadBalancerExposureProblems, revisionProblem } from "../plan/access-validation";
 import { Problems, isKnown } from "../plan/problems";
 import {
     flagOf,
@@ -72,6 +73,7 @@ export function modelServiceProblems(args: ModelServiceInputs): Problems {
     autoscalingProblems(args, problems);
     if (runtimeOk && sizeOk && warmupOk) cooldownProblems(args, problems);
     exposureProblems(args, problems);
+    accessProblems(args, problems);
     return problems;
 }
 
@@ -111,11 +113,8 @@ function weightsProblems(args: ModelServiceInputs, problems: Problems): boolean 
         `"${args.weightsSource}" must be s3://<bucket>[/<prefix>] or hf://<org>/<repo>`,
     );
     if (isHf) {
-        problems.expect(
-            args.weightsRevision !== undefined && /^[\w./-]+$/.test(args.weightsRevision),
-            "weightsRevision",
-            "is required for hf:// sources: a commit SHA (or tag), never an implicit main that moves under a version",
-        );
+        const reason = revisionProblem(args.weightsRevision);
+        if (reason) problems.add("weightsRevision", reason);
     } else if (args.weightsRevision !== undefined) {
         problems.add(
             "weightsRevision",
@@ -376,4 +375,31 @@ function exposureProblems(args: ModelServiceInputs, problems: Problems): void {
                 "is set by ModelService (selectors and versioning depend on it)",
             );
     }
+}
+
+/** Load balancer TLS and source ranges, and credentials that only one kind of source uses. */
+function accessProblems(args: ModelServiceInputs, problems: Problems): void {
+    const certificate = args.tlsCertificateArn;
+    const exposure = loadBalancerExposureProblems({
+        serviceType: args.serviceType ?? "ClusterIP",
+        sourceRanges: args.loadBalancerSourceRanges ?? [],
+        // An Output is checked by the NLB controller once it resolves; only its presence here.
+        tlsCertificateArn: isKnown(certificate) ? certificate : certificate && "unknown",
+    });
+    for (const { key, reason } of exposure) {
+        if (key === "tlsCertificateArn" && certificate !== undefined && !isKnown(certificate))
+            continue;
+        problems.add(key.replace(/^sourceRanges/, "loadBalancerSourceRanges"), reason);
+    }
+    if (args.serviceType !== undefined && args.serviceType !== "ClusterIP")
+        problems.expect(
+            args.modelName.length <= 60,
+            "modelName",
+            `"${args.modelName}" is too long for a load balancer: its Service "<modelName>-lb" must fit 63 characters`,
+        );
+    const isS3 = args.weightsSource.startsWith("s3://");
+    if (args.stagingRoleArn !== undefined && !isS3)
+        problems.add("stagingRoleArn", "applies to s3:// sources only; the Hub needs no AWS role");
+    if (args.huggingFaceToken !== undefined && isS3)
+        problems.add("huggingFaceToken", "applies to hf:// sources only");
 }

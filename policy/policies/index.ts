@@ -4,6 +4,7 @@ import { ecrScanOnPush } from "./ecr";
 import { eksPolicies } from "./eks";
 import { gpuSchedulingPolicies } from "./gpu-scheduling";
 import { imagesPinnedByDigest } from "./image-digest";
+import { loadBalancersTlsAndSourceRangesInProduction } from "./load-balancers";
 import { nodePolicies } from "./nodes";
 import { nodePoolPolicies } from "./node-pools";
 import { podSecurityPolicies } from "./pod-security";
@@ -18,6 +19,7 @@ export const guardrailPolicies: Policies = [
     imagesPinnedByDigest,
     statefulResourcesProtectedInProduction,
     ...eksPolicies,
+    loadBalancersTlsAndSourceRangesInProduction,
     ...nodePolicies,
     ...nodePoolPolicies,
     ...podSecurityPolicies,

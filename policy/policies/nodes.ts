@@ -23,6 +23,29 @@ export const launchTemplatesRequireImdsv2: ResourceValidationPolicy = {
     },
 };
 
+export const launchTemplatesKeepImdsOnTheNode: ResourceValidationPolicy = {
+    name: "launch-templates-keep-imds-on-the-node",
+    description:
+        "With an IMDSv2 hop limit above 1 the token response reaches pods in their own network namespace, and " +
+        "any pod can then read the node role's credentials (ECR, EKS, SSM rights shared by every pod on the node). " +
+        "Pods that call AWS get IRSA roles instead; host-network agents are one hop away and unaffected. " +
+        "EC2 defaults httpPutResponseHopLimit to 1; a launch template must not raise it.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (args.type !== "aws:ec2/launchTemplate:LaunchTemplate") return;
+        const metadataOptions = isObject(args.props.metadataOptions)
+            ? args.props.metadataOptions
+            : {};
+        const hopLimit = metadataOptions.httpPutResponseHopLimit;
+        if (hopLimit !== undefined && Number(hopLimit) > 1) {
+            reportViolation(
+                `Launch template "${args.name}" lets pods reach the node's instance metadata ` +
+                    `(metadataOptions.httpPutResponseHopLimit is ${hopLimit}); set it to 1 and give pods IRSA roles.`,
+            );
+        }
+    },
+};
+
 /** EKS AMI types with the NVIDIA driver (EKS API Nodegroup.amiType). */
 export function isNvidiaAmiType(amiType: unknown): boolean {
     return (
@@ -57,5 +80,6 @@ export const gpuNodeGroupsTainted: ResourceValidationPolicy = {
 
 export const nodePolicies: ResourceValidationPolicy[] = [
     launchTemplatesRequireImdsv2,
+    launchTemplatesKeepImdsOnTheNode,
     gpuNodeGroupsTainted,
 ];

@@ -72,7 +72,9 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs) => ({
         arn: `arn:aws:iam::${mockAccountId}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
     }),
+    // The provider's id of a role is its name; policies and attachments name the role either way.
     "aws:iam/role:Role": (name, inputs) => ({
+        id: inputs.name ?? name,
         name: inputs.name ?? name,
         arn: `arn:aws:iam::${mockAccountId}:role/${inputs.name ?? name}`,
     }),
@@ -99,9 +101,14 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
         status: "ACTIVE",
         resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }],
     }),
-    "aws:efs/fileSystem:FileSystem": (name) => ({
-        dnsName: `fs-${shortHash(name)}.efs.${mockRegion}.amazonaws.com`,
-    }),
+    "aws:efs/fileSystem:FileSystem": (name) => {
+        const id = mockId("aws:efs/fileSystem:FileSystem", name);
+        return {
+            id,
+            arn: `arn:aws:elasticfilesystem:${mockRegion}:${mockAccountId}:file-system/${id}`,
+            dnsName: `fs-${shortHash(name)}.efs.${mockRegion}.amazonaws.com`,
+        };
+    },
     "aws:kms/key:Key": (name) => ({ keyId: shortHash(name) }),
     "random:index/randomPassword:RandomPassword": (name) => ({
         result: `mock-password-${shortHash(name)}`,
@@ -137,14 +144,45 @@ function mockId(type: string, name: string): string {
  * id fails, as `aws.ec2.getSubnet` does against AWS.
  */
 export const mockExistingVpcId = "vpc-0e0e0e0e0e0e0e0e0";
-export const mockExistingSubnets: Record<string, { vpcId: string; availabilityZone: string }> = {
-    "subnet-0a0a0a0a0a0a0a0a1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2a" },
-    "subnet-0b0b0b0b0b0b0b0b1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2b" },
-    "subnet-0c0c0c0c0c0c0c0c1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2c" },
-    "subnet-0a0a0a0a0a0a0a0a2": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2a" },
-    "subnet-0a0a0a0a0a0a0a0f1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2a" },
-    "subnet-0b0b0b0b0b0b0b0f1": { vpcId: mockExistingVpcId, availabilityZone: "us-west-2b" },
-    "subnet-0d0d0d0d0d0d0d0d1": { vpcId: "vpc-0d0d0d0d0d0d0d0d0", availabilityZone: "us-west-2b" },
+export const mockExistingSubnets: Record<
+    string,
+    { vpcId: string; availabilityZone: string; cidrBlock: string }
+> = {
+    "subnet-0a0a0a0a0a0a0a0a1": {
+        vpcId: mockExistingVpcId,
+        availabilityZone: "us-west-2a",
+        cidrBlock: "10.0.1.0/24",
+    },
+    "subnet-0b0b0b0b0b0b0b0b1": {
+        vpcId: mockExistingVpcId,
+        availabilityZone: "us-west-2b",
+        cidrBlock: "10.0.2.0/24",
+    },
+    "subnet-0c0c0c0c0c0c0c0c1": {
+        vpcId: mockExistingVpcId,
+        availabilityZone: "us-west-2c",
+        cidrBlock: "10.0.3.0/24",
+    },
+    "subnet-0a0a0a0a0a0a0a0a2": {
+        vpcId: mockExistingVpcId,
+        availabilityZone: "us-west-2a",
+        cidrBlock: "10.0.4.0/24",
+    },
+    "subnet-0a0a0a0a0a0a0a0f1": {
+        vpcId: mockExistingVpcId,
+        availabilityZone: "us-west-2a",
+        cidrBlock: "10.0.5.0/24",
+    },
+    "subnet-0b0b0b0b0b0b0b0f1": {
+        vpcId: mockExistingVpcId,
+        availabilityZone: "us-west-2b",
+        cidrBlock: "10.0.6.0/24",
+    },
+    "subnet-0d0d0d0d0d0d0d0d1": {
+        vpcId: "vpc-0d0d0d0d0d0d0d0d0",
+        availabilityZone: "us-west-2b",
+        cidrBlock: "10.0.7.0/24",
+    },
 };
 
 const invokes: Record<string, (inputs: State) => State> = {

@@ -8,7 +8,9 @@ class SpecWithSummary extends Mocha.reporters.Spec {
         super(runner, options);
         runner.once(EVENT_RUN_END, () => {
             const { passes, failures, pending } = this.stats;
-            process.stdout.write(`tests: ${passes} passed, ${failures} failed, ${pending} skipped\n`);
+            process.stdout.write(
+                `tests: ${passes} passed, ${failures} failed, ${pending} skipped\n`,
+            );
         });
     }
 }
