@@ -9,6 +9,7 @@ import {
     karpenterChart,
     karpenterControllerStatements,
     karpenterValues,
+    podIdentityTrustStatements,
 } from "./plan/karpenter-plan";
 
 export interface KarpenterControllerArgs {
@@ -41,10 +42,11 @@ function createNodeRole(
     const { role } = roleWithManagedPolicies(
         `${name}-node-role`,
         serviceTrustPolicy("ec2.amazonaws.com", context.parent),
+        // No AmazonEKS_CNI_Policy: aws-node takes its ENI rights from its own IRSA role on every
+        // node (GpuCluster), so no pod that reaches IMDS could borrow them from the node role.
         [
             "AmazonEKSWorkerNodePolicy",
             "AmazonEC2ContainerRegistryReadOnly",
-            "AmazonEKS_CNI_Policy",
             "AmazonSSMManagedInstanceCore",
         ],
         context,
@@ -70,16 +72,7 @@ function createControllerRole(
     parent: pulumi.Resource,
 ) {
     const trust = aws.iam.getPolicyDocumentOutput(
-        {
-            statements: [
-                {
-                    // Pod Identity tags the session with the pod's cluster, namespace and service
-                    // account; the association below decides which service account gets the role.
-                    actions: ["sts:AssumeRole", "sts:TagSession"],
-                    principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }],
-                },
-            ],
-        },
+        { statements: inputs.scope.apply(podIdentityTrustStatements) },
         { parent },
     ).json;
     const role = new aws.iam.Role(
@@ -137,6 +130,7 @@ function installKarpenter(
     inputs: {
         clusterName: pulumi.Input<string>;
         clusterEndpoint: pulumi.Input<string>;
+        region: pulumi.Input<string>;
         queueName: pulumi.Input<string>;
         chartVersion: string;
         dependsOn: pulumi.Resource[];
@@ -144,9 +138,9 @@ function installKarpenter(
     parent: pulumi.Resource,
 ): k8s.helm.v3.Release {
     const values = pulumi
-        .all([inputs.clusterName, inputs.clusterEndpoint, inputs.queueName])
-        .apply(([clusterName, clusterEndpoint, interruptionQueueName]) =>
-            karpenterValues({ clusterName, clusterEndpoint, interruptionQueueName }),
+        .all([inputs.clusterName, inputs.clusterEndpoint, inputs.region, inputs.queueName])
+        .apply(([clusterName, clusterEndpoint, region, interruptionQueueName]) =>
+            karpenterValues({ clusterName, clusterEndpoint, region, interruptionQueueName }),
         );
     return new k8s.helm.v3.Release(
         `${name}-release`,
@@ -217,6 +211,7 @@ export class KarpenterController extends pulumi.ComponentResource {
             {
                 clusterName: args.clusterName,
                 clusterEndpoint: args.clusterEndpoint,
+                region,
                 queueName: queue.name,
                 chartVersion,
                 dependsOn: [

@@ -31,6 +31,12 @@ export interface KarpenterValuesInputs {
     clusterName: string;
     /** API server URL; set so the controller does not need eks:DescribeCluster at start-up. */
     clusterEndpoint: string;
+    /**
+     * AWS region, as AWS_REGION. Without it Karpenter asks IMDS for its region, which a pod on the
+     * pod network cannot reach once launch templates keep the IMDS hop limit at 1
+     * (aws/karpenter-provider-aws issue 8155, pkg/operator/operator.go).
+     */
+    region: string;
     /** SQS queue name for spot interruptions, rebalance and health events. */
     interruptionQueueName: string;
 }
@@ -52,6 +58,7 @@ export function karpenterValues(inputs: KarpenterValuesInputs): Record<string, u
         nodeSelector: { ...systemNodeLabels },
         dnsPolicy: "Default",
         controller: {
+            env: [{ name: "AWS_REGION", value: inputs.region }],
             // The chart's own recommendation for production: requests equal to limits so the
             // controller is never throttled or OOM-killed mid-provisioning.
             resources: {
@@ -60,6 +67,45 @@ export function karpenterValues(inputs: KarpenterValuesInputs): Record<string, u
             },
         },
     };
+}
+
+/** A trust policy statement: who may assume the role, on which conditions. */
+export interface TrustStatement extends Omit<PolicyStatement, "resources"> {
+    principals: { type: string; identifiers: string[] }[];
+}
+
+/** The Pod Identity session tags (EKS user guide, "Enable or disable session tags"). */
+export const podIdentitySessionTags = {
+    clusterArn: "eks-cluster-arn",
+    namespace: "kubernetes-namespace",
+    serviceAccount: "kubernetes-service-account",
+} as const;
+
+/**
+ * Trust for EKS Pod Identity, scoped by the session tags it sets to Karpenter's service account in
+ * this cluster (EKS user guide, "Create IAM role with trust policy required by EKS Pod Identity",
+ * "Setting Conditions"): the association picks the service account, and the conditions keep anyone
+ * who may create associations from handing the role to another one.
+ */
+export function podIdentityTrustStatements(scope: KarpenterIamScope): TrustStatement[] {
+    const tag = (key: string, value: string) =>
+        condition("StringEquals", `aws:RequestTag/${key}`, [value]);
+    return [
+        {
+            sid: "AllowEksPodIdentityForKarpenter",
+            actions: ["sts:AssumeRole", "sts:TagSession"],
+            principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }],
+            conditions: [
+                tag(podIdentitySessionTags.clusterArn, clusterArn(scope)),
+                tag(podIdentitySessionTags.namespace, karpenterChart.namespace),
+                tag(podIdentitySessionTags.serviceAccount, karpenterChart.serviceAccountName),
+            ],
+        },
+    ];
+}
+
+function clusterArn(scope: KarpenterIamScope): string {
+    return `arn:${scope.partition}:eks:${scope.region}:${scope.accountId}:cluster/${scope.clusterName}`;
 }
 
 /** Everything the controller's IAM statements are scoped by. */
@@ -220,9 +266,7 @@ function discoveryStatements(scope: KarpenterIamScope): PolicyStatement[] {
         {
             sid: "AllowAPIServerEndpointDiscovery",
             actions: ["eks:DescribeCluster"],
-            resources: [
-                `arn:${scope.partition}:eks:${scope.region}:${scope.accountId}:cluster/${scope.clusterName}`,
-            ],
+            resources: [clusterArn(scope)],
         },
         {
             sid: "AllowInterruptionQueueActions",

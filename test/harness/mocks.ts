@@ -235,7 +235,9 @@ function iamStatement(statement: State): State {
     if (statement.actions) out.Action = statement.actions;
     if (statement.resources) out.Resource = statement.resources;
     for (const principal of statement.principals ?? []) {
-        out.Principal = { ...(out.Principal ?? {}), [principal.type]: principal.identifiers };
+        // As the provider renders it: type "*" with identifiers ["*"] is the bare `"Principal": "*"`.
+        if (principal.type === "*") out.Principal = "*";
+        else out.Principal = { ...(out.Principal ?? {}), [principal.type]: principal.identifiers };
     }
     for (const condition of statement.conditions ?? []) {
         out.Condition = out.Condition ?? {};
