@@ -21,6 +21,8 @@ export interface GpuHeadroomGroupArgs {
     cpu: string;
     /** Memory request per placeholder, GiB: the largest replica's. */
     memoryGiB: number;
+    /** Ephemeral-storage request and limit per placeholder, GiB: the largest replica's. */
+    ephemeralStorageGiB: number;
 }
 
 export interface GpuHeadroomArgs {
@@ -54,6 +56,11 @@ export class GpuHeadroom extends pulumi.ComponentResource {
                 Number.isInteger(group.gpusPerPlaceholder) && group.gpusPerPlaceholder >= 1,
                 `groups[${i}].gpusPerPlaceholder`,
                 `must be a whole number of GPUs ≥ 1, got ${group.gpusPerPlaceholder}`,
+            );
+            problems.expect(
+                Number.isFinite(group.ephemeralStorageGiB) && group.ephemeralStorageGiB > 0,
+                `groups[${i}].ephemeralStorageGiB`,
+                `must be a positive number of GiB (the largest replica's ephemeral storage), got ${group.ephemeralStorageGiB}`,
             );
         });
         problems.throwIfAny(`GpuHeadroom "${name}"`);

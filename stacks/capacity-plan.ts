@@ -18,7 +18,7 @@ import {
     NodeClassRef,
 } from "../components/plan/node-pool-plan";
 import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
-import { runtimePresets } from "../components/serving/runtimes";
+import { runtimePresets, scratchSizesGiB } from "../components/serving/runtimes";
 import type { GpuNodePoolConfig, ModelConfig, StackConfig } from "./config-schema";
 
 /**
@@ -172,5 +172,9 @@ export function headroomFor(
         gpusPerPlaceholder: largest.gpusPerReplica,
         cpu: largest.cpu ?? String(preset.cpuPerGpu * largest.gpusPerReplica),
         memoryGiB: largest.memoryGiB ?? preset.memoryGiBPerGpu * largest.gpusPerReplica,
+        ephemeralStorageGiB: scratchSizesGiB(
+            largest.runtime,
+            largest.tensorParallelSize ?? largest.gpusPerReplica,
+        ).ephemeralStorage,
     };
 }

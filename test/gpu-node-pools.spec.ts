@@ -101,7 +101,14 @@ describe("GpuNodePools", () => {
 });
 
 describe("GpuHeadroom", () => {
-    const group = { group: "inference", gpus: 3, gpusPerPlaceholder: 2, cpu: "6", memoryGiB: 24 };
+    const group = {
+        group: "inference",
+        gpus: 3,
+        gpusPerPlaceholder: 2,
+        cpu: "6",
+        memoryGiB: 24,
+        ephemeralStorageGiB: 7,
+    };
 
     it("renders a schema-valid PriorityClass and placeholder Deployment", async () => {
         const { resources } = await render(
@@ -120,8 +127,23 @@ describe("GpuHeadroom", () => {
         assert.deepEqual(spec.template.spec.containers[0].resources.requests, {
             cpu: "6",
             memory: "24Gi",
+            "ephemeral-storage": "7Gi",
             "nvidia.com/gpu": "2",
         });
+    });
+
+    it("rejects a placeholder without ephemeral storage before registering anything", async () => {
+        const { resources } = await render(() =>
+            assert.throws(
+                () =>
+                    new GpuHeadroom("headroom", {
+                        namespace: "models",
+                        groups: [{ ...group, ephemeralStorageGiB: 0 }],
+                    }),
+                /groups\[0\]\.ephemeralStorageGiB: must be a positive number of GiB/,
+            ),
+        );
+        assert.equal(resources.all.length, 0);
     });
 
     it("ranks placeholders below every workload and lets them preempt nothing", async () => {

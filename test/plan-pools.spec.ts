@@ -32,7 +32,14 @@ const demands: ModelGpuDemand[] = [
         surge: 1,
     },
 ];
-const headroom = { group: "inference", gpus: 1, gpusPerPlaceholder: 1, cpu: "3", memoryGiB: 12 };
+const headroom = {
+    group: "inference",
+    gpus: 1,
+    gpusPerPlaceholder: 1,
+    cpu: "3",
+    memoryGiB: 12,
+    ephemeralStorageGiB: 6,
+};
 
 function near(actual: number | undefined, expected: number): void {
     assert.ok(

@@ -44,9 +44,14 @@ describe("Pod Security restricted", function () {
             const { resources } = await renderStack(stack);
             const serving = (projectConfig(readStackFile(stack)).serving as any)?.namespace;
             const pods = renderedPods(resources, serving ?? "models");
-            const models = (projectConfig(readStackFile(stack)).models as unknown[]).length;
-            // A Deployment and a staging Job per model.
-            assert.equal(pods.length, 2 * models);
+            const config = projectConfig(readStackFile(stack)) as any;
+            const models = (config.models as unknown[]).length;
+            const headroomGroups = (config.cluster?.gpuNodePools ?? []).filter(
+                (pool: { warmHeadroomGpus?: number }) => (pool.warmHeadroomGpus ?? 0) > 0,
+            ).length;
+            // A Deployment and a staging Job per model, a placeholder Deployment per pool with
+            // warm headroom.
+            assert.equal(pods.length, 2 * models + headroomGroups);
             const violations = podSecurityViolations(pods);
             const failing = Object.entries(violations).filter(([, v]) => v.length > 0);
             assert.deepEqual(failing, []);

@@ -95,6 +95,23 @@ describe("stacks", () => {
         assert.equal(inference.spec.disruption.consolidateAfter, "156s");
     });
 
+    it("prod: one warm-headroom placeholder sized like llama-3-1-8b's replica, in the closed namespace", async () => {
+        const { resources } = await stack("prod");
+        const placeholder = resources
+            .ofType(deploymentType)
+            .find((d) => d.inputs.metadata.name === "gpu-headroom-inference")!;
+        const [container] = placeholder.inputs.spec.template.spec.containers;
+        // vLLM on 1 GPU: 3 cores and 12 GiB per GPU; scratch (2 + 2·1) /cache + 1 /tmp + 1 = 6 GiB.
+        assert.deepEqual(container.resources.requests, {
+            cpu: "3",
+            memory: "12Gi",
+            "ephemeral-storage": "6Gi",
+            "nvidia.com/gpu": "1",
+        });
+        assert.equal(container.resources.limits["ephemeral-storage"], "6Gi");
+        assert.equal(placeholder.inputs.metadata.namespace, "models");
+    });
+
     it("prod: every model runs at least two replicas spread across zones", async () => {
         const { resources } = await stack("prod");
         const deployments = resources

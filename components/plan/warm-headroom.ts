@@ -39,6 +39,12 @@ export interface WarmHeadroomInput {
      */
     cpu: string;
     memoryGiB: number;
+    /**
+     * Ephemeral storage of that replica, GiB: requested and limited like the replica's, so the
+     * node fits the replica's scratch too and Pod Security's storage bounds hold (the pause
+     * container writes nothing).
+     */
+    ephemeralStorageGiB: number;
 }
 
 /** Placeholders needed to hold `gpus` in pods of `gpusPerPlaceholder`. */
@@ -104,9 +110,14 @@ export function headroomDeploymentSpec(input: WarmHeadroomInput, image = default
                             requests: {
                                 cpu: input.cpu,
                                 memory: `${input.memoryGiB}Gi`,
+                                "ephemeral-storage": `${input.ephemeralStorageGiB}Gi`,
                                 [gpuResourceName]: gpus,
                             },
-                            limits: { memory: `${input.memoryGiB}Gi`, [gpuResourceName]: gpus },
+                            limits: {
+                                memory: `${input.memoryGiB}Gi`,
+                                "ephemeral-storage": `${input.ephemeralStorageGiB}Gi`,
+                                [gpuResourceName]: gpus,
+                            },
                         },
                         securityContext: {
                             allowPrivilegeEscalation: false,
