@@ -165,10 +165,13 @@ export function parseStackConfig(
         models.forEach((model, i) => model && checkModel(config, model, i, problems));
         checkModelNames(models, problems);
     }
-    if (config.cluster)
+    if (config.cluster) {
+        // A NodePool's node sizes follow the largest replica of the models that parse.
+        const parsed = { ...config, models: models.filter((m) => m !== undefined) } as StackConfig;
         models.forEach((model, i) => {
-            if (model) absorb(problems, modelPlacementProblems(config, model, i), "");
+            if (model) absorb(problems, modelPlacementProblems(parsed, model, i), "");
         });
+    }
     if (config.network && config.serving && models.every((m) => m !== undefined))
         absorb(problems, loadBalancerSubnetProblems({ ...config, models } as StackConfig), "");
     if (config.cluster && models.every((m) => m !== undefined))

@@ -61,6 +61,38 @@ describe("stack config on Karpenter", () => {
         );
     });
 
+    it("checks GPU memory on every type a NodePool may launch: 132 GiB on 4 L4s is refused, on 4 L40S accepted", () => {
+        const large = (families: string[]) =>
+            edited((c) => {
+                c.cluster.gpuNodePools[0] = {
+                    name: "inference",
+                    instanceFamilies: families,
+                    gpuLimit: 16,
+                };
+                Object.assign(c.models[0], {
+                    gpusPerReplica: 4,
+                    weights: { source: "s3://models/70b/1", sizeGiB: 132 },
+                });
+            });
+        assert.deepEqual(problemsOf(large(["g6e"])), []);
+        // 132 ÷ 4 = 33 GiB + 6.6 GiB headroom = 39.6 GiB > 90 % of an L4's 22.35 GiB.
+        const problems = problemsOf(large(["g6", "g6e"]));
+        assert.equal(problems.length, 1);
+        assert.match(
+            problems[0],
+            /^models\[0\]\.gpusPerReplica: 132 GiB of weights ÷ 4 GPU\(s\) = 33 GiB per GPU, .* more than the L4 of g6\.12xlarge/,
+        );
+    });
+
+    it("accepts requests one type of the NodePool fits, and names the largest type when none does", () => {
+        // g6e.16xlarge: 64 vCPUs, 64000m − 60m − 10m − 10m − 150m kube-reserved = 63770m allocatable.
+        const cpu = (quantity: string) => problemsOf(edited((c) => (c.models[0].cpu = quantity)));
+        assert.deepEqual(cpu("63770m"), []);
+        assert.deepEqual(cpu("63771m"), [
+            "models[0].cpu: requests 63771m but g6e.16xlarge has 63770m allocatable (64 vCPUs = 64000m − 230m kube-reserved); request at most 63770m or use a larger instance type",
+        ]);
+    });
+
     it("keeps node groups and NodePools to their own engine", () => {
         const groups = [{ name: "extra", instanceTypes: ["g5.xlarge"], maxSize: 1 }];
         assert.match(
