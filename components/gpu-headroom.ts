@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dependenciesOf } from "./karpenter/depends-on";
+import { inheritedDependsOn } from "./shared/depends-on";
 import { Problems } from "./plan/problems";
 import {
     defaultPlaceholderImage,
@@ -66,7 +66,6 @@ export class GpuHeadroom extends pulumi.ComponentResource {
         problems.throwIfAny(`GpuHeadroom "${name}"`);
         super("gpu-serving:index:GpuHeadroom", name, {}, opts);
         const parent = this;
-        const external = dependenciesOf(opts);
 
         const priorityClass = new k8s.scheduling.v1.PriorityClass(
             `${name}-priority`,
@@ -77,7 +76,7 @@ export class GpuHeadroom extends pulumi.ComponentResource {
                 globalDefault: false,
                 description: headroomPriorityClass.description,
             },
-            { parent, dependsOn: external },
+            { parent, dependsOn: inheritedDependsOn(opts) },
         );
         for (const group of args.groups) {
             new k8s.apps.v1.Deployment(
@@ -94,7 +93,7 @@ export class GpuHeadroom extends pulumi.ComponentResource {
                         .output(image)
                         .apply((resolved) => headroomDeploymentSpec(group, resolved)),
                 },
-                { parent, dependsOn: [...external, priorityClass] },
+                { parent, dependsOn: inheritedDependsOn(opts, [priorityClass]) },
             );
         }
         this.priorityClassName = priorityClass.metadata.name;

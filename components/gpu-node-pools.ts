@@ -13,7 +13,7 @@ import type {
     GpuNodePoolInputs,
     NodeClassRefInputs,
 } from "./plan/node-pool-types";
-import { dependenciesOf } from "./karpenter/depends-on";
+import { inheritedDependsOn } from "./shared/depends-on";
 import { gpuNodePoolProblems } from "./plan/node-pool-validation";
 import { Problems } from "./plan/problems";
 
@@ -81,7 +81,6 @@ export class GpuNodePools extends pulumi.ComponentResource {
         super("gpu-serving:index:GpuNodePools", name, {}, opts);
         const parent = this;
         // The CRDs come with Karpenter's chart: every object waits for what the component waits for.
-        const external = dependenciesOf(opts);
 
         const nodePools = args.pools.map((pool) => {
             const nodeClassRef = args.existingNodeClass ?? {
@@ -114,7 +113,7 @@ export class GpuNodePools extends pulumi.ComponentResource {
                                   }),
                               ),
                       },
-                      { parent, dependsOn: external },
+                      { parent, dependsOn: inheritedDependsOn(opts) },
                   );
             return new k8s.apiextensions.CustomResource(
                 `${name}-${pool.name}`,
@@ -124,7 +123,7 @@ export class GpuNodePools extends pulumi.ComponentResource {
                     metadata: { name: pool.name },
                     spec: nodePoolSpec(poolInput(pool, nodeClassRef)),
                 },
-                { parent, dependsOn: nodeClass ? [...external, nodeClass] : external },
+                { parent, dependsOn: inheritedDependsOn(opts, nodeClass ? [nodeClass] : []) },
             );
         });
 

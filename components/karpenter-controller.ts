@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { roleWithManagedPolicies, serviceTrustPolicy } from "./cluster/iam";
-import { dependenciesOf } from "./karpenter/depends-on";
+import { inheritedDependsOn } from "./shared/depends-on";
 import { createInterruptionQueue } from "./karpenter/interruption";
 import {
     discoveryTag,
@@ -133,7 +133,7 @@ function installKarpenter(
         region: pulumi.Input<string>;
         queueName: pulumi.Input<string>;
         chartVersion: string;
-        dependsOn: pulumi.Resource[];
+        dependsOn: pulumi.ResourceOptions["dependsOn"];
     },
     parent: pulumi.Resource,
 ): k8s.helm.v3.Release {
@@ -214,13 +214,12 @@ export class KarpenterController extends pulumi.ComponentResource {
                 region,
                 queueName: queue.name,
                 chartVersion,
-                dependsOn: [
-                    ...dependenciesOf(opts),
+                dependsOn: inheritedDependsOn(opts, [
                     controller.association,
                     controller.policy,
                     node.access,
                     ...discovery,
-                ],
+                ]),
             },
             parent,
         );

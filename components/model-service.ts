@@ -22,6 +22,7 @@ import {
     stagingTimeoutSeconds,
 } from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
+import { inheritedDependsOn } from "./shared/depends-on";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
 export interface ModelServiceArgs extends ModelServiceInputs {}
@@ -50,7 +51,10 @@ export class ModelService extends pulumi.ComponentResource {
         modelServiceProblems(args).throwIfAny(`ModelService "${name}"`);
         super("gpu-serving:index:ModelService", name, {}, opts);
         const s = pinnedSettings(args, this);
-        const ctx: Context = { name, parent: this, s };
+        // What the consumer says must exist first (nodes, storage, CRDs) reaches the children that
+        // need it: Pulumi does not pass a component's dependsOn to its children.
+        const platform = (own: pulumi.Resource[] = []) => inheritedDependsOn(opts, own);
+        const ctx: Context = { name, parent: this, s, platform };
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
@@ -90,6 +94,8 @@ interface Context {
     name: string;
     parent: ModelService;
     s: ServingSettings;
+    /** `dependsOn` for a child that needs the platform: the component's plus `own`. */
+    platform: (own?: pulumi.Resource[]) => pulumi.ResourceOptions["dependsOn"];
 }
 
 /** Settings with both images pinned: plain strings were checked already, Outputs once they resolve. */
@@ -177,7 +183,7 @@ function createStagingIdentity(
 }
 
 function createStagingJob(
-    { name, parent, s }: Context,
+    { name, parent, s, platform }: Context,
     stagingIdentity: pulumi.Resource[],
 ): k8s.batch.v1.Job {
     const stagingTimeout = `${stagingTimeoutSeconds(s.weightsSizeGiB)}s`;
@@ -189,7 +195,8 @@ function createStagingJob(
         },
         {
             parent,
-            dependsOn: stagingIdentity,
+            // Pulumi waits for the Job to complete: it needs nodes and the claim's storage driver.
+            dependsOn: platform(stagingIdentity),
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,
@@ -199,7 +206,7 @@ function createStagingJob(
 }
 
 function createDeployment(
-    { name, parent, s }: Context,
+    { name, parent, s, platform }: Context,
     dependsOn: pulumi.Resource[],
 ): k8s.apps.v1.Deployment {
     const rolloutSeconds = s.podReadySeconds + 60;
@@ -209,7 +216,7 @@ function createDeployment(
         {
             parent,
             // Serving starts only once the weights are staged (the init container also waits).
-            dependsOn,
+            dependsOn: platform(dependsOn),
             // The autoscaler owns the replica count; Pulumi would reset it on every up.
             ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
             // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
@@ -261,7 +268,10 @@ function createNetworkPolicy({ name, parent, s }: Context): void {
 }
 
 /** KEDA's ScaledObject for vllm (queue depth), an HPA for the custom runtime; none when off. */
-function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.Deployment): void {
+function createAutoscaler(
+    { name, parent, s, platform }: Context,
+    deployment: k8s.apps.v1.Deployment,
+): void {
     if (!s.autoscaling) return;
     if (s.runtime === "vllm") {
         new k8s.apiextensions.CustomResource(
@@ -272,7 +282,8 @@ function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.
                 metadata: metadata(s, s.modelName),
                 spec: scaledObjectSpec(s, s.modelName),
             },
-            { parent, dependsOn: [deployment] },
+            // KEDA's CRD comes with the platform.
+            { parent, dependsOn: platform([deployment]) },
         );
         return;
     }
@@ -283,7 +294,10 @@ function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.
     );
 }
 
-function createServiceMonitor({ name, parent, s }: Context, service: k8s.core.v1.Service): void {
+function createServiceMonitor(
+    { name, parent, s, platform }: Context,
+    service: k8s.core.v1.Service,
+): void {
     if (!s.monitoring) return;
     new k8s.apiextensions.CustomResource(
         `${name}-service-monitor`,
@@ -293,6 +307,7 @@ function createServiceMonitor({ name, parent, s }: Context, service: k8s.core.v1
             metadata: metadata(s, s.modelName),
             spec: serviceMonitorSpec(s),
         },
-        { parent, dependsOn: [service] },
+        // The Prometheus operator's CRD comes with the platform.
+        { parent, dependsOn: platform([service]) },
     );
 }

@@ -138,6 +138,45 @@ describe("ModelService", () => {
             assert.equal(child.parent, component.urn, child.name);
     });
 
+    describe("platform dependencies", () => {
+        /** A platform stand-in: a component whose child is what must exist first (a node group, a CRD). */
+        function platform() {
+            const component = new pulumi.ComponentResource("test:index:Platform", "platform");
+            new k8s.core.v1.ConfigMap("platform-ready", {}, { parent: component });
+            return component;
+        }
+
+        for (const [form, given] of [
+            ["a list", (p: pulumi.Resource) => [p]],
+            ["one resource", (p: pulumi.Resource) => p],
+            ["an Output of a list", (p: pulumi.Resource) => pulumi.output([p])],
+        ] as const) {
+            it(`makes the staging Job, the Deployment and the CRD-backed objects wait for the component's dependsOn given as ${form}`, async () => {
+                const { resources } = await render(
+                    () => new ModelService("llm", baseArgs, { dependsOn: given(platform()) }),
+                );
+                const ready = resources.one("kubernetes:core/v1:ConfigMap", "platform-ready");
+                const waiting = [
+                    types.job,
+                    types.deployment,
+                    types.scaledObject,
+                    types.serviceMonitor,
+                ]
+                    .map((type) => resources.one(type))
+                    .filter((child) => !dependsOn(child, ready))
+                    .map((child) => child.type);
+                assert.deepEqual(waiting, []);
+            });
+        }
+
+        it("keeps each child's own dependencies beside the inherited ones", async () => {
+            const { resources } = await render(
+                () => new ModelService("llm", baseArgs, { dependsOn: [platform()] }),
+            );
+            assert.ok(dependsOn(resources.one(types.deployment), resources.one(types.job)));
+        });
+    });
+
     it("hands the consumer's Kubernetes provider to every Kubernetes child", async () => {
         const { resources } = await render(() => {
             const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { committedStacks } from "../stacks/stack-files";
+import { committedStacks, readStackFile } from "../stacks/stack-files";
 import { gpuTaintEks } from "../components/plan/scheduling";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { Rendered, valueOf, isSecret } from "./harness/render";
@@ -111,6 +111,40 @@ describe("stacks", () => {
         assert.equal(container.resources.limits["ephemeral-storage"], "6Gi");
         assert.equal(placeholder.inputs.metadata.namespace, "models");
     });
+
+    for (const [name, readiness] of [
+        [
+            "prod",
+            [
+                "gpu-serving:index:GpuCluster",
+                "gpu-serving:index:ModelStore",
+                "gpu-serving:index:Observability",
+            ],
+        ],
+        ["local", ["gpu-serving:index:GpuNodePools"]],
+    ] as const) {
+        it(`${name}: every model's staging Job and Deployment wait for each resource of the platform's readiness (${readiness.map((t) => t.split(":").pop()).join(", ")})`, async () => {
+            const { resources } = await stack(name);
+            const descendants = (urn: string): string[] =>
+                resources.all
+                    .filter((r) => r.parent === urn)
+                    .flatMap((r) => [...(r.custom ? [r.urn] : []), ...descendants(r.urn)]);
+            const platform = readiness.flatMap((type) => descendants(resources.one(type).urn));
+            assert.ok(platform.length > (name === "prod" ? 50 : 0), `${platform.length} resources`);
+            const children = [
+                ...resources.ofType("kubernetes:batch/v1:Job"),
+                ...resources.ofType(deploymentType).filter((d) => d.name.endsWith("-deployment")),
+            ];
+            const models = (readStackFile(name)["gpu-serving-infra:models"] as unknown[]).length;
+            assert.equal(children.length, 2 * models);
+            const missing = children.flatMap((child) =>
+                platform
+                    .filter((urn) => !child.dependencies.includes(urn))
+                    .map((urn) => `${child.name} → ${urn.split("::").pop()}`),
+            );
+            assert.deepEqual(missing, []);
+        });
+    }
 
     it("prod: every model runs at least two replicas spread across zones", async () => {
         const { resources } = await stack("prod");
