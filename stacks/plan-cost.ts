@@ -128,6 +128,7 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
         ...nodePoolCosts(config, table),
         ...nodeGroupCosts(config, table),
         natGatewayCost(config, table),
+        loadBalancerCost(config, table),
         modelStoreCost(config, table),
         controlPlaneCost(table),
     ];
@@ -213,6 +214,31 @@ function natGatewayCost(config: StackConfig, table: PriceTable): CostPart {
     };
 }
 
+/** Models served through a load balancer: each has its own `<model>-lb` Service, one NLB each. */
+export function loadBalancedModels(config: StackConfig): string[] {
+    return config.models
+        .filter((m) => (m.serviceType ?? config.serving.serviceType) !== "ClusterIP")
+        .map((m) => m.name);
+}
+
+function loadBalancerCost(config: StackConfig, table: PriceTable): CostPart {
+    const models = loadBalancedModels(config);
+    if (models.length === 0) return { lines: [], notes: [] };
+    const basis = `${models.length} × $${table.networkLoadBalancerPerHour}/h, one per model (${models.join(", ")})`;
+    return {
+        lines: [
+            fixed(
+                "Network Load Balancers",
+                basis,
+                models.length * table.networkLoadBalancerPerHour * hoursPerMonth,
+            ),
+        ],
+        notes: [
+            `Network Load Balancers: hourly charge only; capacity units (new connections, active flows, TLS bytes) are extra at $${table.networkLoadBalancerPerNlcuHour}/NLCU-h.`,
+        ],
+    };
+}
+
 function modelStoreCost(config: StackConfig, table: PriceTable): CostPart {
     const storedGb = storedWeightsGb(config);
     const line = fixed(
@@ -239,7 +265,8 @@ function controlPlaneCost(table: PriceTable): CostPart {
     return {
         lines: [line],
         notes: [
-            "Not included: EBS root volumes, load balancers, CloudWatch Logs, ECR storage, data transfer.",
+            "Not included: EBS root and image volumes of the nodes, CloudWatch Logs (container and " +
+                "control-plane logs, VPC flow logs of every flow), ECR storage, data transfer.",
         ],
     };
 }

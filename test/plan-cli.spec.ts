@@ -36,8 +36,9 @@ describe("npm run plan", () => {
         );
         // inference: 5 × g6e.xlarge at $1.861/h at min (4 replicas + 1 headroom), 8 GPUs at max.
         assert.ok(out.includes("| $6,793 | $10,868 |"));
-        // 5·1.861·730 + 2·10.49264·730 + 3·0.192·730 + NAT, EFS, EKS = 22,748; at max 34,904.
-        assert.ok(out.includes("| **total** |  | **$22,748** | **$34,904** |"));
+        // 5·1.861·730 + 2·10.49264·730 + 3·0.192·730 + NAT, 3 NLBs (3·0.0225·730 = 49.28), EFS,
+        // EKS = 22,797; at max 34,953.
+        assert.ok(out.includes("| **total** |  | **$22,797** | **$34,953** |"));
         // llama-3-1-8b before and after the cuts, and the target the node launch holds.
         assert.ok(out.includes("new node 581 s → **156 s**"));
         assert.ok(out.includes("| new node | ≤ 150 s | 156 s | **no**: held by gpu-node-launch"));

@@ -174,10 +174,31 @@ describe("plan report", () => {
             );
         });
 
+        it("prices one NLB per model behind a load balancer, none for ClusterIP models", () => {
+            // prod: serving.serviceType InternalLoadBalancer for all three models.
+            assertMoney(
+                line(config("prod"), "Network Load Balancers").monthlyAtMin,
+                3 * 0.0225 * hours,
+            );
+            const oneInternal = config("prod", (raw) => {
+                raw.serving.serviceType = "ClusterIP";
+                raw.models[0].serviceType = "InternalLoadBalancer";
+            });
+            assert.equal(
+                line(oneInternal, "Network Load Balancers").basis,
+                "1 × $0.0225/h, one per model (llama-3-1-8b)",
+            );
+            assert.ok(
+                !estimateMonthlyCost(config("dev")).lines.some(
+                    (l) => l.item === "Network Load Balancers",
+                ),
+            );
+        });
+
         it("adds the EKS control plane and sums every line into the totals", () => {
             const cost = estimateMonthlyCost(config("prod", prodOnNodeGroups));
             assertMoney(line(config("prod"), "EKS control plane").monthlyAtMax, 0.1 * hours);
-            const fixed = 3 * 0.045 * hours + 147.1 * 0.3 + 0.1 * hours;
+            const fixed = (3 * 0.045 + 3 * 0.0225) * hours + 147.1 * 0.3 + 0.1 * hours;
             assertMoney(cost.totalAtMin, (2 * 2.24208 + 2 * 10.49264 + 3 * 0.192) * hours + fixed);
             assertMoney(cost.totalAtMax, (8 * 2.24208 + 3 * 10.49264 + 6 * 0.192) * hours + fixed);
         });
@@ -192,7 +213,7 @@ describe("plan report", () => {
             assertMoney(large.monthlyAtMin, 2 * 10.49264 * hours);
             assertMoney(large.monthlyAtMax, 12 * (10.49264 / 4) * hours);
             const cost = estimateMonthlyCost(config("prod"));
-            const fixed = 3 * 0.045 * hours + 147.1 * 0.3 + 0.1 * hours;
+            const fixed = (3 * 0.045 + 3 * 0.0225) * hours + 147.1 * 0.3 + 0.1 * hours;
             assertMoney(cost.totalAtMin, (5 * 1.861 + 2 * 10.49264 + 3 * 0.192) * hours + fixed);
             assertMoney(
                 cost.totalAtMax,
