@@ -16,7 +16,12 @@ import {
     roleWithManagedPolicies,
     serviceTrustPolicy,
 } from "./cluster/iam";
-import { installClusterAutoscaler, installNvidiaDevicePlugin } from "./cluster/in-cluster";
+import {
+    InClusterContext,
+    installClusterAutoscaler,
+    installNvidiaDevicePlugin,
+} from "./cluster/in-cluster";
+import { installLoadBalancerController } from "./cluster/load-balancer-controller";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
 import { GpuNodePoolArgs, GpuNodePools } from "./gpu-node-pools";
@@ -40,6 +45,10 @@ import {
     clusterAutoscalerPolicyStatements,
     efsCsiControllerServiceAccount,
 } from "./plan/in-cluster-plan";
+import {
+    loadBalancerControllerChart,
+    loadBalancerControllerPolicyStatements,
+} from "./plan/load-balancer-controller-plan";
 import { Problems } from "./plan/problems";
 
 /** The CPU node group that runs cluster add-ons (CoreDNS, autoscaler, CSI controllers). */
@@ -108,13 +117,7 @@ export class GpuCluster extends pulumi.ComponentResource {
 
         const controlPlane = createControlPlane(name, settings, args.privateSubnetIds, roleContext);
         const { cluster } = controlPlane;
-        const roles = createRoles(
-            name,
-            settings.clusterName,
-            controlPlane.issuer,
-            roleContext,
-            settings.capacityEngine === "node-groups",
-        );
+        const roles = createRoles(name, settings, controlPlane.issuer, roleContext);
         grantClusterAdmins(name, cluster, args.adminPrincipalArns ?? [], roleContext);
         const nodeGroups = createNodeGroups(name, settings, cluster, roles, {
             parent,
@@ -122,29 +125,14 @@ export class GpuCluster extends pulumi.ComponentResource {
         });
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
-        installNvidiaDevicePlugin(name, { parent, provider });
-        if (settings.capacityEngine === "karpenter") {
-            createKarpenterCapacity(name, settings, {
-                parent,
-                provider,
-                cluster,
-                privateSubnetIds: args.privateSubnetIds as pulumi.Input<string>[],
-                systemNodeGroup: nodeGroups.system.nodeGroup,
-            });
-        } else {
-            installClusterAutoscaler(
-                name,
-                { parent, provider },
-                {
-                    clusterName: cluster.name,
-                    region,
-                    imageTag:
-                        kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
-                    roleArn: roles.autoscaler!.arn,
-                    dependsOn: [nodeGroups.system.nodeGroup],
-                },
-            );
-        }
+        installClusterAddons(name, { parent, provider }, settings, {
+            cluster,
+            region,
+            vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds as pulumi.Input<string>[],
+            roles,
+            systemNodeGroup: nodeGroups.system.nodeGroup,
+        });
 
         this.clusterName = cluster.name;
         this.endpoint = cluster.endpoint;
@@ -171,13 +159,15 @@ export class GpuCluster extends pulumi.ComponentResource {
     }
 }
 
-/** The node role, and the IRSA roles of the EFS and EBS CSI controllers and the autoscaler. */
+/**
+ * The node role, and the IRSA roles of the EFS and EBS CSI controllers and, when installed, the
+ * cluster-autoscaler (capacity engine "node-groups") and the load balancer controller.
+ */
 function createRoles(
     name: string,
-    clusterName: string,
+    settings: ClusterSettings,
     issuer: IrsaIssuer,
     roleContext: RoleContext,
-    withAutoscaler: boolean,
 ) {
     const node = roleWithManagedPolicies(
         `${name}-node-role`,
@@ -213,19 +203,88 @@ function createRoles(
         { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
         roleContext,
     );
-    const autoscaler = !withAutoscaler
-        ? undefined
-        : irsaRole(
-              `${name}-cluster-autoscaler-role`,
+    // Karpenter replaces the cluster-autoscaler: no role that may resize node groups.
+    const autoscaler =
+        settings.capacityEngine !== "node-groups"
+            ? undefined
+            : irsaRole(
+                  `${name}-cluster-autoscaler-role`,
+                  issuer,
+                  {
+                      namespace: clusterAutoscalerChart.namespace,
+                      name: clusterAutoscalerChart.serviceAccountName,
+                  },
+                  { inlineStatements: clusterAutoscalerPolicyStatements(settings.clusterName) },
+                  roleContext,
+              );
+    const loadBalancerController = settings.loadBalancerController
+        ? irsaRole(
+              `${name}-load-balancer-controller-role`,
               issuer,
               {
-                  namespace: clusterAutoscalerChart.namespace,
-                  name: clusterAutoscalerChart.serviceAccountName,
+                  namespace: loadBalancerControllerChart.namespace,
+                  name: loadBalancerControllerChart.serviceAccountName,
               },
-              { inlineStatements: clusterAutoscalerPolicyStatements(clusterName) },
+              {
+                  inlineStatements: pulumi
+                      .output(roleContext.partition)
+                      .apply(loadBalancerControllerPolicyStatements),
+              },
               roleContext,
-          );
-    return { node, vpcCni, efsCsi, ebsCsi, autoscaler };
+          )
+        : undefined;
+    return { node, vpcCni, efsCsi, ebsCsi, autoscaler, loadBalancerController };
+}
+
+/** What the in-cluster add-ons need from the cluster that hosts them. */
+interface ClusterAddonInputs {
+    cluster: aws.eks.Cluster;
+    region: pulumi.Input<string>;
+    vpcId: pulumi.Input<string>;
+    /** Subnets Karpenter launches GPU nodes in (tagged for its discovery). */
+    privateSubnetIds: pulumi.Input<string>[];
+    roles: ReturnType<typeof createRoles>;
+    /** Controllers run on the system nodes and wait for them. */
+    systemNodeGroup: aws.eks.NodeGroup;
+}
+
+/**
+ * The NVIDIA device plugin, the capacity engine (the cluster-autoscaler, or Karpenter with its
+ * NodePools) and, when asked for, the load balancer controller.
+ */
+function installClusterAddons(
+    name: string,
+    context: InClusterContext & { parent: GpuCluster },
+    settings: ClusterSettings,
+    inputs: ClusterAddonInputs,
+): void {
+    const { cluster, region, roles, systemNodeGroup } = inputs;
+    installNvidiaDevicePlugin(name, context);
+    if (settings.capacityEngine === "karpenter") {
+        createKarpenterCapacity(name, settings, {
+            ...context,
+            cluster,
+            privateSubnetIds: inputs.privateSubnetIds,
+            systemNodeGroup,
+        });
+    } else {
+        installClusterAutoscaler(name, context, {
+            clusterName: cluster.name,
+            region,
+            imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+            roleArn: roles.autoscaler!.arn,
+            dependsOn: [systemNodeGroup],
+        });
+    }
+    if (!roles.loadBalancerController) return;
+    installLoadBalancerController(name, context, {
+        clusterName: cluster.name,
+        region,
+        vpcId: inputs.vpcId,
+        tags: settings.tags,
+        roleArn: roles.loadBalancerController.arn,
+        dependsOn: [systemNodeGroup, ...roles.loadBalancerController.grants],
+    });
 }
 
 /**

@@ -17,7 +17,7 @@ export {
 } from "./gpu-node-pools";
 export { KarpenterController, KarpenterControllerArgs } from "./karpenter-controller";
 export { ModelImage, ModelImageArgs } from "./model-image";
-export { ModelService, ModelServiceArgs } from "./model-service";
+export { ModelService, ModelServiceArgs, S3CredentialsArgs } from "./model-service";
 export { ModelStore, ModelStoreArgs } from "./model-store";
 export { ModelWeightsAccess, ModelWeightsAccessArgs } from "./model-weights-access";
 export { Network, NetworkArgs } from "./network";

@@ -12,11 +12,13 @@ import {
     podDisruptionBudgetSpec,
     serviceMonitorSpec,
 } from "./serving/exposure";
+import { s3CredentialKeys } from "./serving/contract";
 import { deploymentSpec } from "./serving/pod-spec";
-import type { ModelServiceInputs } from "./serving/model-service-types";
+import type { ModelServiceInputs, S3CredentialsInputs } from "./serving/model-service-types";
 import { ServingSettings, resolveServingSettings } from "./serving/settings";
 import {
     hfTokenMount,
+    stagingEndpointEgressSpec,
     stagingJobSpec,
     stagingLabels,
     stagingTimeoutSeconds,
@@ -25,7 +27,10 @@ import { digestPinned, modelServiceProblems } from "./serving/validation";
 import { inheritedDependsOn } from "./shared/depends-on";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
-export interface ModelServiceArgs extends ModelServiceInputs {}
+/** Static keys of an S3-compatible weights store (`weightsEndpoint`), kept in a Secret. */
+export interface S3CredentialsArgs extends S3CredentialsInputs {}
+
+export interface ModelServiceArgs extends ModelServiceInputs<S3CredentialsArgs> {}
 
 /**
  * One served model on GPU nodes: weights staged once onto the shared claim by a Job, a Deployment
@@ -58,13 +63,13 @@ export class ModelService extends pulumi.ComponentResource {
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
-        const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
-        const stagingJob = createStagingJob(ctx, stagingIdentity);
-        const deployment = createDeployment(ctx, [serviceAccount, stagingJob, apiKeySecret]);
+        const staging = s.streamsFromS3 ? [] : createStaging(ctx, args);
+        const deployment = createDeployment(ctx, [serviceAccount, ...staging, apiKeySecret]);
         const service = createService(ctx);
         createLoadBalancer(ctx);
         createDisruptionBudget(ctx);
         createNetworkPolicy(ctx);
+        createStagingEndpointEgress(ctx);
         createAutoscaler(ctx, deployment);
         createServiceMonitor(ctx, service);
 
@@ -147,6 +152,34 @@ function createApiKey({ name, parent, s }: Context, given: pulumi.Input<string> 
         { parent },
     );
     return { apiKey, apiKeySecret };
+}
+
+/** The staging Job, the identity it runs as and its store keys; none for a server that streams from S3. */
+function createStaging(ctx: Context, args: ModelServiceArgs): k8s.batch.v1.Job[] {
+    const stagingIdentity = createStagingIdentity(ctx, args.huggingFaceToken);
+    const credentials = createWeightsCredentials(ctx, args.weightsCredentials);
+    return [createStagingJob(ctx, [...stagingIdentity, ...credentials])];
+}
+
+/** Static S3 keys for a store outside AWS, in the Secret the staging Job loads (contract.ts). */
+function createWeightsCredentials(
+    { name, parent, s }: Context,
+    keys: ModelServiceArgs["weightsCredentials"],
+): k8s.core.v1.Secret[] {
+    if (!keys || !s.weightsCredentialsSecretName) return [];
+    const secret = new k8s.core.v1.Secret(
+        `${name}-weights-credentials`,
+        {
+            metadata: metadata(s, s.weightsCredentialsSecretName, undefined, stagingLabels(s)),
+            type: "Opaque",
+            stringData: {
+                [s3CredentialKeys.accessKeyId]: pulumi.secret(keys.accessKeyId),
+                [s3CredentialKeys.secretAccessKey]: pulumi.secret(keys.secretAccessKey),
+            },
+        },
+        { parent },
+    );
+    return [secret];
 }
 
 /**
@@ -238,8 +271,12 @@ function createService({ name, parent, s }: Context): k8s.core.v1.Service {
     );
 }
 
-/** An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types. */
-function createLoadBalancer({ name, parent, s }: Context): void {
+/**
+ * An NLB with TLS and source ranges, apart from the in-cluster Service, for the LB service types.
+ * It waits for the platform: the AWS Load Balancer Controller's webhook must answer before the API
+ * server accepts a LoadBalancer Service, and only the controller makes the NLB.
+ */
+function createLoadBalancer({ name, parent, s, platform }: Context): void {
     if (s.serviceType === "ClusterIP") return;
     new k8s.core.v1.Service(
         `${name}-load-balancer`,
@@ -247,7 +284,7 @@ function createLoadBalancer({ name, parent, s }: Context): void {
             metadata: metadata(s, loadBalancerServiceName(s.modelName), loadBalancerAnnotations(s)),
             spec: loadBalancerServiceSpec(s),
         },
-        { parent },
+        { parent, dependsOn: platform() },
     );
 }
 
@@ -263,6 +300,20 @@ function createNetworkPolicy({ name, parent, s }: Context): void {
     new k8s.networking.v1.NetworkPolicy(
         `${name}-network-policy`,
         { metadata: metadata(s, s.modelName), spec: networkPolicySpec(s) },
+        { parent },
+    );
+}
+
+/** Egress to an S3 API endpoint off port 443, for this model's staging pods only. */
+function createStagingEndpointEgress({ name, parent, s }: Context): void {
+    const spec = stagingEndpointEgressSpec(s);
+    if (!spec) return;
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-staging-endpoint-egress`,
+        {
+            metadata: metadata(s, `${s.modelName}-staging-endpoint`, undefined, stagingLabels(s)),
+            spec,
+        },
         { parent },
     );
 }

@@ -24,8 +24,9 @@ export interface ModelWeightsAccessArgs {
     /** KMS key the weights are encrypted with (SSE-KMS); the roles may decrypt through S3 only. @default none (SSE-S3) */
     kmsKeyArn?: pulumi.Input<string>;
     /**
-     * Also give the serving ServiceAccount (named `modelName`) read access, for a server that streams
-     * the weights from S3 instead of reading the staged copy. @default false
+     * The server streams the weights from S3 itself (vLLM's Run:ai streamer) instead of reading a
+     * staged copy: the serving ServiceAccount (named `modelName`) gets the role, and, since nothing
+     * is staged, no staging role exists. @default false
      */
     servingReadsFromS3?: boolean;
     /** Tags for the IAM roles. @default {} */
@@ -33,14 +34,16 @@ export interface ModelWeightsAccessArgs {
 }
 
 /**
- * IRSA roles that read one model's weights from S3: one for the staging Job's own ServiceAccount
- * (`<modelName>-staging`) and, only when the server streams from S3, one for the serving
- * ServiceAccount. Each may list and get its prefix and nothing else.
+ * The IRSA role that reads one model's weights from S3: the staging Job's own ServiceAccount's
+ * (`<modelName>-staging`) or, when the server streams from S3 and nothing is staged, the serving
+ * ServiceAccount's. It may list and get its prefix and nothing else.
  */
 export class ModelWeightsAccess extends pulumi.ComponentResource {
-    /** Role for the staging Job's ServiceAccount (ModelService's `stagingRoleArn`). */
-    public readonly stagingRoleArn: pulumi.Output<string>;
-    /** Role for the serving ServiceAccount when `servingReadsFromS3`, else undefined. */
+    /** The role, whichever ServiceAccount it is for. */
+    public readonly roleArn: pulumi.Output<string>;
+    /** Role for the staging Job's ServiceAccount (ModelService's `stagingRoleArn`); undefined when `servingReadsFromS3`. */
+    public readonly stagingRoleArn: pulumi.Output<string | undefined>;
+    /** Role for the serving ServiceAccount (ModelService's `serviceAccountRoleArn`) when `servingReadsFromS3`, else undefined. */
     public readonly servingRoleArn: pulumi.Output<string | undefined>;
 
     constructor(
@@ -75,13 +78,17 @@ export class ModelWeightsAccess extends pulumi.ComponentResource {
                 context,
             );
 
-        const staging = roleFor("staging", stagingServiceAccountName(args.modelName));
-        const serving = args.servingReadsFromS3 ? roleFor("serving", args.modelName) : undefined;
+        const role = args.servingReadsFromS3
+            ? roleFor("serving", args.modelName)
+            : roleFor("staging", stagingServiceAccountName(args.modelName));
 
         // A pod that starts before its policy exists fails its first S3 call.
-        this.stagingRoleArn = grantedArn(staging);
-        this.servingRoleArn = serving ? grantedArn(serving) : pulumi.output(undefined);
+        this.roleArn = grantedArn(role);
+        const none = pulumi.output<string | undefined>(undefined);
+        this.stagingRoleArn = args.servingReadsFromS3 ? none : this.roleArn;
+        this.servingRoleArn = args.servingReadsFromS3 ? this.roleArn : none;
         this.registerOutputs({
+            roleArn: this.roleArn,
             stagingRoleArn: this.stagingRoleArn,
             servingRoleArn: this.servingRoleArn,
         });

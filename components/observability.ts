@@ -20,7 +20,8 @@ function settingsFor(name: string, args: ObservabilityArgs): plan.ObservabilityS
 /**
  * The cluster-wide monitoring, autoscaling and logging stack ModelService relies on: Prometheus,
  * Alertmanager and Grafana (kube-prometheus-stack), KEDA, NVIDIA's DCGM exporter on GPU nodes,
- * container logs to CloudWatch, serving alerts and a serving dashboard.
+ * container logs to CloudWatch, serving alerts and a serving dashboard. The node agents that read the
+ * host run in a namespace of their own, the only one that admits privileged pods.
  */
 export class Observability extends pulumi.ComponentResource {
     /** Namespace the stack runs in. */
@@ -38,16 +39,17 @@ export class Observability extends pulumi.ComponentResource {
         super("gpu-serving:index:Observability", name, {}, opts);
         const ctx: Context = { name, parent: this, s, tags: args.tags ?? {} };
 
-        const namespace = createNamespace(ctx);
-        const ns = namespace.metadata.name;
-        const kubePrometheusStack = installKubePrometheusStack(ctx, ns);
+        const namespaces = createNamespaces(ctx);
+        const ns = namespaces.monitoring.metadata.name;
+        const agents = namespaces.agents.metadata.name;
+        const kubePrometheusStack = installKubePrometheusStack(ctx, ns, namespaces.agents);
         // KEDA and the DCGM exporter create ServiceMonitors, whose CRD kube-prometheus-stack installs.
         const afterPrometheus = { parent: this, dependsOn: [kubePrometheusStack] };
         installKeda(ctx, ns, afterPrometheus);
-        installDcgmExporter(ctx, ns, afterPrometheus);
+        installDcgmExporter(ctx, agents, afterPrometheus);
         const logGroup = createContainerLogGroup(ctx, args.clusterName);
         const fluentBit = createFluentBitRole(ctx, args, logGroup);
-        installFluentBit(ctx, ns, logGroup, fluentBit);
+        installFluentBit(ctx, agents, logGroup, fluentBit);
         createAlertsAndDashboard(ctx, ns, afterPrometheus);
 
         this.namespace = ns;
@@ -71,23 +73,33 @@ interface Context {
     tags: Record<string, string>;
 }
 
-function createNamespace({ name, parent, s }: Context): k8s.core.v1.Namespace {
-    return new k8s.core.v1.Namespace(
-        `${name}-namespace`,
-        {
-            metadata: {
-                name: s.namespace,
-                labels: { "app.kubernetes.io/part-of": "gpu-serving" },
+/** The stack's namespace (Pod Security baseline) and the node agents' (privileged). */
+function createNamespaces({ name, parent, s }: Context) {
+    const namespace = (resourceName: string, namespaceName: string, labels: object) =>
+        new k8s.core.v1.Namespace(
+            resourceName,
+            {
+                metadata: {
+                    name: namespaceName,
+                    labels: { "app.kubernetes.io/part-of": "gpu-serving", ...labels },
+                },
             },
-        },
-        { parent },
-    );
+            { parent },
+        );
+    return {
+        monitoring: namespace(`${name}-namespace`, s.namespace, plan.monitoringPodSecurityLabels),
+        agents: namespace(`${name}-agent-namespace`, s.agentNamespace, plan.agentPodSecurityLabels),
+    };
 }
 
-/** Prometheus, Alertmanager and Grafana, with Prometheus' gp3 storage class and Grafana's admin. */
+/**
+ * Prometheus, Alertmanager and Grafana, with Prometheus' gp3 storage class and Grafana's admin;
+ * its node-exporter goes to the agents' namespace.
+ */
 function installKubePrometheusStack(
     { name, parent, s }: Context,
     ns: pulumi.Output<string>,
+    agentNamespace: k8s.core.v1.Namespace,
 ): k8s.helm.v3.Release {
     const storageClass = new k8s.storage.v1.StorageClass(
         `${name}-prometheus-storage`,
@@ -126,7 +138,7 @@ function installKubePrometheusStack(
             namespace: ns,
             values: plan.kubePrometheusStackValues(s, plan.prometheusStorageClassName(s.namespace)),
         },
-        { parent, dependsOn: [storageClass, grafanaAdmin] },
+        { parent, dependsOn: [storageClass, grafanaAdmin, agentNamespace] },
     );
 }
 
@@ -190,7 +202,7 @@ function createFluentBitRole(
     logGroup: aws.cloudwatch.LogGroup,
 ) {
     const issuer = pulumi.output(args.oidcProviderUrl).apply(plan.oidcIssuerHost);
-    const subject = plan.serviceAccountSubject(s.namespace, plan.fluentBitServiceAccountName);
+    const subject = plan.serviceAccountSubject(s.agentNamespace, plan.fluentBitServiceAccountName);
     const trustPolicy = aws.iam.getPolicyDocumentOutput(
         {
             statements: [

@@ -62,16 +62,16 @@ export class ServingNamespace extends pulumi.ComponentResource {
                 { metadata: { name: role, namespace: namespace.metadata.name }, spec },
                 { parent: this },
             );
-        const policies = [
-            policy("default-deny", defaultDenySpec()),
-            policy("allow-dns", allowDnsSpec(dns)),
-            policy("staging-egress-https", stagingEgressSpec()),
-        ];
+        policy("default-deny", defaultDenySpec());
+        policy("allow-dns", allowDnsSpec(dns));
+        policy("staging-egress-https", stagingEgressSpec());
 
-        // Consumers wait for the policies too: a pod started before them runs unrestricted.
-        this.name = pulumi
-            .all([namespace.metadata.name, ...policies.map((p) => p.id)])
-            .apply(([namespaceName]) => namespaceName);
+        // The name stays known during a preview. Derived from the policies' ids it was unknown
+        // whenever a policy was new, and the Kubernetes provider then previews every object in the
+        // namespace as moving to "default", a replacement (pulumi preview from the release before
+        // this component). Consumers that must not start a pod before the policies exist depend
+        // on this component instead, which waits for its children.
+        this.name = namespace.metadata.name;
         this.registerOutputs({ name: this.name });
     }
 }

@@ -3,6 +3,7 @@
 # downloaded) into ${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}/bin:
 #
 #   kube-apiserver kube-controller-manager kube-scheduler kubectl etcd   (scripts/tools/k8s)
+#   kubelet kube-proxy (the local cluster's real worker nodes)           (scripts/tools/k8s)
 #   kwok (+ share/kwok/stages.yaml, its default node/pod stages)          (scripts/tools/kwok)
 #   pulumi pulumi-resource-pulumi-nodejs                                  (scripts/tools/pulumi)
 #   pulumi-language-nodejs                                                (scripts/tools/pulumi-language-nodejs)
@@ -49,7 +50,7 @@ PULUMI_YAML_VERSION=v1.32.0 # github.com/pulumi/pulumi-yaml
 # whose go line (1.26.4) this Go builds; v1.14+ need Go >= 1.26.9.
 KARPENTER_VERSION=v1.13.0 # sigs.k8s.io/karpenter
 
-ALL_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok
+ALL_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok
   pulumi pulumi-resource-pulumi-nodejs pulumi-language-nodejs pulumi-resource-kubernetes
   pulumi-language-yaml karpenter-kwok)
 
@@ -105,7 +106,8 @@ wrapper_sum() { # checksum of a wrapper module's pinned files (+ this script's t
 
 tool_info() { # sets WRAPPER VERSION for a tool name
   case "$1" in
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) WRAPPER=k8s VERSION=$K8S_VERSION ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy)
+      WRAPPER=k8s VERSION=$K8S_VERSION ;;
     etcd) WRAPPER=k8s VERSION=$ETCD_VERSION ;;
     kwok) WRAPPER=kwok VERSION=$KWOK_VERSION ;;
     pulumi | pulumi-resource-pulumi-nodejs) WRAPPER=pulumi VERSION=$PULUMI_VERSION ;;
@@ -158,7 +160,7 @@ PULUMI_LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PU
 build_one() {
   local t="$1" out="$BIN/$1"
   case "$t" in
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl)
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy)
       gobuild "$TOOLS_DIR/k8s" "$out" "k8s.io/kubernetes/cmd/$t" "$(k8s_ldflags)" ;;
     etcd)
       gobuild "$TOOLS_DIR/k8s" "$out" go.etcd.io/etcd/server/v3 ;;

@@ -1,11 +1,15 @@
 // End-to-end run of the real Pulumi engine against a real control plane with simulated GPU nodes
-// (the local stack). Prints each check and the timings, ends with "e2e: N passed, N failed".
+// and real nodes (the local stack). Prints each check and the timings, ends with
+// "e2e: N passed, N failed". A run that an earlier, interrupted one left behind is cleared first.
 import { spawn } from "child_process";
 import * as path from "path";
+import { checkRealServing } from "./e2e/real-node";
 import {
     binDir,
+    fileExists,
     kubectl,
     kubectlJson,
+    localDir,
     log,
     projectDir,
     pulumi,
@@ -13,6 +17,8 @@ import {
     toolEnv,
 } from "./local/env";
 import { karpenterScaleCycle } from "./e2e/karpenter";
+import { clearLeftovers, finishRun } from "./local/leftovers";
+import { buildImages, configureLocalStack, uploadWeights } from "./local/serving";
 import {
     buildTools,
     clusterDown,
@@ -62,10 +68,16 @@ function isReady(pod: any): boolean {
     );
 }
 
+/** The vLLM model's serving pods (the rollout and capacity checks are about it alone). */
 function servingPods(): any[] {
-    return kubectlJson(["get", "pods", "-n", namespace]).items.filter(
-        (p: any) => gpuRequest(p) > 0,
-    );
+    return kubectlJson([
+        "get",
+        "pods",
+        "-n",
+        namespace,
+        "-l",
+        `app.kubernetes.io/name=${model},app.kubernetes.io/component=model-server`,
+    ]).items.filter((p: any) => gpuRequest(p) > 0);
 }
 
 function checkPlacement(): void {
@@ -137,13 +149,27 @@ async function upWatchingReadiness(): Promise<{
 }
 
 async function main(): Promise<void> {
+    clearLeftovers("e2e");
     timed("tools (build or cache)", buildTools);
-    timed("control plane start", clusterUp);
+    if (fileExists(localDir)) {
+        log(
+            `a cluster of an earlier run is still in ${localDir}; stopping it to start from nothing`,
+        );
+        timed("clearing an earlier cluster", clusterDown);
+    }
+    timed("cluster start (control plane, real and simulated nodes)", clusterUp);
     try {
+        const builtImages = timed("images (offline build, push) and weights upload", () => {
+            const built = buildImages();
+            uploadWeights();
+            return built;
+        });
         forgetStack();
         installKubernetesPlugin();
         selectStack();
+        configureLocalStack(builtImages);
         deployAndExpectNoChanges();
+        await checkRealServing(check, timings);
         await rollOutNewImage();
         // The local stack scales on Karpenter: the capacity prediction is checked against its GPU limit.
         await karpenterScaleCycle({ check, timing: (stage, s) => timings.push([stage, s]) });
@@ -229,6 +255,7 @@ function destroyAndExpectNothingLeft(): void {
 main()
     .catch((error) => check("e2e ran to completion", false, (error as Error).message))
     .finally(() => {
+        finishRun();
         for (const [stage, seconds] of timings) log(`time ${stage}: ${seconds} s`);
         const failed = results.filter((r) => !r.ok).length;
         process.stdout.write(`e2e: ${results.length - failed} passed, ${failed} failed\n`);

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Local simulated Kubernetes cluster for gpu-serving-infra: etcd, kube-apiserver,
+# Local Kubernetes cluster for gpu-serving-infra: etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and the kwok controller run as plain
-# processes bound to 127.0.0.1 (binaries from scripts/build-tools.sh). kwok fakes
-# the nodes of scripts/local/nodes.yaml (1 system node, 2 GPU nodes) and moves the
-# pods bound to them to Running. No container ever runs. Karpenter with its kwok
-# cloud provider (karpenter-kwok) runs out of cluster too: it "launches" nodes for
-# the local stack's NodePools from the priced GPU types of
-# scripts/local/karpenter-instance-types.ts, and kwok makes them Ready.
+# processes bound to 127.0.0.1 (binaries from scripts/build-tools.sh), beside an
+# image registry (Debian docker-registry) and an S3 API (moto_server) on 127.0.0.1.
+# kwok fakes the GPU nodes of scripts/local/nodes.yaml and moves the pods bound to
+# them to Running; scripts/local-node.sh adds two real nodes (kubelet + containerd)
+# where the system pods and the "real" GPU group's pods run as containers.
+# Karpenter with its kwok cloud provider (karpenter-kwok) runs out of cluster too:
+# it "launches" nodes for the local stack's NodePools from the priced GPU types of
+# scripts/local/karpenter-instance-types.ts, and kwok makes them Ready. kwok manages
+# only nodes annotated kwok.x-k8s.io/node=fake (its own and Karpenter's), never the
+# real nodes, whose kubelets report their own status.
 #
 # Usage: scripts/local-cluster.sh up|down|status|env
 #   up      generate certs/keys + kubeconfig in the state dir, start everything,
@@ -15,10 +19,15 @@
 #   status  show the processes and `kubectl get nodes`
 #   env     print `export KUBECONFIG=...; export PATH=...` for eval
 #
+# A run that was killed leaves processes behind: `up` and `down` find those of this
+# cluster (recorded pids, or processes started with this state dir in their environment)
+# and stop them, saying so; a port held by anything else stops `up` with its holder named.
+#
 # Env: GPU_SERVING_LOCAL_DIR (state dir, default ~/.cache/gpu-serving-infra/local),
 #      GPU_SERVING_CACHE (tool cache, default ~/.cache/gpu-serving-infra),
 #      LOCAL_ETCD_PORT (12379), LOCAL_ETCD_PEER_PORT (12380), LOCAL_APISERVER_PORT (16443),
 #      LOCAL_KCM_PORT (20257), LOCAL_SCHEDULER_PORT (20259), LOCAL_KWOK_PORT (20247),
+#      LOCAL_REGISTRY_PORT (20205), LOCAL_MOTO_PORT (20206), and local-node.sh's,
 #      LOCAL_KARPENTER_METRICS_PORT (20261), LOCAL_KARPENTER_HEALTH_PORT (20262),
 #      LOCAL_KARPENTER_NODE_CLASS (KWOKNodeClass the local NodePools use, default "local"),
 #      LOCAL_KARPENTER_REGISTRATION_DELAY (simulated instance boot, default 5s),
@@ -26,6 +35,9 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=local/lib.sh
+source "$SCRIPT_DIR/local/lib.sh"
+LOG_TAG=local-cluster
 CACHE="${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}"
 BIN="$CACHE/bin"
 STATE="${GPU_SERVING_LOCAL_DIR:-$CACHE/local}"
@@ -45,6 +57,8 @@ APISERVER_PORT="${LOCAL_APISERVER_PORT:-16443}"
 KCM_PORT="${LOCAL_KCM_PORT:-20257}"
 SCHEDULER_PORT="${LOCAL_SCHEDULER_PORT:-20259}"
 KWOK_PORT="${LOCAL_KWOK_PORT:-20247}"
+REGISTRY_PORT="${LOCAL_REGISTRY_PORT:-20205}"
+MOTO_PORT="${LOCAL_MOTO_PORT:-20206}"
 KARPENTER_METRICS_PORT="${LOCAL_KARPENTER_METRICS_PORT:-20261}"
 KARPENTER_HEALTH_PORT="${LOCAL_KARPENTER_HEALTH_PORT:-20262}"
 KARPENTER_NODE_CLASS="${LOCAL_KARPENTER_NODE_CLASS:-local}"
@@ -53,72 +67,40 @@ TIMEOUT="${LOCAL_CLUSTER_TIMEOUT:-120}"
 SERVICE_CIDR=10.96.0.0/16 # virtual ClusterIPs: allocated in objects, never routed (no kube-proxy)
 POD_CIDR=10.244.0.0/16    # fake pod IPs written by kwok into pod status, never routed
 
-CORE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+CORE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok registry s3)
 COMPONENTS=("${CORE_COMPONENTS[@]}" karpenter-kwok)
-
-log() { printf '[local-cluster] %s\n' "$*" >&2; }
-die() { printf '[local-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+# component|port variable|port (each component's listening ports, checked before it starts)
+PORTS=("etcd|LOCAL_ETCD_PORT|$ETCD_PORT" "etcd|LOCAL_ETCD_PEER_PORT|$ETCD_PEER_PORT"
+  "kube-apiserver|LOCAL_APISERVER_PORT|$APISERVER_PORT" "kube-controller-manager|LOCAL_KCM_PORT|$KCM_PORT"
+  "kube-scheduler|LOCAL_SCHEDULER_PORT|$SCHEDULER_PORT" "kwok|LOCAL_KWOK_PORT|$KWOK_PORT"
+  "registry|LOCAL_REGISTRY_PORT|$REGISTRY_PORT" "s3|LOCAL_MOTO_PORT|$MOTO_PORT"
+  "karpenter-kwok|LOCAL_KARPENTER_METRICS_PORT|$KARPENTER_METRICS_PORT"
+  "karpenter-kwok|LOCAL_KARPENTER_HEALTH_PORT|$KARPENTER_HEALTH_PORT")
 
 kubectl_() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
-ensure_cmd() { # ensure_cmd <command> <debian package>
-  command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing $2 (apt-get) for $1"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"; } >&2 ||
-      die "apt-get install $2 failed"
-  else
-    die "$1 not found: install the Debian package $2"
-  fi
-}
-
 # ---- processes ---------------------------------------------------------------
-pid_of() { [ -f "$PIDS/$1.pid" ] && cat "$PIDS/$1.pid"; }
-
-is_running() { # is_running <component>: pid alive and still our binary
-  local pid
-  pid="$(pid_of "$1" 2>/dev/null)" || return 1
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-  local exe
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-  # -f: the bin directory may be a link to a shared tool cache; /proc shows the real path.
-  [ "${exe% (deleted)}" = "$(readlink -f "$BIN/$1")" ]
-}
-
-start() { # start <component> <args...>
-  local name="$1"
+start() { # start <component> <args...>: a tool from $BIN, after its ports were claimed
+  local name="$1" spec
   shift
-  [ -x "$BIN/$name" ] || die "$BIN/$name missing: run scripts/build-tools.sh first"
-  if is_running "$name"; then
-    log "$name already running (pid $(pid_of "$name"))"
-    return 0
-  fi
-  # setsid: own session, so a Ctrl-C in the calling shell does not reach it.
-  setsid "$BIN/$name" "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$PIDS/$name.pid"
-  log "started $name (pid $!, log $LOGS/$name.log)"
+  for spec in "${PORTS[@]}"; do
+    IFS='|' read -r c var port <<<"$spec"
+    [ "$c" = "$name" ] && claim_port "$port" "$var" "$name"
+  done
+  start_process "$name" "$BIN/$name" "$@"
 }
 
-stop() { # stop <component>: TERM, then KILL after 15 s; only the recorded pid
-  local name="$1" pid i
-  if ! is_running "$name"; then
-    rm -f "$PIDS/$name.pid"
-    return 0
-  fi
-  pid="$(pid_of "$name")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 30); do
-    [ -d "/proc/$pid" ] || break
-    sleep 0.5
+start_exe() { # start_exe <component> <executable> <args...>: a program from a Debian package
+  local name="$1" spec
+  for spec in "${PORTS[@]}"; do
+    IFS='|' read -r c var port <<<"$spec"
+    [ "$c" = "$name" ] && claim_port "$port" "$var" "$name"
   done
-  if [ -d "/proc/$pid" ]; then
-    log "$name (pid $pid) did not stop on TERM; sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PIDS/$name.pid"
-  log "stopped $name (pid $pid)"
+  shift
+  start_process "$name" "$@"
 }
+
+stop() { stop_process "$1"; }
 
 wait_for() { # wait_for <description> <command...>
   local what="$1" i
@@ -192,20 +174,46 @@ write_kubeconfig() {
   mv -f "$kc" "$KUBECONFIG_FILE"
 }
 
+write_service_configs() {
+  cat >"$STATE/registry.yaml" <<EOF
+version: 0.1
+log: { level: warn, accesslog: { disabled: true } }
+storage:
+  filesystem: { rootdirectory: $CACHE/registry }
+  delete: { enabled: true }
+http: { addr: "$HOST:$REGISTRY_PORT" }
+EOF
+  # The apiserver reaches kubelets (logs, exec) and pods through an HTTP CONNECT proxy on a unix
+  # socket inside the real nodes' network namespace (scripts/local-node.sh), never by routing.
+  cat >"$STATE/egress-selector.yaml" <<EOF
+apiVersion: apiserver.k8s.io/v1beta1
+kind: EgressSelectorConfiguration
+egressSelections:
+  - name: cluster
+    connection:
+      proxyProtocol: HTTPConnect
+      transport: { uds: { udsName: $STATE/run/egress.sock } }
+EOF
+}
+
 # ---- commands ------------------------------------------------------------------
 cmd_up() {
   local t0=$SECONDS c
   trap 'log "up failed: logs are in $LOGS; run scripts/local-cluster.sh down to stop what was started"' ERR
-  for c in "${COMPONENTS[@]}" kubectl; do
+  for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok karpenter-kwok kubectl \
+    kubelet kube-proxy; do
     [ -x "$BIN/$c" ] || die "$BIN/$c missing: run scripts/build-tools.sh first"
   done
   [ -f "$KWOK_STAGES" ] || die "$KWOK_STAGES missing: run scripts/build-tools.sh kwok"
   [ -d "$KARPENTER_CRDS" ] || die "$KARPENTER_CRDS missing: run scripts/build-tools.sh karpenter-kwok"
   ensure_cmd setsid util-linux
   ensure_cmd curl curl
-  mkdir -p "$STATE" "$LOGS" "$PIDS" "$STATE/etcd"
+  ensure_packages docker-registry
+  mkdir -p "$STATE" "$LOGS" "$PIDS" "$STATE/etcd" "$STATE/run"
+  sweep_leftovers
   gen_pki
   write_kubeconfig
+  write_service_configs
 
   start etcd \
     --name=local --data-dir="$STATE/etcd" \
@@ -233,6 +241,9 @@ cmd_up() {
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --authorization-mode=RBAC --allow-privileged=true \
     --enable-priority-and-fairness=false \
+    --kubelet-client-certificate="$PKI/admin.crt" --kubelet-client-key="$PKI/admin.key" \
+    --kubelet-preferred-address-types=InternalIP \
+    --egress-selector-config-file="$STATE/egress-selector.yaml" \
     --profiling=false
   wait_for "kube-apiserver" kubectl_ get --raw /readyz ||
     { check_alive etcd kube-apiserver; die "kube-apiserver not ready after ${TIMEOUT}s"; }
@@ -256,14 +267,22 @@ cmd_up() {
     --node-ip=$HOST --node-lease-duration-seconds=40 --cidr="$POD_CIDR" \
     --server-address="$HOST:$KWOK_PORT"
 
+  start_exe registry /usr/bin/docker-registry serve "$STATE/registry.yaml"
+  start_exe s3 "$(python_bin)" -m moto.server -H "$HOST" -p "$MOTO_PORT"
+
   sleep 2
   check_alive "${CORE_COMPONENTS[@]}"
   kubectl_ apply -f "$NODES_YAML" >/dev/null || die "kubectl apply $NODES_YAML failed"
-  log "registered nodes from scripts/local/nodes.yaml; waiting for Ready"
+  log "registered the simulated nodes from scripts/local/nodes.yaml"
+  wait_for "registry" curl -fsS "http://$HOST:$REGISTRY_PORT/v2/" ||
+    die "registry not answering on $HOST:$REGISTRY_PORT (see $LOGS/registry.log)"
+  wait_for "S3 API" curl -fsS "http://$HOST:$MOTO_PORT/moto-api/" ||
+    die "moto_server not answering on $HOST:$MOTO_PORT (see $LOGS/s3.log)"
+  bash "$SCRIPT_DIR/local-node.sh" up
   if ! kubectl_ wait --for=condition=Ready node --all --timeout="${TIMEOUT}s" >/dev/null; then
     check_alive "${CORE_COMPONENTS[@]}"
     kubectl_ get nodes -o wide >&2 || true
-    die "nodes not Ready after ${TIMEOUT}s (see $LOGS/kwok.log)"
+    die "nodes not Ready after ${TIMEOUT}s (see $LOGS/kwok.log and $LOGS/kubelet-*.log)"
   fi
   # The default service account is what pods need before they can be created.
   wait_for "default service account" kubectl_ get serviceaccount default -n default ||
@@ -308,10 +327,12 @@ EOF
 
 cmd_down() {
   local i c
+  if [ -d "$STATE" ]; then bash "$SCRIPT_DIR/local-node.sh" down; fi
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     c="${COMPONENTS[$i]}"
     stop "$c"
   done
+  sweep_leftovers
   if [ -d "$STATE" ]; then
     rm -rf "$STATE"
     log "removed $STATE"
@@ -340,5 +361,5 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN" ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,35p' "$0" >&2; exit 2 ;;
 esac

@@ -1,7 +1,11 @@
 // The main job without an AWS account: `npm run local:up` builds the local tools (cached), starts a
-// Kubernetes control plane with kwok-simulated CPU and GPU nodes on 127.0.0.1 and runs the real
-// `pulumi up --stack local`; `npm run local:down` destroys the stack and stops every process.
+// Kubernetes control plane on 127.0.0.1 with two real nodes (kubelet + containerd) and two
+// kwok-simulated GPU nodes, builds the serving images offline into a local registry, uploads the
+// weights to a local S3 API and runs the real `pulumi up --stack local`; `npm run local:down`
+// destroys the stack and stops every process. Either clears what an interrupted run left first.
 import { fileExists, kubectl, log, projectDir, pulumi, secondsSince } from "./local/env";
+import { clearLeftovers, finishRun } from "./local/leftovers";
+import { buildImages, configureLocalStack, demoRequest, uploadWeights } from "./local/serving";
 import {
     buildTools,
     clusterRunning,
@@ -23,14 +27,22 @@ export function localUp(): void {
     clusterUp();
     timings.push(["control plane start", secondsSince(started)]);
     started = Date.now();
+    const images = buildImages();
+    uploadWeights();
+    timings.push(["images and weights", secondsSince(started)]);
+    started = Date.now();
     if (reused) prepareProject();
     else forgetStack();
     installKubernetesPlugin();
     selectStack();
+    configureLocalStack(images);
     pulumi(["up", "--yes", "--skip-preview"], { stream: true });
     timings.push(["pulumi up", secondsSince(started)]);
     process.stdout.write(kubectl(["get", "nodes,pods", "-A", "-o", "wide"]).stdout);
     process.stdout.write(pulumi(["stack", "output", "endpoints", "--json"]).stdout);
+    demoRequest(
+        JSON.parse(pulumi(["stack", "output", "apiKeys", "--show-secrets", "--json"]).stdout),
+    );
     for (const [stage, seconds] of timings) log(`${stage}: ${seconds} s`);
 }
 
@@ -49,11 +61,14 @@ export function localDown(): void {
 if (require.main === module) {
     const command = process.argv[2];
     try {
+        if (command !== "up" && command !== "down") throw new Error("usage: local.ts up|down");
+        clearLeftovers(`local:${command}`);
         if (command === "up") localUp();
-        else if (command === "down") localDown();
-        else throw new Error("usage: local.ts up|down");
+        else localDown();
+        finishRun();
     } catch (error) {
         log((error as Error).message);
+        finishRun();
         process.exit(1);
     }
 }

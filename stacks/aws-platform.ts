@@ -83,7 +83,8 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         prometheusUrl: observability?.prometheusUrl,
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
-        readiness: observability ? [cluster, store, observability] : [cluster, store],
+        // The namespace component: its policies exist before any pod of the serving half starts.
+        readiness: [cluster, namespace, store, ...(observability ? [observability] : [])],
         loadBalancerSubnets: loadBalancerSubnets(config, network),
         irsa: {
             oidcProviderArn: cluster.oidcProviderArn,

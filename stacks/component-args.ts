@@ -45,6 +45,13 @@ export function networkArgs(config: StackConfig, stack: string): NetworkArgs {
     };
 }
 
+/** Whether any model is exposed through a load balancer, which needs the AWS Load Balancer Controller. */
+export function servesThroughLoadBalancers(config: StackConfig): boolean {
+    // Also called on a config that failed its schema, where sections may be missing.
+    const shared = config.serving?.serviceType ?? "ClusterIP";
+    return (config.models ?? []).some((model) => (model?.serviceType ?? shared) !== "ClusterIP");
+}
+
 export function gpuClusterArgs(
     config: StackConfig,
     stack: string,
@@ -71,6 +78,7 @@ export function gpuClusterArgs(
             amiFamily: cluster.karpenter.amiFamily,
             amiVersion: cluster.karpenter.amiVersion,
         },
+        loadBalancerController: servesThroughLoadBalancers(config),
         protect: config.protect,
         tags: config.tags,
     };

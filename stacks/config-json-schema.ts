@@ -1,6 +1,6 @@
 import { ConversionConfig, JsonSchema, toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
-import { stackConfigEntries } from "./config-schema";
+import { secretConfigKeys, stackConfigEntries } from "./config-schema";
 import { projectName } from "./stack-files";
 
 /** Where the editor schema is committed; each Pulumi.<stack>.yaml names it in a modeline. */
@@ -58,7 +58,7 @@ export function stackFileJsonSchema(): JsonSchema {
     const properties = Object.fromEntries(
         Object.entries(config.properties).map(([key, schema]) => [
             `${projectName}:${key}`,
-            key === "apiKey"
+            (secretConfigKeys as readonly string[]).includes(key)
                 ? { anyOf: [schema, secureValue], description: schema.description }
                 : schema,
         ]),

@@ -559,6 +559,11 @@ export const servingSchema = object(
             boolean("Create KEDA ScaledObjects / HPAs (needs KEDA for vllm)."),
             true,
         ),
+        stagingImage: optional(
+            string(
+                "Weights-staging image by digest (`repo@sha256:…`) with the AWS CLI and Python, e.g. built from `images/staging`; defaults to public amazon/aws-cli (s3://) or python:3.12-slim (hf://) digests.",
+            ),
+        ),
     },
     "Settings shared by every model service.",
 );
@@ -646,6 +651,11 @@ const modelWeights = object(
             ),
         ),
         sizeGiB: number({ doc: "Weights size, GiB (drives the cold-start budget).", min: 0.001 }),
+        endpoint: optional(
+            string(
+                "S3 API endpoint URL (`http(s)://host[:port]`) for s3:// sources outside AWS S3 (MinIO, Ceph, a local S3 API); the staging Job's AWS CLI sends its requests there.",
+            ),
+        ),
     },
     "Model weights, staged once per version onto the shared claim.",
 );
@@ -673,7 +683,10 @@ export const modelSchema = object(
             }),
         ),
         loadFormat: optional(
-            oneOf(["safetensors", "runai_streamer", "fastsafetensors"], "vLLM weights loader."),
+            oneOf(
+                ["safetensors", "runai_streamer", "fastsafetensors"],
+                "vLLM weights loader. `runai_streamer` with an s3:// source streams the weights from S3 at serve time: no staging Job, and the server gets the read role and HTTPS egress instead.",
+            ),
         ),
         tensorParallelSize: optional(
             integer({ doc: "vLLM tensor parallelism; defaults to gpusPerReplica.", min: 1 }),
@@ -742,6 +755,15 @@ export const stackConfigEntries = {
             "Secret: API key for every model service instead of a generated one (`pulumi config set --secret apiKey …`).",
         ),
     ),
+    weightsCredentials: optional(
+        object(
+            {
+                accessKeyId: string("Access key id."),
+                secretAccessKey: string("Secret access key."),
+            },
+            "Secret: static S3 keys for the models with `weights.endpoint` (`pulumi config set --secret weightsCredentials '{\"accessKeyId\": …}'`); S3 in AWS is read with IAM roles instead.",
+        ),
+    ),
     huggingFaceToken: optional(
         string(
             "Secret: Hugging Face token for gated hf:// repositories, mounted only into their staging Jobs (`pulumi config set --secret huggingFaceToken …`).",
@@ -750,7 +772,7 @@ export const stackConfigEntries = {
 };
 
 /** Keys whose values must be Pulumi secrets: a plain value sits in clear text in Pulumi.<stack>.yaml. */
-export const secretConfigKeys = ["apiKey", "huggingFaceToken"] as const;
+export const secretConfigKeys = ["apiKey", "huggingFaceToken", "weightsCredentials"] as const;
 
 export const stackConfigSchema = v.object(stackConfigEntries);
 

@@ -80,7 +80,9 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
         namespace: namespaceName,
         modelClaimName: claim.metadata.name,
         clusterName: pulumi.output(cluster.kubeContext ?? `existing-${stack}`),
-        readiness: pools ? [pools] : [],
+        // The namespace component, so its policies exist before any pod of the serving half
+        // starts, and the NodePools the GPU pods land on.
+        readiness: pools ? [namespace, pools] : [namespace],
     };
 }
 

@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { provisionAwsPlatform } from "./aws-platform";
 import { useExistingCluster } from "./existing-platform";
-import { readApiKey, readHuggingFaceToken, readRawConfig, readSecretKeys } from "./read-config";
+import {
+    readApiKey,
+    readHuggingFaceToken,
+    readRawConfig,
+    readSecretKeys,
+    readWeightsCredentials,
+} from "./read-config";
 import { deployModels } from "./serving";
 import { servingPlanSummary } from "./serving-plan";
 import { parseStackConfig } from "./validate";
@@ -19,6 +25,7 @@ export function main(stack = pulumi.getStack()) {
     const models = deployModels(config, platform, {
         apiKey: readApiKey(),
         huggingFaceToken: readHuggingFaceToken(),
+        weightsCredentials: readWeightsCredentials(),
     });
     const names = Object.keys(models);
     const pick = <T>(field: (m: (typeof models)[string]) => pulumi.Output<T>) =>

@@ -48,6 +48,16 @@ export function readApiKey(): pulumi.Output<string> | undefined {
     return new pulumi.Config().getSecret("apiKey");
 }
 
+/** Static S3 keys as secret Outputs when the stack sets `weightsCredentials` (validated already). */
+export function readWeightsCredentials():
+    { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> } | undefined {
+    const keys = new pulumi.Config().getSecretObject<{
+        accessKeyId: string;
+        secretAccessKey: string;
+    }>("weightsCredentials");
+    return keys && { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey };
+}
+
 /** The Hugging Face token as a secret Output (`pulumi config set --secret huggingFaceToken`). */
 export function readHuggingFaceToken(): pulumi.Output<string> | undefined {
     return new pulumi.Config().getSecret("huggingFaceToken");

@@ -25,8 +25,12 @@ export interface ServingWiring {
     modelClaimName: pulumi.Input<string>;
     prometheusUrl?: pulumi.Input<string>;
     apiKey?: pulumi.Input<string>;
+    /** Static S3 keys (config `weightsCredentials`), for models with `weights.endpoint` only. */
+    weightsCredentials?: ModelServiceInputs["weightsCredentials"];
     /** IRSA role of the model's staging Job (an S3 source on a platform with IRSA). */
     stagingRoleArn?: pulumi.Input<string>;
+    /** IRSA role of the server, when it streams its S3 source itself. */
+    servingRoleArn?: pulumi.Input<string>;
     /** Gated repositories' token; handed only to hf:// models. */
     huggingFaceToken?: pulumi.Input<string>;
     /** Subnets the load balancers sit in. */
@@ -53,6 +57,9 @@ export function modelServiceArgs(
         weightsSource: model.weights.source,
         weightsRevision: model.weights.revision,
         weightsSizeGiB: model.weights.sizeGiB,
+        weightsEndpoint: model.weights.endpoint,
+        weightsCredentials: model.weights.endpoint ? wiring.weightsCredentials : undefined,
+        stagingImage: config.serving.stagingImage,
         modelClaimName: wiring.modelClaimName,
         gpuGroup: model.gpuGroup,
         gpusPerReplica: model.gpusPerReplica,
@@ -97,6 +104,7 @@ function accessArgs(config: StackConfig, model: ModelConfig, wiring: ServingWiri
         loadBalancerSubnetIds: wiring.loadBalancerSubnets?.ids,
         loadBalancerSubnetCidrs: wiring.loadBalancerSubnets?.cidrs,
         stagingRoleArn: wiring.stagingRoleArn,
+        serviceAccountRoleArn: wiring.servingRoleArn,
         huggingFaceToken: model.weights.source.startsWith("hf://")
             ? wiring.huggingFaceToken
             : undefined,
@@ -111,6 +119,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsSource: "weights.source",
     weightsRevision: "weights.revision",
     weightsSizeGiB: "weights.sizeGiB",
+    weightsEndpoint: "weights.endpoint",
+    stagingImage: "=serving.stagingImage",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
     imageCache: "=coldStart.imageCache",
     compileCacheGpuModel: "=coldStart.compileCache",

@@ -5,10 +5,14 @@ import { GpuHeadroom } from "../components/gpu-headroom";
 import { ModelService } from "../components/model-service";
 import { ModelWeightsAccess } from "../components/model-weights-access";
 import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
-import { parseS3Source } from "../components/plan/weights-access-plan";
+import {
+    parseS3Source,
+    servingModelPath,
+    servingReadsFromS3,
+} from "../components/plan/weights-access-plan";
 import { headroomFor } from "./capacity-plan";
 import { ServingPlatform } from "./existing-platform";
-import { modelServiceArgs } from "./serving-plan";
+import { ServingWiring, modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
 import type { ModelConfig, StackConfig } from "./config-schema";
 
@@ -39,8 +43,23 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
 }
 
 /**
- * The IRSA roles that read an S3 source, when the platform has IRSA. Other platforms (a local
- * cluster) and hf:// sources get no AWS role.
+ * Whether the model's server streams its s3:// source itself (the Run:ai streamer), which then needs
+ * the read role, instead of a staging Job.
+ */
+function streamsFromS3(model: ModelConfig): boolean {
+    const path = servingModelPath({
+        runtime: model.runtime,
+        loadFormat: model.loadFormat,
+        weightsSource: model.weights.source,
+        weightsEndpoint: model.weights.endpoint,
+        stagedDir: "",
+    });
+    return servingReadsFromS3(model.loadFormat, path);
+}
+
+/**
+ * The IRSA role that reads an S3 source, when the platform has IRSA: the staging Job's, or the
+ * server's when it streams. Other platforms (a local cluster) and hf:// sources get no AWS role.
  */
 function weightsAccess(
     config: StackConfig,
@@ -55,7 +74,7 @@ function weightsAccess(
         oidcProviderArn: platform.irsa.oidcProviderArn,
         oidcProviderUrl: platform.irsa.oidcProviderUrl,
         kmsKeyArn: model.weights.kmsKeyArn,
-        servingReadsFromS3: false,
+        servingReadsFromS3: streamsFromS3(model),
         tags: config.tags,
     });
 }
@@ -64,6 +83,8 @@ function weightsAccess(
 export interface ServingSecrets {
     apiKey?: pulumi.Output<string>;
     huggingFaceToken?: pulumi.Output<string>;
+    /** Static S3 keys (config `weightsCredentials`) for models with `weights.endpoint`. */
+    weightsCredentials?: ServingWiring["weightsCredentials"];
 }
 
 /** One image and one ModelService per configured model, after the platform is ready. */
@@ -86,8 +107,11 @@ export function deployModels(
                 prometheusUrl: platform.prometheusUrl,
                 apiKey: secrets.apiKey,
                 huggingFaceToken: secrets.huggingFaceToken,
-                stagingRoleArn: access?.stagingRoleArn,
+                // One role per model: the staging Job's, or the server's when it streams.
+                stagingRoleArn: access && !streamsFromS3(model) ? access.roleArn : undefined,
+                servingRoleArn: access && streamsFromS3(model) ? access.roleArn : undefined,
                 loadBalancerSubnets: platform.loadBalancerSubnets,
+                weightsCredentials: secrets.weightsCredentials,
             }),
             { provider: platform.provider, dependsOn: platform.readiness },
         );

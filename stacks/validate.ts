@@ -165,6 +165,11 @@ export function parseStackConfig(
         models.forEach((model, i) => model && checkModel(config, model, i, problems));
         checkModelNames(models, problems);
     }
+    if (config.weightsCredentials && !models.some((m) => m?.weights.endpoint !== undefined))
+        problems.add(
+            "weightsCredentials",
+            "is only used by models with `weights.endpoint` (S3-compatible stores); no model sets one",
+        );
     if (config.cluster) {
         // A NodePool's node sizes follow the largest replica of the models that parse.
         const parsed = { ...config, models: models.filter((m) => m !== undefined) } as StackConfig;
@@ -414,6 +419,7 @@ function checkModel(
         namespace: config.serving.namespace,
         image: reference ?? exampleDigest,
         modelClaimName: config.modelStore.claimName,
+        weightsCredentials: config.weightsCredentials,
     });
     const serviceProblems = modelServiceProblems(args).list.filter(
         (p) => p.propertyPath !== "gpuGroup",

@@ -37,18 +37,25 @@ interface ModelWeights {
     bucket: string;
     prefix: string;
     kmsKeyArn?: string;
+    /** vLLM with the Run:ai streamer: the server reads S3 itself and nothing is staged. */
+    streams: boolean;
 }
 
 const prodModels: ModelWeights[] = (
     projectConfig(readStackFile("prod")).models as {
         name: string;
+        runtime: string;
+        loadFormat?: string;
         weights: { source: string; kmsKeyArn?: string };
     }[]
 ).map((m) => ({
     name: m.name,
     ...parseS3Source(m.weights.source)!,
     kmsKeyArn: m.weights.kmsKeyArn,
+    streams: m.runtime === "vllm" && m.loadFormat === "runai_streamer",
 }));
+const stagedModels = prodModels.filter((m) => !m.streams);
+const streamingModels = prodModels.filter((m) => m.streams);
 
 /** ARNs of one cluster's account and region; `clusterName` is the stack's EKS cluster. */
 function arnsOf(clusterName: string) {
@@ -80,6 +87,14 @@ function arnsOf(clusterName: string) {
         interruptionQueue: `arn:aws:sqs:${region}:${account}:${clusterName}-karpenter`,
         otherQueue: `arn:aws:sqs:${region}:${account}:payments-events`,
         otherRole: `arn:aws:iam::${account}:role/admin`,
+        loadBalancer: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/net/k8s-models-llama318-0a1b2c3d4e/0123456789abcdef`,
+        targetGroup: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/k8s-models-llama318-0a1b2c3d4e/0123456789abcdef`,
+        listener: `arn:aws:elasticloadbalancing:${region}:${account}:listener/net/k8s-models-llama318-0a1b2c3d4e/0123456789abcdef/fedcba9876543210`,
+        /** The NLB's own security group, which the controller created and tagged. */
+        nlbSecurityGroup: ec2("security-group/sg-0a0a0a0a0a0a0a0a0"),
+        /** The EKS cluster security group on every node: not the controller's. */
+        nodeSecurityGroup: ec2("security-group/sg-0b0b0b0b0b0b0b0b0"),
+        elbServiceLinkedRole: `arn:aws:iam::${account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`,
         secret: `arn:aws:secretsmanager:${region}:${account}:secret:prod/db-AbCdEf`,
         parameter: `arn:aws:ssm:${region}:${account}:parameter/prod/db-password`,
     };
@@ -135,10 +150,16 @@ interface Identity {
     denied: Request[];
 }
 
-const staging = (arn: Arns, m: ModelWeights): Identity => ({
-    label: `staging Job of ${m.name}`,
-    role: `${m.name}-weights-staging`,
-    trustedBy: { serviceAccount: `${servingNamespace}:${m.name}-staging` },
+/**
+ * The one reader of a model's weights: its staging Job, or its server when the server streams them
+ * from S3 (then nothing is staged and no staging role exists).
+ */
+const weightsReader = (arn: Arns, m: ModelWeights): Identity => ({
+    label: m.streams ? `server of ${m.name} (streams from S3)` : `staging Job of ${m.name}`,
+    role: `${m.name}-weights-${m.streams ? "serving" : "staging"}`,
+    trustedBy: {
+        serviceAccount: `${servingNamespace}:${m.name}${m.streams ? "" : "-staging"}`,
+    },
     allowed: [
         to("s3:ListBucket", arn.bucket(m), { "s3:prefix": `${m.prefix}/` }),
         to("s3:GetObject", arn.object(m)),
@@ -159,6 +180,83 @@ const staging = (arn: Arns, m: ModelWeights): Identity => ({
         to("s3:PutBucketPolicy", arn.bucket(m)),
     ],
 });
+
+/** The tag the load balancer controller puts on, and requires of, everything it owns. */
+const controllerTag = "elbv2.k8s.aws/cluster";
+
+/** The AWS Load Balancer Controller, in a stack that serves through load balancers. */
+function loadBalancerControllerIdentity(arn: Arns, clusterName: string): Identity {
+    const ownTag = { [`aws:ResourceTag/${controllerTag}`]: clusterName };
+    const tagging = {
+        [`aws:RequestTag/${controllerTag}`]: clusterName,
+        "aws:TagKeys": [controllerTag],
+    };
+    return {
+        label: "AWS Load Balancer Controller",
+        role: "cluster-load-balancer-controller-role",
+        trustedBy: { serviceAccount: "kube-system:aws-load-balancer-controller" },
+        allowed: [
+            to("elasticloadbalancing:CreateLoadBalancer", arn.loadBalancer, tagging),
+            to("elasticloadbalancing:CreateTargetGroup", arn.targetGroup, tagging),
+            to("elasticloadbalancing:AddTags", arn.loadBalancer, {
+                ...tagging,
+                "elasticloadbalancing:CreateAction": "CreateLoadBalancer",
+            }),
+            to("elasticloadbalancing:CreateListener", arn.loadBalancer),
+            to("elasticloadbalancing:ModifyListener", arn.listener),
+            to("elasticloadbalancing:DeleteListener", arn.listener),
+            to("elasticloadbalancing:ModifyLoadBalancerAttributes", arn.loadBalancer, ownTag),
+            to("elasticloadbalancing:SetSecurityGroups", arn.loadBalancer, ownTag),
+            to("elasticloadbalancing:DeleteLoadBalancer", arn.loadBalancer, ownTag),
+            to("elasticloadbalancing:ModifyTargetGroupAttributes", arn.targetGroup, ownTag),
+            to("elasticloadbalancing:DeleteTargetGroup", arn.targetGroup, ownTag),
+            to("elasticloadbalancing:RegisterTargets", arn.targetGroup),
+            to("elasticloadbalancing:DeregisterTargets", arn.targetGroup),
+            to("ec2:CreateSecurityGroup", arn.nlbSecurityGroup),
+            to("ec2:CreateTags", arn.nlbSecurityGroup, {
+                ...tagging,
+                "ec2:CreateAction": "CreateSecurityGroup",
+            }),
+            to("ec2:AuthorizeSecurityGroupIngress", arn.nlbSecurityGroup, ownTag),
+            to("ec2:DeleteSecurityGroup", arn.nlbSecurityGroup, ownTag),
+            // The rule that lets the NLB reach pods goes on the nodes' group.
+            to("ec2:AuthorizeSecurityGroupIngress", arn.nodeSecurityGroup),
+            to("ec2:RevokeSecurityGroupIngress", arn.nodeSecurityGroup),
+            to("iam:CreateServiceLinkedRole", arn.elbServiceLinkedRole, {
+                "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com",
+            }),
+            to("ec2:DescribeSubnets", "*"),
+            to("ec2:DescribeSecurityGroups", "*"),
+            to("ec2:DescribeVpcs", "*"),
+            to("elasticloadbalancing:DescribeLoadBalancers", "*"),
+            to("elasticloadbalancing:DescribeTargetHealth", "*"),
+            to("elasticloadbalancing:DescribeListenerAttributes", "*"),
+            to(
+                "acm:DescribeCertificate",
+                `arn:aws:acm:${region}:${account}:certificate/5f2b7c1e-0a9d-4e3b-8c6f-2d1e0b9a7c44`,
+            ),
+        ],
+        denied: [
+            ...forbiddenToAll(arn),
+            // Security groups it did not create and tag: the nodes' own, or anyone's.
+            to("ec2:DeleteSecurityGroup", arn.nodeSecurityGroup),
+            to("ec2:CreateTags", arn.nodeSecurityGroup, tagging),
+            to("ec2:CreateTags", arn.instance, tagging),
+            // Load balancers and target groups without its tag: another team's, or untagged.
+            to("elasticloadbalancing:CreateLoadBalancer", arn.loadBalancer),
+            to("elasticloadbalancing:DeleteLoadBalancer", arn.loadBalancer),
+            to("elasticloadbalancing:ModifyLoadBalancerAttributes", arn.loadBalancer),
+            to("elasticloadbalancing:DeleteTargetGroup", arn.targetGroup),
+            to("elasticloadbalancing:AddTags", arn.loadBalancer),
+            to("iam:CreateServiceLinkedRole", arn.elbServiceLinkedRole, {
+                "iam:AWSServiceName": "autoscaling.amazonaws.com",
+            }),
+            to("iam:DeleteServiceLinkedRole", arn.elbServiceLinkedRole),
+            to("ec2:CreateVpc", `arn:aws:ec2:${region}:${account}:vpc/vpc-0123456789abcdef0`),
+            to("ec2:DeleteSubnet", arn.subnet),
+        ],
+    };
+}
 
 /** A node role: what the kubelet and host-network agents need through IMDS, nothing a pod could use. */
 const nodes = (arn: Arns, label: string, role: string, clusterName: string): Identity => ({
@@ -274,7 +372,7 @@ function platformIdentities(arn: Arns, clusterName: string): Identity[] {
         {
             label: "fluent-bit",
             role: "observability-fluent-bit",
-            trustedBy: { serviceAccount: "monitoring:fluent-bit" },
+            trustedBy: { serviceAccount: "monitoring-agents:fluent-bit" },
             allowed: [
                 to(
                     "logs:CreateLogStream",
@@ -478,7 +576,8 @@ const matrixStacks: MatrixStack[] = [
         identities: [
             ...platformIdentities(prodArns, "gpu-serving-prod"),
             ...karpenterIdentities(prodArns, "gpu-serving-prod"),
-            ...prodModels.map((m) => staging(prodArns, m)),
+            loadBalancerControllerIdentity(prodArns, "gpu-serving-prod"),
+            ...prodModels.map((m) => weightsReader(prodArns, m)),
         ],
     },
     {
@@ -496,16 +595,19 @@ const matrixStacks: MatrixStack[] = [
 /** Every ServiceAccount a pod of the stack runs as, serving ones included (they have no role). */
 function serviceAccountsOf(identities: Identity[]): string[] {
     return [
-        ...identities.flatMap((i) =>
-            "serviceAccount" in i.trustedBy
-                ? [i.trustedBy.serviceAccount]
-                : "podIdentity" in i.trustedBy
-                  ? [i.trustedBy.podIdentity]
-                  : [],
-        ),
-        ...prodModels.map((m) => `${servingNamespace}:${m.name}`),
-        "kube-system:default",
-        `${servingNamespace}:default`,
+        ...new Set([
+            ...identities.flatMap((i) =>
+                "serviceAccount" in i.trustedBy
+                    ? [i.trustedBy.serviceAccount]
+                    : "podIdentity" in i.trustedBy
+                      ? [i.trustedBy.podIdentity]
+                      : [],
+            ),
+            ...prodModels.map((m) => `${servingNamespace}:${m.name}`),
+            ...prodModels.map((m) => `${servingNamespace}:${m.name}-staging`),
+            "kube-system:default",
+            `${servingNamespace}:default`,
+        ]),
     ];
 }
 
@@ -874,7 +976,8 @@ describe("IAM access, evaluated by iam-simulate", () => {
             roles = iamRoles(resources);
         });
         it("runs each staging Job as the ServiceAccount its role trusts, annotated with that role", () => {
-            for (const m of prodModels) {
+            assert.ok(stagedModels.length > 0);
+            for (const m of stagedModels) {
                 const job = resources
                     .ofType("kubernetes:batch/v1:Job")
                     .find((j) => j.inputs.metadata.name.startsWith(`${m.name}-stage-`))!;
@@ -898,20 +1001,40 @@ describe("IAM access, evaluated by iam-simulate", () => {
             }
         });
 
-        it("gives the serving pods no AWS identity: their ServiceAccounts carry no role and no role trusts them", async () => {
-            const servingAccounts = resources
-                .ofType("kubernetes:core/v1:ServiceAccount")
-                .filter((sa) => prodModels.some((m) => sa.inputs.metadata.name === m.name));
-            assert.equal(servingAccounts.length, prodModels.length);
-            for (const sa of servingAccounts)
-                assert.equal(
-                    sa.inputs.metadata.annotations?.["eks.amazonaws.com/role-arn"],
-                    undefined,
-                    sa.name,
-                );
+        it("stages nothing for a server that streams from S3: no Job, no staging ServiceAccount or role", () => {
+            assert.ok(streamingModels.length > 0);
+            for (const m of streamingModels) {
+                const jobs = resources
+                    .ofType("kubernetes:batch/v1:Job")
+                    .filter((j) => j.inputs.metadata.name.startsWith(`${m.name}-stage-`));
+                const accounts = resources
+                    .ofType("kubernetes:core/v1:ServiceAccount")
+                    .filter((sa) => sa.inputs.metadata.name === `${m.name}-staging`);
+                assert.deepEqual([jobs.length, accounts.length], [0, 0], m.name);
+                assert.equal(roles.has(`${m.name}-weights-staging`), false);
+            }
+        });
+
+        it("gives a server that streams from S3 its role through its own ServiceAccount, and to any other no role", () => {
+            const servingAccount = (m: ModelWeights) =>
+                resources
+                    .ofType("kubernetes:core/v1:ServiceAccount")
+                    .find((sa) => sa.inputs.metadata.name === m.name)!;
+            for (const m of prodModels) {
+                const annotation =
+                    servingAccount(m).inputs.metadata.annotations?.["eks.amazonaws.com/role-arn"];
+                const expected = m.streams
+                    ? roles.get(`${m.name}-weights-serving`)!.arn
+                    : undefined;
+                assert.equal(annotation, expected, m.name);
+            }
+        });
+
+        it("lets no role be assumed by the pods of a server that reads the staged copy", async () => {
+            assert.ok(stagedModels.length > 0);
             const results = [];
             for (const role of roles.values()) {
-                for (const m of prodModels) {
+                for (const m of stagedModels) {
                     const serviceAccount = `${servingNamespace}:${m.name}`;
                     results.push(
                         await run(
@@ -1044,30 +1167,36 @@ describe("IAM access, evaluated by iam-simulate", () => {
         });
     });
 
-    describe("ModelWeightsAccess with SSE-KMS and a server that streams from S3", function () {
+    describe("ModelWeightsAccess with SSE-KMS, staged or streamed", function () {
         this.timeout(60_000);
         const model: ModelWeights = {
             name: "llama",
             bucket: "ml-weights",
             prefix: "llama/2024-07-23",
+            streams: false,
         };
         const arn = prodArns;
-        let roles: Map<string, IamRole>;
+        const roles = new Map<string, IamRole>();
 
         before(async () => {
-            const { resources } = await render(
-                () =>
-                    new ModelWeightsAccess("llama", {
-                        modelName: "llama",
-                        namespace: "models",
-                        weightsSource: "s3://ml-weights/llama/2024-07-23",
-                        oidcProviderArn: providerArn,
-                        oidcProviderUrl: mockOidcIssuer,
-                        kmsKeyArn: weightsKeyArn,
-                        servingReadsFromS3: true,
-                    }),
-            );
-            roles = iamRoles(resources);
+            for (const servingReadsFromS3 of [false, true]) {
+                const { resources } = await render(
+                    () =>
+                        new ModelWeightsAccess("llama", {
+                            modelName: "llama",
+                            namespace: "models",
+                            weightsSource: "s3://ml-weights/llama/2024-07-23",
+                            oidcProviderArn: providerArn,
+                            oidcProviderUrl: mockOidcIssuer,
+                            kmsKeyArn: weightsKeyArn,
+                            servingReadsFromS3,
+                        }),
+                );
+                const rendered = iamRoles(resources);
+                // One reader: the staging Job's role or the server's, never both.
+                assert.equal(rendered.size, 1);
+                for (const [name, role] of rendered) roles.set(name, role);
+            }
         });
 
         for (const [role, serviceAccount] of [

@@ -6,6 +6,7 @@ import { gpuPresentLabel, gpuTaint, nodeRoleLabel } from "../components/plan/sch
 
 const defaults: plan.ObservabilitySettings = {
     namespace: "monitoring",
+    agentNamespace: "monitoring-agents",
     logRetentionDays: 30,
     prometheusRetention: "15d",
     prometheusStorageGiB: 50,

@@ -35,8 +35,8 @@ describe("Observability", () => {
     it("renders only schema-valid Kubernetes objects", async () => {
         const count = await validateRenderedKubernetesObjects(resources);
         assert.ok(count > 0);
-        // Namespace, StorageClass, Secret, PrometheusRule, ConfigMap
-        assert.equal(count, 5);
+        // Namespaces (the stack's and the agents'), StorageClass, Secret, PrometheusRule, ConfigMap
+        assert.equal(count, 6);
     });
 
     it("names every child after the component and parents it", () => {
@@ -61,7 +61,15 @@ describe("Observability", () => {
             "dcgm-exporter": ["4.7.1", "https://nvidia.github.io/dcgm-exporter/helm-charts"],
             "aws-for-fluent-bit": ["0.2.0", "https://aws.github.io/eks-charts"],
         });
-        for (const r of resources.ofType(release)) assert.equal(r.inputs.namespace, "monitoring");
+        const namespaces = Object.fromEntries(
+            resources.ofType(release).map((r) => [r.inputs.name, r.inputs.namespace]),
+        );
+        assert.deepEqual(namespaces, {
+            "kube-prometheus-stack": "monitoring",
+            keda: "monitoring",
+            "dcgm-exporter": "monitoring-agents",
+            "aws-for-fluent-bit": "monitoring-agents",
+        });
     });
 
     it("runs the DCGM exporter only on GPU nodes, tolerating the GPU taint", () => {
@@ -139,7 +147,7 @@ describe("Observability", () => {
         assert.equal(values.cloudWatchLogs.region, mockRegion);
     });
 
-    it("lets only the fluent-bit service account of the namespace assume the log role", () => {
+    it("lets only the fluent-bit service account of the agents' namespace assume the log role", () => {
         const trust = iamJson(
             resources.one("aws:iam/role:Role", "fluent-bit").inputs.assumeRolePolicy,
         );
@@ -148,7 +156,7 @@ describe("Observability", () => {
         assert.deepEqual(statement.Action, ["sts:AssumeRoleWithWebIdentity"]);
         assert.deepEqual(statement.Principal, { Federated: [oidcProviderArn] });
         assert.deepEqual(statement.Condition.StringEquals, {
-            [`${issuerHost}:sub`]: ["system:serviceaccount:monitoring:fluent-bit"],
+            [`${issuerHost}:sub`]: ["system:serviceaccount:monitoring-agents:fluent-bit"],
             [`${issuerHost}:aud`]: ["sts.amazonaws.com"],
         });
     });
@@ -217,7 +225,7 @@ describe("Observability", () => {
     it("exposes the namespace it created", async () => {
         assert.equal(await valueOf(component.namespace), "monitoring");
         assert.equal(
-            resources.one("kubernetes:core/v1:Namespace").inputs.metadata.name,
+            resources.one("kubernetes:core/v1:Namespace", "obs-namespace").inputs.metadata.name,
             "monitoring",
         );
     });
@@ -246,10 +254,10 @@ describe("Observability", () => {
             assert.match(expr.ModelLatencyP95High, /^histogram_quantile\(0\.95, .*\) > 2\.5$/);
         });
 
-        it("names the custom namespace in the IRSA subject, and drops https:// from the issuer", () => {
+        it("names the custom agents' namespace in the IRSA subject, and drops https:// from the issuer", () => {
             const trust = iamJson(custom.one("aws:iam/role:Role").inputs.assumeRolePolicy);
             assert.deepEqual(trust.Statement[0].Condition.StringEquals[`${issuerHost}:sub`], [
-                "system:serviceaccount:observability:fluent-bit",
+                "system:serviceaccount:observability-agents:fluent-bit",
             ]);
         });
 
@@ -259,9 +267,14 @@ describe("Observability", () => {
             assert.deepEqual(logGroup.tags, { team: "ml" });
         });
 
-        it("deploys every chart and object into the custom namespace", () => {
+        it("deploys every chart and object into the custom namespace, the node agents beside it", () => {
             for (const r of custom.ofType(release))
-                assert.equal(r.inputs.namespace, "observability");
+                assert.equal(
+                    r.inputs.namespace,
+                    ["dcgm-exporter", "aws-for-fluent-bit"].includes(r.inputs.name)
+                        ? "observability-agents"
+                        : "observability",
+                );
             assert.equal(
                 custom.one("kubernetes:core/v1:ConfigMap").inputs.metadata.namespace,
                 "observability",
@@ -278,7 +291,7 @@ describe("Observability", () => {
         assert.ok(withProvider.one(release, "keda").provider.startsWith(`${providerUrn}::`));
         assert.ok(
             withProvider
-                .one("kubernetes:core/v1:Namespace")
+                .one("kubernetes:core/v1:Namespace", "obs-namespace")
                 .provider.startsWith(`${providerUrn}::`),
         );
         assert.equal(withProvider.one("aws:cloudwatch/logGroup:LogGroup").provider, "");

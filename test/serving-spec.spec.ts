@@ -52,7 +52,7 @@ const baseArgs: ModelServiceArgs = {
 };
 
 describe("ModelService builders", () => {
-    it("passes vLLM the staged directory, the served name, parallelism and the API key by env reference", () => {
+    it("passes vLLM the staged directory, the served name and parallelism, never the API key", () => {
         const args = vllmArgs({
             modelName: "llama",
             modelDir: "/models/llama/v1",
@@ -76,8 +76,6 @@ describe("ModelService builders", () => {
             "2",
             "--load-format",
             "runai_streamer",
-            "--api-key",
-            "$(VLLM_API_KEY)",
             "--max-model-len",
             "8192",
             "--enable-prefix-caching",

@@ -368,7 +368,7 @@ describe("stack config as Pulumi delivers it", () => {
         const config = validConfig();
         config.models[0].weights.url = "s3://x";
         assert.deepEqual(problemsOf(config), [
-            "models[0].weights.url: is not a known key; allowed keys: source, revision, kmsKeyArn, sizeGiB",
+            "models[0].weights.url: is not a known key; allowed keys: source, revision, kmsKeyArn, sizeGiB, endpoint",
         ]);
     });
 

@@ -57,6 +57,7 @@ export function resolveClusterSettings(name: string, args: ClusterInputs): Clust
             amiVersion: args.karpenter?.amiVersion ?? "latest",
             chartVersion: args.karpenter?.chartVersion ?? karpenterChart.version,
         },
+        loadBalancerController: args.loadBalancerController ?? false,
         protect: args.protect ?? true,
         tags: args.tags ?? {},
     };

@@ -95,6 +95,8 @@ export interface ClusterInputs<
     gpuNodePools?: Pool[];
     /** The Karpenter controller and node classes, with capacity engine "karpenter". @default AL2023 nodes, chart 1.13.0 */
     karpenter?: Karpenter;
+    /** Install the AWS Load Balancer Controller (with its own IRSA role, on the system nodes), which makes the NLBs of LoadBalancer Services such as ModelService's load balancer service types. @default false */
+    loadBalancerController?: boolean;
     /** Protect the cluster and its secrets KMS key from deletion and replacement. @default true */
     protect?: boolean;
     /** Tags for every AWS resource. @default {} */
@@ -114,6 +116,7 @@ export interface ClusterSettings {
     capacityEngine: string;
     gpuNodePools: GpuNodePoolInputs[];
     karpenter: Required<KarpenterInputs>;
+    loadBalancerController: boolean;
     protect: boolean;
     tags: Record<string, string>;
 }

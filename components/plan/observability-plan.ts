@@ -76,6 +76,7 @@ export function oidcIssuerHost(issuer: string): string {
 
 export interface ObservabilitySettings {
     namespace: string;
+    agentNamespace: string;
     logRetentionDays: number;
     prometheusRetention: string;
     prometheusStorageGiB: number;
@@ -96,6 +97,19 @@ const exactVersion = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 export function observabilityProblems(settings: ObservabilitySettings, problems: Problems): void {
     const s = settings;
     problems.expect(isDns1123Label(s.namespace), "namespace", dns1123LabelReason(s.namespace));
+    // A name derived from a bad namespace is that namespace's problem, reported once.
+    const derived = s.agentNamespace === `${s.namespace}-agents`;
+    if (isDns1123Label(s.namespace) || !derived)
+        problems.expect(
+            isDns1123Label(s.agentNamespace),
+            "agentNamespace",
+            dns1123LabelReason(s.agentNamespace),
+        );
+    problems.expect(
+        s.agentNamespace !== s.namespace,
+        "agentNamespace",
+        `must differ from namespace "${s.namespace}": the agents need Pod Security privileged, the rest runs under baseline`,
+    );
     problems.expect(
         cloudWatchRetentionDays.includes(s.logRetentionDays),
         "logRetentionDays",
@@ -139,6 +153,27 @@ export function observabilityProblems(settings: ObservabilitySettings, problems:
         );
     }
 }
+
+/**
+ * Pod Security admission labels of the two namespaces. The stack's own workloads (Prometheus,
+ * Alertmanager, Grafana, the operator and its webhook Job, kube-state-metrics, KEDA) take no host
+ * namespace, host path, privileged mode or added capability beyond the default set, so `baseline` is
+ * enforced; `restricted` is audited and warned, to show what a stricter label would refuse (chart
+ * defaults are not all checked against it). The node agents read the host: node-exporter runs with
+ * hostNetwork, hostPID and the root file system mounted (prometheus-node-exporter chart defaults),
+ * the DCGM exporter mounts the kubelet's pod-resources socket and adds SYS_ADMIN, the log shipper
+ * mounts /var/log; none passes `baseline`, so their namespace is `privileged`, said explicitly.
+ */
+export const monitoringPodSecurityLabels: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "baseline",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+};
+export const agentPodSecurityLabels: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+};
 
 /** Tolerates every taint: log shipping and node metrics must cover GPU nodes and any tainted node. */
 const tolerateEverything = [{ operator: "Exists" }];
@@ -191,7 +226,11 @@ export function kubePrometheusStackValues(
             },
         },
         "kube-state-metrics": onSystemNodes,
-        "prometheus-node-exporter": { tolerations: tolerateEverything },
+        "prometheus-node-exporter": {
+            // Host network, PID and root file system: it runs with the other node agents.
+            namespaceOverride: s.agentNamespace,
+            tolerations: tolerateEverything,
+        },
     };
 }
 

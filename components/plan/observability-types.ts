@@ -11,8 +11,14 @@ export interface ObservabilityInputs {
      * the prefix of the IRSA trust conditions. A leading `https://` is removed.
      */
     oidcProviderUrl: pulumi.Input<string>;
-    /** Namespace created for the whole stack (Prometheus, Grafana, KEDA, exporters, log shipper). @default "monitoring" */
+    /** Namespace created for Prometheus, Alertmanager, Grafana and KEDA; Pod Security `baseline` enforced. @default "monitoring" */
     namespace?: string;
+    /**
+     * Namespace created for the node agents that read the host (node-exporter, the DCGM exporter, the
+     * log shipper): host paths, host network and PID, SYS_ADMIN, which only Pod Security `privileged`
+     * admits. Kept apart so the rest of the stack runs under `baseline`. @default "<namespace>-agents"
+     */
+    agentNamespace?: string;
     /** Days CloudWatch keeps container logs; one of the values CloudWatch Logs accepts. @default 30 */
     logRetentionDays?: number;
     /** How long Prometheus keeps samples, as a Prometheus duration. @default "15d" */

@@ -9,8 +9,10 @@ import { Problems, isKnown } from "./problems";
 
 /** ObservabilityInputs with every default applied. */
 export function resolveObservabilitySettings(args: ObservabilityInputs): ObservabilitySettings {
+    const namespace = args.namespace ?? "monitoring";
     return {
-        namespace: args.namespace ?? "monitoring",
+        namespace,
+        agentNamespace: args.agentNamespace ?? `${namespace}-agents`,
         logRetentionDays: args.logRetentionDays ?? 30,
         prometheusRetention: args.prometheusRetention ?? "15d",
         prometheusStorageGiB: args.prometheusStorageGiB ?? 50,

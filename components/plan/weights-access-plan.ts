@@ -31,6 +31,28 @@ export function servingReadsFromS3(loadFormat: string | undefined, modelPath: st
     return loadFormat === "runai_streamer" && modelPath.startsWith("s3://");
 }
 
+/**
+ * What the server loads: a vLLM server with the Run:ai streamer and an `s3://` source in AWS streams
+ * the source itself (vLLM docs, "Loading models with Run:ai Model Streamer": `vllm serve s3://…
+ * --load-format runai_streamer`) under its IAM role, so nothing is staged for it. Any other server,
+ * and one whose weights sit in an S3-compatible store outside AWS (`weightsEndpoint`, static keys
+ * only the staging Job holds), reads the staged copy in `stagedDir`.
+ */
+export function servingModelPath(model: {
+    runtime: string;
+    loadFormat?: string;
+    weightsSource: string;
+    weightsEndpoint?: string;
+    stagedDir: string;
+}): string {
+    const streams =
+        model.runtime === "vllm" &&
+        model.loadFormat === "runai_streamer" &&
+        model.weightsEndpoint === undefined &&
+        parseS3Source(model.weightsSource) !== undefined;
+    return streams ? model.weightsSource : model.stagedDir;
+}
+
 export interface WeightsReadInput {
     partition: string;
     /** Region of the bucket's S3 endpoint; KMS decrypts only when S3 asks on the caller's behalf. */

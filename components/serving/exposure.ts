@@ -71,6 +71,15 @@ function fromNamespace(name: string): k8s.types.input.networking.v1.NetworkPolic
 }
 
 /**
+ * A server that streams its weights from S3 reaches S3 (public ranges, through the VPC's gateway
+ * endpoint) and STS for its IRSA credentials: HTTPS to any address, as for the staging Jobs.
+ */
+const httpsEgress: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
+    to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+    ports: [{ protocol: "TCP", port: 443 }],
+};
+
+/**
  * The server's own opening in the namespace's default deny: ingress to the serving port from
  * `allowedNamespaces` and the monitoring namespace (NetworkPolicy is L4: it cannot limit Prometheus
  * to the metrics path, the API key guards the inference routes), and for a load balancer from its
@@ -78,7 +87,8 @@ function fromNamespace(name: string): k8s.types.input.networking.v1.NetworkPolic
  * addresses). The stacks place every NLB in the public subnets, where no pod runs, so that rule
  * admits no pod; NLBs left to subnet discovery would sit in the node subnets and admit their pods
  * too. No egress beyond the namespace's DNS rule: the
- * server reads weights from the claim (mounted by the node) and runs with HF_HUB_OFFLINE.
+ * server reads weights from the claim (mounted by the node) and runs with HF_HUB_OFFLINE; one that
+ * streams them from S3 gets HTTPS out, nothing else.
  */
 export function networkPolicySpec(
     s: ServingSettings,
@@ -96,7 +106,7 @@ export function networkPolicySpec(
         podSelector: { matchLabels: s.selectorLabels },
         policyTypes: ["Ingress", "Egress"],
         ingress,
-        egress: [],
+        egress: s.streamsFromS3 ? [httpsEgress] : [],
     };
 }
 

@@ -1,7 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** The input shape the serving plan checks and renders; ModelService's Args extend it. */
-export interface ModelServiceInputs {
+/**
+ * The input shape the serving plan checks and renders; ModelService's Args extend it. The type
+ * parameter lets ModelServiceArgs name its nested type, which the package schema publishes.
+ */
+export interface ModelServiceInputs<Credentials extends S3CredentialsInputs = S3CredentialsInputs> {
     /** Names every object, the served model and its directory on the claim. DNS-1035 label. */
     modelName: string;
     /** Namespace to deploy into (it must exist). */
@@ -16,6 +19,17 @@ export interface ModelServiceInputs {
     weightsSource: string;
     /** Hugging Face commit SHA (40 hex digits); required for hf:// (a branch or tag can move), refused for s3://. */
     weightsRevision?: string;
+    /**
+     * S3 API endpoint URL (`http(s)://host[:port]`) for s3:// sources outside AWS S3: MinIO, Ceph,
+     * a local S3 API. The staging Job's AWS CLI sends its requests there (`AWS_ENDPOINT_URL_S3`).
+     * @default AWS S3
+     */
+    weightsEndpoint?: string;
+    /**
+     * Static keys for `weightsEndpoint`, kept in a Secret the staging Job loads. Stores in AWS use
+     * the ServiceAccount's IAM role (`serviceAccountRoleArn`) instead. @default none
+     */
+    weightsCredentials?: Credentials;
     /** Size of the weights, GiB; drives the startup budget and the cold-start estimate. */
     weightsSizeGiB: number;
     /** ReadWriteMany claim holding staged weights (ModelStore's `claimName`), in `namespace`. */
@@ -58,7 +72,9 @@ export interface ModelServiceInputs {
     compileCacheGpuModel?: string;
     /**
      * vLLM `--load-format`: "safetensors", "runai_streamer" or "fastsafetensors" (the last two need
-     * their extras in the image). @default "safetensors"
+     * their extras in the image). "runai_streamer" with an s3:// source streams the weights from S3
+     * at serve time: nothing is staged, and the server needs `serviceAccountRoleArn` and HTTPS out.
+     * @default "safetensors"
      */
     loadFormat?: string;
     /** vLLM `--tensor-parallel-size`, dividing gpusPerReplica (rest: pipeline stages). @default all */
@@ -144,4 +160,12 @@ export interface ModelServiceInputs {
     readOnlyRootFilesystem?: boolean;
     /** Extra labels on every object (not the app.kubernetes.io keys the component sets). */
     labels?: Record<string, string>;
+}
+
+/** Static keys of an S3-compatible store, as the AWS CLI reads them. Secrets. */
+export interface S3CredentialsInputs {
+    /** `AWS_ACCESS_KEY_ID`. */
+    accessKeyId: pulumi.Input<string>;
+    /** `AWS_SECRET_ACCESS_KEY`. */
+    secretAccessKey: pulumi.Input<string>;
 }

@@ -9,6 +9,7 @@ import {
 } from "./compile-cache";
 import { vllmArgs } from "./runtimes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { customServerEnv, stagedMarker } from "./contract";
 import { ServingSettings, modelsMountPath } from "./settings";
 import { waitForWeightsScript } from "./staging-job";
 
@@ -38,14 +39,15 @@ function serverEnv(s: ServingSettings): EnvVar[] {
             ...(usesCompileCache(s) ? [compileCacheEnv] : []),
         ];
     }
-    // The custom runtime's contract: serve on PORT, load MODEL_DIR, check API_KEY on inference
-    // routes.
+    // The custom runtime's contract (contract.ts): serve on PORT, load MODEL_DIR once the
+    // staging marker is there, check API_KEY on inference routes.
     return [
         apiKey,
         ...caches,
-        { name: "MODEL_DIR", value: s.modelDir },
-        { name: "MODEL_NAME", value: s.modelName },
-        { name: "PORT", value: String(s.port) },
+        { name: customServerEnv.modelDir, value: s.modelDir },
+        { name: customServerEnv.modelMarker, value: stagedMarker },
+        { name: customServerEnv.modelName, value: s.modelName },
+        { name: customServerEnv.port, value: String(s.port) },
     ];
 }
 
@@ -53,7 +55,7 @@ function serverArgs(s: ServingSettings): string[] {
     if (s.runtime !== "vllm") return s.extraArgs;
     return vllmArgs({
         modelName: s.modelName,
-        modelDir: s.modelDir,
+        modelDir: s.modelPath,
         port: s.port,
         gpusPerReplica: s.gpusPerReplica,
         tensorParallelSize: s.tensorParallelSize,
@@ -180,7 +182,8 @@ export function servingPodSpec(
             spread("topology.kubernetes.io/zone", "ScheduleAnyway"),
         ],
         securityContext: restrictedPodSecurityContext,
-        initContainers: [waitForWeightsContainer(s)],
+        // A server that streams from S3 waits for nothing: no Job stages its weights.
+        initContainers: s.streamsFromS3 ? [] : [waitForWeightsContainer(s)],
         containers: [serverContainer(s)],
         volumes: [
             {

@@ -1,7 +1,14 @@
+import {
+    customServerDefaultPort,
+    customServerEnv,
+    customServerPaths,
+    vllmApiKeyEnv,
+} from "./contract";
+
 /**
  * What differs between serving runtimes: ports and paths, resource defaults, and the server's
  * command line. "vllm" is the vllm/vllm-openai image; "custom" is any HTTP server that follows the
- * environment contract in `customEnvironment`.
+ * contract in `contract.ts` (images/custom-server is one).
  */
 export const runtimeNames = ["vllm", "custom"] as const;
 
@@ -30,7 +37,7 @@ export interface RuntimePreset {
  */
 export const runtimePresets: Readonly<Record<string, RuntimePreset>> = {
     vllm: {
-        // The vllm/vllm-openai image's defaults; its --api-key guards /v1 routes only
+        // The vllm/vllm-openai image's defaults; its API key guards /v1 routes only
         // (vllm entrypoints/openai/api_server.py), so probes and scrapes need no key.
         port: 8000,
         healthPath: "/health",
@@ -40,19 +47,21 @@ export const runtimePresets: Readonly<Record<string, RuntimePreset>> = {
         memoryGiBPerGpu: 12,
         // ≈ 12 GB (vllm-project/vllm issues 27154, 17163); GB rounded up to GiB.
         imageSizeGiB: 12,
-        apiKeyEnv: "VLLM_API_KEY",
+        apiKeyEnv: vllmApiKeyEnv,
     },
     custom: {
-        port: 8080,
-        healthPath: "/health",
-        readinessPath: "/health",
-        metricsPath: "/metrics",
+        port: customServerDefaultPort,
+        healthPath: customServerPaths.health,
+        // Not /health: that answers 200 while the model still loads, and a Ready pod would take
+        // traffic it can only refuse with 503.
+        readinessPath: customServerPaths.ready,
+        metricsPath: customServerPaths.metrics,
         cpuPerGpu: 2,
         memoryGiBPerGpu: 8,
         // A CUDA + PyTorch serving image: 9.5 GB compressed (aws-ia/terraform-aws-eks-blueprints
         // patterns/ml-container-cache), rounded up.
         imageSizeGiB: 10,
-        apiKeyEnv: "API_KEY",
+        apiKeyEnv: customServerEnv.apiKey,
     },
 };
 
@@ -80,9 +89,10 @@ export interface VllmArgsInput {
 }
 
 /**
- * Arguments appended to the vllm/vllm-openai entrypoint (the OpenAI-compatible API server). The API
- * key comes from the Secret through the environment and Kubernetes' `$(VAR)` expansion, so it is
- * never part of the pod spec. GPUs beyond the tensor-parallel group form pipeline stages.
+ * Arguments appended to the vllm/vllm-openai entrypoint (the OpenAI-compatible API server). No
+ * `--api-key`: vLLM reads VLLM_API_KEY, which the pod sets from the Secret, so the key is neither in
+ * the pod spec nor on the process's command line (where `ps` and /proc show it to every user of the
+ * node). GPUs beyond the tensor-parallel group form pipeline stages.
  */
 export function vllmArgs(input: VllmArgsInput): string[] {
     const pipelineParallelSize = input.gpusPerReplica / input.tensorParallelSize;
@@ -100,8 +110,6 @@ export function vllmArgs(input: VllmArgsInput): string[] {
             : []),
         "--load-format",
         input.loadFormat,
-        "--api-key",
-        `$(${runtimePresets.vllm.apiKeyEnv})`,
         ...(input.maxModelLen !== undefined ? ["--max-model-len", String(input.maxModelLen)] : []),
         ...input.extraArgs,
     ];

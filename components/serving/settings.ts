@@ -10,8 +10,15 @@ import {
     estimateColdStart,
     startupProbeBudget,
 } from "../plan/cold-start";
-import { stagingServiceAccountName } from "../plan/weights-access-plan";
+import { modelsMountPath } from "./contract";
+import {
+    servingModelPath,
+    servingReadsFromS3,
+    stagingServiceAccountName,
+} from "../plan/weights-access-plan";
 import { defaultShmSizeGiB, runtimePresets, scratchSizesGiB } from "./runtimes";
+
+export { modelsMountPath, stagedMarker } from "./contract";
 
 /**
  * Example staging images pinned by digest (resolved from Docker Hub; re-resolve and pin your own
@@ -41,9 +48,6 @@ export const shutdownHeadroomSeconds = 15;
 /** HPA's upper bound for stabilizationWindowSeconds (autoscaling/v2 HPAScalingRules). */
 export const maxStabilizationWindowSeconds = 3600;
 
-export const modelsMountPath = "/models";
-export const stagedMarker = ".staged";
-
 /** Everything the builders need, defaults applied. Plain values except the pulumi.Input fields. */
 export interface ServingSettings {
     modelName: string;
@@ -55,11 +59,19 @@ export interface ServingSettings {
     weightsSource: string;
     weightsRevision?: string;
     weightsSizeGiB: number;
+    /** S3 API endpoint for the staging Job, when not AWS S3. */
+    weightsEndpoint?: string;
+    /** Secret holding static S3 keys for `weightsEndpoint`, when given. */
+    weightsCredentialsSecretName?: string;
     modelClaimName: pulumi.Input<string>;
     /** GPU model the compile cache is keyed by; undefined leaves the cache off. */
     compileCacheGpuModel?: string;
     /** Directory of this model version on the claim, as mounted in pods. */
     modelDir: string;
+    /** What the server loads: `modelDir`, or the `s3://` source it streams from. */
+    modelPath: string;
+    /** The server streams its weights from S3: nothing is staged, and it needs S3 on 443. */
+    streamsFromS3: boolean;
     gpuGroup: string;
     gpusPerReplica: number;
     minReplicas: number;
@@ -196,8 +208,12 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         weightsSource: args.weightsSource,
         weightsRevision: args.weightsRevision,
         weightsSizeGiB: args.weightsSizeGiB,
+        weightsEndpoint: args.weightsEndpoint,
+        weightsCredentialsSecretName: args.weightsCredentials
+            ? `${args.modelName}-weights-credentials`
+            : undefined,
         modelClaimName: args.modelClaimName,
-        modelDir: `${modelsMountPath}/${args.modelName}/${args.modelVersion}`,
+        ...weightsPathSettings(args),
         gpuGroup: args.gpuGroup,
         gpusPerReplica: args.gpusPerReplica,
         minReplicas: args.minReplicas,
@@ -226,6 +242,19 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         terminationGracePeriodSeconds:
             drainSeconds + inFlightRequestSeconds + shutdownHeadroomSeconds,
     };
+}
+
+/** Where the weights are staged, and whether the server reads them there or streams them from S3. */
+function weightsPathSettings(args: ModelServiceInputs) {
+    const modelDir = `${modelsMountPath}/${args.modelName}/${args.modelVersion}`;
+    const modelPath = servingModelPath({
+        runtime: args.runtime,
+        loadFormat: args.loadFormat,
+        weightsSource: args.weightsSource,
+        weightsEndpoint: args.weightsEndpoint,
+        stagedDir: modelDir,
+    });
+    return { modelDir, modelPath, streamsFromS3: servingReadsFromS3(args.loadFormat, modelPath) };
 }
 
 /** Requests, the server's port, paths and flags, and the autoscaler's target, from the runtime preset. */

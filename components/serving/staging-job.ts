@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { systemNodeLabels } from "../plan/scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { s3EndpointEnv } from "./contract";
 import { ServingSettings, modelsMountPath, stagedMarker } from "./settings";
 
 /**
@@ -104,7 +105,17 @@ function stagingEnv(s: ServingSettings): k8s.types.input.core.v1.EnvVar[] {
         { name: "HOME", value: "/tmp" },
     ];
     if (s.weightsScheme === "s3")
-        return [...common, { name: "WEIGHTS_SOURCE", value: s.weightsSource }];
+        return [
+            ...common,
+            { name: "WEIGHTS_SOURCE", value: s.weightsSource },
+            // S3-compatible stores ignore the region, but the AWS CLI refuses to sign without one.
+            ...(s.weightsEndpoint
+                ? [
+                      { name: s3EndpointEnv, value: s.weightsEndpoint },
+                      { name: "AWS_DEFAULT_REGION", value: "us-east-1" },
+                  ]
+                : []),
+        ];
     return [
         ...common,
         { name: "HF_REPO", value: s.weightsSource.replace(/^hf:\/\//, "") },
@@ -137,6 +148,36 @@ function hfTokenVolumes(s: ServingSettings): k8s.types.input.core.v1.Volume[] {
 
 /** The component label of every staging pod; the namespace's staging egress policy selects it. */
 export const stagingComponentLabel = { "app.kubernetes.io/component": "weights-staging" } as const;
+
+/** The port an endpoint URL names, or its scheme's default. */
+export function endpointPort(url: string): number {
+    const parsed = new URL(url);
+    if (parsed.port) return Number(parsed.port);
+    return parsed.protocol === "https:" ? 443 : 80;
+}
+
+/**
+ * The serving namespace lets staging Jobs out on 443 only (serving/namespace-policies.ts); an S3 API
+ * on another port (MinIO on 9000, a local S3 API) needs this model's staging pods let out to it too.
+ * Any address, since the endpoint may be a host name. None when the endpoint is on 443.
+ */
+export function stagingEndpointEgressSpec(
+    s: ServingSettings,
+): k8s.types.input.networking.v1.NetworkPolicySpec | undefined {
+    if (s.weightsEndpoint === undefined) return undefined;
+    const port = endpointPort(s.weightsEndpoint);
+    if (port === 443) return undefined;
+    return {
+        podSelector: {
+            matchLabels: {
+                "app.kubernetes.io/name": s.modelName,
+                ...stagingComponentLabel,
+            },
+        },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port }] }],
+    };
+}
 
 /** The serving labels with their own component, so no serving selector matches staging pods. */
 export function stagingLabels(s: ServingSettings): Record<string, string> {
@@ -176,6 +217,9 @@ export function stagingJobSpec(
                         image: s.stagingImage,
                         command: stagingContainerCommand(s),
                         env: stagingEnv(s),
+                        envFrom: s.weightsCredentialsSecretName
+                            ? [{ secretRef: { name: s.weightsCredentialsSecretName } }]
+                            : undefined,
                         // The download streams onto the claim; /tmp holds the aws-cli's and
                         // Python's small caches (HOME=/tmp), and logs the rest.
                         resources: {

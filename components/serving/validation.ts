@@ -3,6 +3,7 @@ import type { ModelServiceInputs } from "./model-service-types";
 import { dns1123LabelReason, isDns1123Label } from "../plan/names";
 import { loadBalancerExposureProblems, revisionProblem } from "../plan/access-validation";
 import { Problems, isKnown } from "../plan/problems";
+import { servingModelPath } from "../plan/weights-access-plan";
 import {
     flagOf,
     managedVllmFlags,
@@ -10,6 +11,7 @@ import {
     runtimePresets,
     vllmLoadFormats,
 } from "./runtimes";
+import { vllmApiKeyEnv } from "./contract";
 import {
     coldStartFor,
     defaultCooldownSeconds,
@@ -18,6 +20,19 @@ import {
 } from "./settings";
 
 export const serviceTypes = ["ClusterIP", "InternalLoadBalancer", "ExternalLoadBalancer"] as const;
+
+/** The server streams its s3:// source itself (Run:ai streamer), so no Job stages it. */
+function streams(args: ModelServiceInputs): boolean {
+    return (
+        servingModelPath({
+            runtime: args.runtime,
+            loadFormat: args.loadFormat,
+            weightsSource: args.weightsSource,
+            weightsEndpoint: args.weightsEndpoint,
+            stagedDir: "",
+        }) === args.weightsSource
+    );
+}
 
 /** `registry/repo@sha256:<64 hex>` (a tag before the digest is allowed and ignored by the runtime). */
 export function isDigestReference(image: string): boolean {
@@ -121,11 +136,40 @@ function weightsProblems(args: ModelServiceInputs, problems: Problems): boolean 
             "applies to hf:// sources only; S3 prefixes are versioned by their path",
         );
     }
+    weightsEndpointProblems(args, isHf, problems);
     return problems.expect(
         isPositive(args.weightsSizeGiB),
         "weightsSizeGiB",
         `must be > 0 GiB, got ${args.weightsSizeGiB}`,
     );
+}
+
+/** An S3 endpoint override: an http(s) URL, for s3:// sources only; keys only with an endpoint. */
+function weightsEndpointProblems(args: ModelServiceInputs, isHf: boolean, problems: Problems) {
+    const endpoint = args.weightsEndpoint;
+    if (endpoint !== undefined) {
+        problems.expect(
+            isHttpUrl(endpoint),
+            "weightsEndpoint",
+            `"${endpoint}" must be an http:// or https:// URL with a host, e.g. https://minio.internal:9000`,
+        );
+        if (isHf)
+            problems.add("weightsEndpoint", "applies to s3:// sources only (hf:// reads the Hub)");
+    }
+    if (args.weightsCredentials !== undefined && endpoint === undefined)
+        problems.add(
+            "weightsCredentials",
+            "is only used with weightsEndpoint; S3 in AWS is read with the ServiceAccount's IAM role (serviceAccountRoleArn)",
+        );
+}
+
+function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+        return false;
+    }
 }
 
 function imageProblems(args: ModelServiceInputs, problems: Problems): void {
@@ -286,7 +330,12 @@ function serverProblems(args: ModelServiceInputs, gpusOk: boolean, problems: Pro
             );
     }
     (args.extraArgs ?? []).forEach((arg, i) => {
-        if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
+        if (isVllm && flagOf(arg) === "--api-key") {
+            problems.add(
+                `extraArgs[${i}]`,
+                `--api-key would put the key on the command line, where ps shows it; ModelService passes apiKey to vLLM as ${vllmApiKeyEnv}`,
+            );
+        } else if (isVllm && (managedVllmFlags as readonly string[]).includes(flagOf(arg))) {
             problems.add(
                 `extraArgs[${i}]`,
                 `${flagOf(arg)} is set by ModelService from its args; set that arg instead`,
@@ -400,6 +449,11 @@ function accessProblems(args: ModelServiceInputs, problems: Problems): void {
     const isS3 = args.weightsSource.startsWith("s3://");
     if (args.stagingRoleArn !== undefined && !isS3)
         problems.add("stagingRoleArn", "applies to s3:// sources only; the Hub needs no AWS role");
+    if (args.stagingRoleArn !== undefined && isS3 && streams(args))
+        problems.add(
+            "stagingRoleArn",
+            'nothing is staged: with loadFormat "runai_streamer" the server streams s3:// itself (give its role as serviceAccountRoleArn)',
+        );
     if (args.huggingFaceToken !== undefined && isS3)
         problems.add("huggingFaceToken", "applies to hf:// sources only");
 }

@@ -1,16 +1,19 @@
 """A small inference server for models that vLLM does not serve (classic PyTorch/TensorFlow models).
 
-Endpoints (port 8080 in the image):
+Endpoints (on PORT, 8080 by default; gunicorn.conf.py binds it):
   GET  /health   liveness: 200 while the process works; 500 if loading the model failed, so the
                  kubelet restarts the pod with back-off instead of leaving it unready forever
   GET  /ready    readiness: 200 once the model in MODEL_DIR is loaded, 503 before
   GET  /metrics  Prometheus text format: request counts, /predict latency histogram, model state
-  POST /predict  TensorFlow-Serving-style body {"instances": [...]} -> {"predictions": [...]}
+  POST /predict  TensorFlow-Serving-style body {"instances": [...]} -> {"predictions": [...]};
+                 needs `Authorization: Bearer <API_KEY>`, 401 without it or with another key
 
 The model is loaded only after MODEL_DIR/<MODEL_MARKER> exists. The job that stages weights onto
 the shared volume writes that marker last, so a pod starting mid-copy never loads half a model.
+Probes and scrapes carry no key: only inference routes are guarded, as in vLLM.
 """
 
+import hmac
 import json
 import logging
 import os
@@ -21,8 +24,13 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", "/models/model"))
-MODEL_MARKER = os.environ.get("MODEL_MARKER", "READY")
-MODEL_POLL_SECONDS = float(os.environ.get("MODEL_POLL_SECONDS", "5"))
+# The staging Job's marker (ModelService writes ".staged" last, see components/serving/contract.ts).
+MODEL_MARKER = os.environ.get("MODEL_MARKER", ".staged")
+MODEL_POLL_SECONDS = float(os.environ.get("MODEL_POLL_SECONDS", "1"))
+# Refuse to start without a key: an unset variable must not silently open the inference routes.
+API_KEY = os.environ.get("API_KEY", "")
+if not API_KEY:
+    raise SystemExit("API_KEY is not set: the server refuses to serve /predict without a key")
 # Seconds; spans a CPU toy model up to a large batch on a GPU.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -124,8 +132,18 @@ def ready():
     return jsonify(status="ready")
 
 
+def authorized() -> bool:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    # compare_digest: the time taken does not tell how much of a guessed key was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(key.strip().encode(), API_KEY.encode())
+
+
 @app.post("/predict")
 def predict():
+    if not authorized():
+        state.count("/predict", 401)
+        body = jsonify(error="missing or wrong API key (Authorization: Bearer <key>)")
+        return body, 401, {"WWW-Authenticate": "Bearer"}
     started = time.perf_counter()
     status, body = _predict(request.get_json(silent=True))
     state.count("/predict", status)

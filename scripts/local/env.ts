@@ -6,14 +6,33 @@ import * as path from "path";
 /** Where the locally built tools, the cluster state and the Pulumi state live (outside the clone). */
 export const repositoryRoot = path.join(__dirname, "..", "..");
 export const cacheDir =
-    process.env.GPU_SERVING_CACHE ?? path.join(os.homedir(), ".cache", "gpu-serving-infra");
+    process.env.GPU_SERVING_CACHE || path.join(os.homedir(), ".cache", "gpu-serving-infra");
 export const binDir = path.join(cacheDir, "bin");
-export const localDir = process.env.GPU_SERVING_LOCAL_DIR ?? path.join(cacheDir, "local");
+export const localDir = process.env.GPU_SERVING_LOCAL_DIR || path.join(cacheDir, "local");
 export const kubeconfigPath = path.join(localDir, "kubeconfig");
 /** A scratch copy of the project: stack config edits and the API key never touch the clone. */
 export const projectDir = path.join(cacheDir, "local-project");
 export const pulumiStateDir = path.join(cacheDir, "local-pulumi-state");
 export const stackName = "local";
+
+/** A `LOCAL_*` port: the scripts' default unless the variable overrides it (two clusters coexist). */
+export function localPort(variable: string, fallback: number): number {
+    const value = process.env[variable];
+    if (value === undefined || value === "") return fallback;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`${variable}=${value} is not a port number (1–65535)`);
+    return port;
+}
+
+/** The image registry and the S3 API (moto_server) of the local cluster, on the host's loopback. */
+export const registryHost = `127.0.0.1:${localPort("LOCAL_REGISTRY_PORT", 20205)}`;
+export const s3Port = localPort("LOCAL_MOTO_PORT", 20206);
+/**
+ * Where pods on the real nodes reach the machine's local services (scripts/local-node.sh forwards
+ * this address inside the node network namespace to 127.0.0.1 on the host).
+ */
+export const nodeNetworkServicesIp = "10.88.0.1";
 
 /** The passphrase of the local stack's secrets; it protects a throwaway key on a loopback cluster only. */
 const localPassphrase = "gpu-serving-local-only";
@@ -30,6 +49,9 @@ export function toolEnv(): NodeJS.ProcessEnv {
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
         NO_COLOR: "1",
+        // Marks every process started for this cluster (Pulumi CLI, language host, providers), so a
+        // later run can find the ones a killed run left behind (scripts/local/lib.sh does the same).
+        GPU_SERVING_LOCAL_STATE: localDir,
     };
 }
 
@@ -43,14 +65,24 @@ export interface RunResult {
 export function run(
     command: string,
     args: string[],
-    options: { stream?: boolean; cwd?: string; allowFailure?: boolean } = {},
+    options: {
+        stream?: boolean;
+        cwd?: string;
+        allowFailure?: boolean;
+        /** Written to the command's standard input. */
+        input?: string;
+        /** Added to the tool environment. */
+        env?: NodeJS.ProcessEnv;
+    } = {},
 ): RunResult {
+    const stdin = options.input === undefined ? "ignore" : "pipe";
     const spawnOptions: SpawnSyncOptions = {
         cwd: options.cwd ?? projectDir,
-        env: toolEnv(),
+        env: { ...toolEnv(), ...options.env },
         encoding: "utf8",
+        input: options.input,
         maxBuffer: 256 * 1024 * 1024,
-        stdio: options.stream ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+        stdio: options.stream ? [stdin, "inherit", "inherit"] : [stdin, "pipe", "pipe"],
     };
     const result = spawnSync(command, args, spawnOptions);
     const outcome = {

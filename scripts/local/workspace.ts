@@ -128,6 +128,8 @@ const localTools = [
     "kube-controller-manager",
     "kube-scheduler",
     "kubectl",
+    "kubelet",
+    "kube-proxy",
     "etcd",
     "kwok",
     "karpenter-kwok",

@@ -120,6 +120,22 @@ export interface RenderOptions {
     stack?: string;
     /** Stack config as in Pulumi.<stack>.yaml, keys like `gpu-serving-infra:cluster`; objects are JSON-encoded. */
     config?: Record<string, unknown>;
+    /**
+     * Run as `pulumi preview` of a stack whose resources are all new: every resource's id is
+     * unknown, as the engine leaves it for a resource it has not created yet.
+     */
+    preview?: boolean;
+}
+
+/** The mocks, with every id left unknown (an empty id is the engine's "unknown") for a preview. */
+function previewMocks(): pulumi.runtime.Mocks {
+    return {
+        newResource: (args) => {
+            const created = mocks.newResource(args) as { id?: string; state: Record<string, any> };
+            return { ...created, id: "" };
+        },
+        call: (args) => mocks.call(args),
+    };
 }
 
 let monitor: RecordingMonitor | undefined;
@@ -134,8 +150,8 @@ export async function render<T>(
 ): Promise<{ result: T; resources: Rendered }> {
     const project = options.project ?? "gpu-serving-infra";
     const stack = options.stack ?? "test";
-    monitor = new RecordingMonitor(mocks);
-    pulumi.runtime.setMockOptions(monitor, project, stack, false);
+    monitor = new RecordingMonitor(options.preview ? previewMocks() : mocks);
+    pulumi.runtime.setMockOptions(monitor, project, stack, options.preview ?? false);
     // setMockOptions alone leaves these off; setMocks turns them on, so do the same.
     const store = getStore();
     store.supportsSecrets = true;
