@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { committedStacks, readStackFile } from "../stacks/stack-files";
+import { committedStacks, projectConfig, readStackFile } from "../stacks/stack-files";
 import { gpuTaintEks } from "../components/plan/scheduling";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { Rendered, valueOf, isSecret } from "./harness/render";
@@ -117,13 +117,14 @@ describe("stacks", () => {
             "prod",
             [
                 "gpu-serving:index:GpuCluster",
+                "gpu-serving:index:ServingNamespace",
                 "gpu-serving:index:ModelStore",
                 "gpu-serving:index:Observability",
             ],
         ],
-        ["local", ["gpu-serving:index:GpuNodePools"]],
+        ["local", ["gpu-serving:index:ServingNamespace", "gpu-serving:index:GpuNodePools"]],
     ] as const) {
-        it(`${name}: every model's staging Job and Deployment wait for each resource of the platform's readiness (${readiness.map((t) => t.split(":").pop()).join(", ")})`, async () => {
+        it(`${name}: every model's staging Job, Deployment and load balancer Service wait for each resource of the platform's readiness (${readiness.map((t) => t.split(":").pop()).join(", ")})`, async () => {
             const { resources } = await stack(name);
             const descendants = (urn: string): string[] =>
                 resources.all
@@ -134,13 +135,21 @@ describe("stacks", () => {
             const children = [
                 ...resources.ofType("kubernetes:batch/v1:Job"),
                 ...resources.ofType(deploymentType).filter((d) => d.name.endsWith("-deployment")),
+                ...resources
+                    .ofType("kubernetes:core/v1:Service")
+                    .filter((s) => s.name.endsWith("-load-balancer")),
             ];
-            const models = readStackFile(name)["gpu-serving-infra:models"] as {
-                loadFormat?: string;
-            }[];
-            // A Deployment per model, a staging Job per model that does not stream from S3.
+            const config = projectConfig(readStackFile(name)) as any;
+            const models = config.models as { loadFormat?: string; serviceType?: string }[];
+            // A Deployment per model, a staging Job per model that does not stream from S3, and a
+            // load balancer Service per model exposed through one.
             const staged = models.filter((m) => m.loadFormat !== "runai_streamer").length;
-            assert.equal(children.length, models.length + staged);
+            const balanced = models.filter(
+                (m) =>
+                    (m.serviceType ?? config.serving?.serviceType ?? "ClusterIP") !== "ClusterIP",
+            ).length;
+            assert.equal(children.length, models.length + staged + balanced);
+            assert.ok(name !== "prod" || balanced > 0, "prod serves through load balancers");
             const missing = children.flatMap((child) =>
                 platform
                     .filter((urn) => !child.dependencies.includes(urn))
