@@ -6,6 +6,8 @@ import {
     compileCacheGpuModel,
     ScenarioComparison,
     TargetCheck,
+    weightsCutFor,
+    weightsReadMiBps,
 } from "../components/plan/cold-start-cuts";
 import { ColdStartInput, defaultWarmupSeconds } from "../components/plan/cold-start";
 import { gpusPerNode } from "../components/plan/gpu-instances";
@@ -18,6 +20,7 @@ import {
     NodeClassRef,
 } from "../components/plan/node-pool-plan";
 import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
+import type { WeightsPathInput } from "../components/plan/weights-access-plan";
 import { runtimePresets, scratchSizesGiB } from "../components/serving/runtimes";
 import type { GpuNodePoolConfig, ModelConfig, StackConfig } from "./config-schema";
 
@@ -68,7 +71,34 @@ export function compileCacheKeyFor(
     return compileCacheGpuModel(groupInstanceTypes(config, model.gpuGroup));
 }
 
-/** The cuts one model gets from the stack's `coldStart` section. */
+/** What decides where the model's server reads its weights (`serverStreamsFromS3`). */
+export function weightsPathOf(model: ModelConfig): WeightsPathInput {
+    return {
+        runtime: model.runtime,
+        loadFormat: model.loadFormat,
+        weightsSource: model.weights.source,
+        weightsEndpoint: model.weights.endpoint,
+    };
+}
+
+/**
+ * The rate a staged copy is read at, MiB/s: `coldStart.weightsReadMiBps` (capped at EFS Elastic's
+ * per-client ceiling, as the plan's EFS cut is) or the store's configured rate. ModelService gets
+ * it as `storageReadMiBps`, so its estimate and the plan's read a staged copy alike.
+ */
+export function stagedCopyReadMiBps(config: StackConfig): number {
+    const provisioned = config.coldStart?.weightsReadMiBps;
+    return weightsReadMiBps(
+        provisioned === undefined ? undefined : { kind: "efs", readMiBps: provisioned },
+        config.modelStore.readThroughputMiBps,
+    );
+}
+
+/**
+ * The cuts one model gets from the stack's `coldStart` section, and the weights stage its server
+ * runs: streamed from S3 when it streams (whatever `coldStart.weightsReadMiBps` says, since it reads
+ * no staged copy), else the staged copy at that EFS rate.
+ */
 export function modelCuts(config: StackConfig, model: ModelConfig): ColdStartCuts {
     const section = config.coldStart ?? {};
     const cache = compileCacheKeyFor(config, model);
@@ -77,10 +107,10 @@ export function modelCuts(config: StackConfig, model: ModelConfig): ColdStartCut
             section.imageCache === "ebs-snapshot" || section.imageCache === "soci-parallel-pull"
                 ? { kind: section.imageCache }
                 : undefined,
-        weights:
-            section.weightsReadMiBps !== undefined
-                ? { kind: "efs", readMiBps: section.weightsReadMiBps }
-                : undefined,
+        weights: weightsCutFor({
+            ...weightsPathOf(model),
+            efsReadMiBps: section.weightsReadMiBps,
+        }),
         compileCache: cache !== undefined && "gpuModel" in cache,
     };
 }

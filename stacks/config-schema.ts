@@ -593,7 +593,7 @@ export const coldStartSchema = object(
         ),
         weightsReadMiBps: optional(
             number({
-                doc: "Per-pod weights read rate with the Run:ai streamer reading EFS in parallel, MiB/s (≤ 1,500, Elastic's per-client ceiling); replaces `modelStore.readThroughputMiBps`.",
+                doc: "Per-pod read rate of a staged copy on EFS, MiB/s (≤ 1,500, Elastic's per-client ceiling), for the cold-start estimate and startup budget; replaces `modelStore.readThroughputMiBps`. A server that streams from S3 (`loadFormat: runai_streamer`, s3:// source) reads no staged copy and is estimated at the Run:ai streamer's rate instead.",
                 min: 1,
                 max: 1500,
             }),

@@ -12,6 +12,7 @@ import {
     modelTargets,
     poolConfigOf,
     poolPlanInput,
+    stagedCopyReadMiBps,
     staticNodesFor,
 } from "./capacity-plan";
 import type { GpuNodeGroupConfig, ModelConfig, StackConfig } from "./config-schema";
@@ -68,8 +69,7 @@ export function modelServiceArgs(
         cpu: model.cpu,
         memoryGiB: model.memoryGiB,
         shmSizeGiB: model.shmSizeGiB,
-        storageReadMiBps:
-            config.coldStart?.weightsReadMiBps ?? config.modelStore.readThroughputMiBps,
+        storageReadMiBps: stagedCopyReadMiBps(config),
         warmupSeconds: model.warmupSeconds,
         nodeLaunchSeconds: poolConfigOf(config, model.gpuGroup)?.nodeLaunchSeconds,
         imageCache: config.coldStart?.imageCache,

@@ -5,12 +5,8 @@ import { GpuHeadroom } from "../components/gpu-headroom";
 import { ModelService } from "../components/model-service";
 import { ModelWeightsAccess } from "../components/model-weights-access";
 import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
-import {
-    parseS3Source,
-    servingModelPath,
-    servingReadsFromS3,
-} from "../components/plan/weights-access-plan";
-import { headroomFor } from "./capacity-plan";
+import { parseS3Source, serverStreamsFromS3 } from "../components/plan/weights-access-plan";
+import { headroomFor, weightsPathOf } from "./capacity-plan";
 import { ServingPlatform } from "./existing-platform";
 import { ServingWiring, modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
@@ -47,14 +43,7 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
  * the read role, instead of a staging Job.
  */
 function streamsFromS3(model: ModelConfig): boolean {
-    const path = servingModelPath({
-        runtime: model.runtime,
-        loadFormat: model.loadFormat,
-        weightsSource: model.weights.source,
-        weightsEndpoint: model.weights.endpoint,
-        stagedDir: "",
-    });
-    return servingReadsFromS3(model.loadFormat, path);
+    return serverStreamsFromS3(weightsPathOf(model));
 }
 
 /**

@@ -1,15 +1,20 @@
 import { strict as assert } from "assert";
+import * as fc from "fast-check";
 import {
     checkTarget,
     coldStartGantt,
     compareColdStarts,
     ColdStartCuts,
+    runaiStreamerMiBps,
     ScenarioComparison,
+    weightsCutFor,
+    weightsReadMiBps,
 } from "../components/plan/cold-start-cuts";
+import { servingModelPath } from "../components/plan/weights-access-plan";
 
-// The prod stack's models with the S3 streamer cut instead of its EFS one: the vllm image (12 GiB),
-// weights from the stack file, EFS read at 800 MiB/s before the cuts (modelStore.readThroughputMiBps),
-// vLLM's default 195 s warm-up or the 70B's 200 s.
+// The prod stack's LLMs as they run: the vllm image (12 GiB), weights from the stack file streamed
+// from S3 by their servers (runai_streamer, s3:// sources), a staged copy read from EFS at 800 MiB/s
+// before the cuts (modelStore.readThroughputMiBps), vLLM's default 195 s warm-up or the 70B's 200 s.
 const llama8b = { imageSizeGiB: 12, weightsSizeGiB: 15, storageReadMiBps: 800 };
 const llama70b = {
     imageSizeGiB: 12,
@@ -92,6 +97,58 @@ describe("cold-start cuts", () => {
         const newNode = scenario(compareColdStarts(llama70b, allCuts), "new-node");
         assert.deepEqual([newNode.beforeSeconds, newNode.afterSeconds], [735, 278]);
         assert.equal(checkTarget(newNode, 300).met, true);
+    });
+
+    describe("the weights stage that runs", () => {
+        const streaming = {
+            runtime: "vllm",
+            loadFormat: "runai_streamer",
+            weightsSource: "s3://weights/llama/2024-07-23",
+        };
+
+        it("is the Run:ai streamer for a vLLM server streaming its s3:// source, whatever EFS rate the stack sets", () => {
+            assert.deepEqual(weightsCutFor(streaming), { kind: "runai-streamer-s3" });
+            assert.deepEqual(weightsCutFor({ ...streaming, efsReadMiBps: 1500 }), {
+                kind: "runai-streamer-s3",
+            });
+            assert.equal(weightsReadMiBps(weightsCutFor(streaming), 800), runaiStreamerMiBps);
+        });
+
+        for (const [what, model] of [
+            ["a store outside AWS (weights.endpoint)", { weightsEndpoint: "http://10.0.0.1:9000" }],
+            ["an hf:// source", { weightsSource: "hf://meta-llama/Llama-3.1-8B-Instruct" }],
+            ["the safetensors loader", { loadFormat: "safetensors" }],
+            ["the custom runtime", { runtime: "custom" }],
+        ] as const) {
+            it(`is the staged copy for ${what}: the stack's EFS rate, or the store's without one`, () => {
+                assert.deepEqual(weightsCutFor({ ...streaming, ...model, efsReadMiBps: 1500 }), {
+                    kind: "efs",
+                    readMiBps: 1500,
+                });
+                assert.equal(weightsCutFor({ ...streaming, ...model }), undefined);
+                assert.equal(weightsReadMiBps(weightsCutFor({ ...streaming, ...model }), 800), 800);
+            });
+        }
+
+        it("is the streamer exactly when the server loads its s3:// source (servingModelPath)", () => {
+            const model = fc.record({
+                runtime: fc.constantFrom("vllm", "custom"),
+                loadFormat: fc.option(
+                    fc.constantFrom("safetensors", "runai_streamer", "fastsafetensors"),
+                    { nil: undefined },
+                ),
+                weightsSource: fc.constantFrom("s3://w/m/1", "s3://w", "hf://org/m", "gs://w/m"),
+                weightsEndpoint: fc.option(fc.constant("http://10.0.0.1:9000"), { nil: undefined }),
+                efsReadMiBps: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }),
+            });
+            fc.assert(
+                fc.property(model, (m) => {
+                    const loads = servingModelPath({ ...m, stagedDir: "/models/m/1" });
+                    const streams = weightsCutFor(m)?.kind === "runai-streamer-s3";
+                    return streams === (loads === m.weightsSource);
+                }),
+            );
+        });
     });
 
     it("reads weights from EFS at the configured rate, capped at Elastic's 1,500 MiB/s per client", () => {

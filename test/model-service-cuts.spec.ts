@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ModelService, ModelServiceArgs } from "../components/model-service";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
-import { render, Rendered } from "./harness/render";
+import { render, Rendered, valueOf } from "./harness/render";
 
 const digest = "0123456789abcdef".repeat(4);
 const baseArgs: ModelServiceArgs = {
@@ -82,6 +82,31 @@ describe("ModelService with cold-start cuts", () => {
     it("keeps the uncached pull in the rollout deadline: 120 + 246 + 411 = 777 s", async () => {
         const deployment = (await renderService(cuts)).one("kubernetes:apps/v1:Deployment");
         assert.equal(deployment.inputs.spec.progressDeadlineSeconds, 777);
+    });
+
+    describe("a server that streams its weights from S3 (runai_streamer, s3:// source)", () => {
+        const streaming: Partial<ModelServiceArgs> = { loadFormat: "runai_streamer" };
+
+        it("budgets its startup on the streamer's read, not the store's: ⌈(15·1024/1021 + 195) × 2⌉ = 421 s, 43 probes", async () => {
+            const probe = pod(await renderService({ ...streaming, ...cuts })).containers[0]
+                .startupProbe;
+            assert.deepEqual([probe.periodSeconds, probe.failureThreshold], [10, 43]);
+        });
+
+        it("cools down after its streamed cold start: 120 + 246 + ⌈15·1024/1021⌉ = 16 + 195 = 577 s uncut, the 300 s floor with the cuts (161 s)", async () => {
+            const cooldown = async (args: Partial<ModelServiceArgs>) =>
+                (await renderService(args)).one("kubernetes:keda.sh/v1alpha1:ScaledObject").inputs
+                    .spec.cooldownPeriod;
+            assert.equal(await cooldown(streaming), 577);
+            assert.equal(await cooldown({ ...streaming, ...cuts }), 300);
+        });
+
+        it("reports the streamed cold start as its output: 120 + 5 + 16 + 20 = 161 s", async () => {
+            const { result } = await render(
+                () => new ModelService("llm", { ...baseArgs, ...streaming, ...cuts }),
+            );
+            assert.equal(await valueOf(result.coldStartSeconds), 161);
+        });
     });
 
     it("rejects an unknown image cache and a compile cache on the custom runtime", async () => {

@@ -31,7 +31,7 @@ describe("npm run plan", () => {
         }
         assert.ok(
             out.includes(
-                "| inference | g6e | on-demand | 8 | 8 | llama-3-1-8b: g6e.xlarge; resnet-classifier: g6e.xlarge | 156 s |",
+                "| inference | g6e | on-demand | 8 | 8 | llama-3-1-8b: g6e.xlarge; resnet-classifier: g6e.xlarge | 161 s |",
             ),
         );
         // inference: 5 × g6e.xlarge at $1.861/h at min (4 replicas + 1 headroom), 8 GPUs at max.
@@ -39,12 +39,16 @@ describe("npm run plan", () => {
         // 5·1.861·730 + 2·10.49264·730 + 3·0.192·730 + NAT, 3 NLBs (3·0.0225·730 = 49.28), EFS,
         // EKS = 22,797; at max 34,953.
         assert.ok(out.includes("| **total** |  | **$22,797** | **$34,953** |"));
-        // llama-3-1-8b before and after the cuts, and the target the node launch holds.
-        assert.ok(out.includes("new node 581 s → **156 s**"));
-        assert.ok(out.includes("| new node | ≤ 150 s | 156 s | **no**: held by gpu-node-launch"));
+        // llama-3-1-8b before and after the cuts (weights streamed from S3), and the target the
+        // node launch holds.
+        assert.ok(out.includes("new node 581 s → **161 s**"));
+        assert.ok(out.includes("| new node | ≤ 150 s | 161 s | **no**: held by gpu-node-launch"));
+        assert.ok(
+            out.includes("| weights-read | 20 s | 16 s | weights: Run:ai streamer from S3 |"),
+        );
         assert.ok(out.includes("prices as of 2026-11 for us-west-2"));
-        // 70B: 120 + 246 + ⌈132·1024/800⌉ + 200 before; 120 + 5 + ⌈132·1024/1500⌉ + 20 after.
-        assert.ok(out.includes("**llama-3-1-70b** on `large`: new node 735 s → **236 s**"));
+        // 70B: 120 + 246 + ⌈132·1024/800⌉ + 200 before; 120 + 5 + ⌈132·1024/1021⌉ + 20 after.
+        assert.ok(out.includes("**llama-3-1-70b** on `large`: new node 735 s → **278 s**"));
         assert.ok(out.includes("| `aws:ec2/natGateway:NatGateway` | 3 |"));
     });
 

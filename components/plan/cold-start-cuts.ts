@@ -6,6 +6,7 @@ import {
     transferSeconds,
 } from "./cold-start";
 import { gpuInstanceType } from "./gpu-instances";
+import { serverStreamsFromS3, WeightsPathInput } from "./weights-access-plan";
 
 /**
  * What each cold-start cut saves, stage by stage, in three situations: a replica on a new node, a
@@ -26,7 +27,8 @@ export const snapshotCacheSource =
  * Run:ai Model Streamer throughput, MiB/s: Llama-3-8B's 15 GB in 14 s (NVIDIA blog "Reducing cold
  * start latency for LLM inference with NVIDIA Run:ai Model Streamer", gp3 storage). 15e9 B / 14 s
  * = 1,021.8 MiB/s, rounded down. The streamer reads S3 with the same concurrent range reads; the
- * blog's gp3 figure is the one published for this model size.
+ * blog's gp3 figure is the one REFERENCE.md records for this model size, so it stands for a
+ * server streaming its s3:// source (vLLM `--load-format runai_streamer`).
  */
 export const runaiStreamerMiBps = 1021;
 export const runaiStreamerSource =
@@ -56,6 +58,29 @@ export type WeightsCut =
     | { kind: "runai-streamer-s3" }
     /** Weights on EFS read at this per-client rate (Elastic: ≤ 1,500 MiB/s). */
     | { kind: "efs"; readMiBps: number };
+
+/**
+ * The weights stage that actually runs for a model: the Run:ai streamer from S3 when its server
+ * streams (`serverStreamsFromS3`, the same decision that drops its staging Job and gives the
+ * server its read role), else the staged copy on EFS, at `efsReadMiBps` when the stack sets a
+ * provisioned rate (undefined: the store's configured rate, no cut).
+ */
+export function weightsCutFor(
+    model: WeightsPathInput & { efsReadMiBps?: number },
+): WeightsCut | undefined {
+    if (serverStreamsFromS3(model)) return { kind: "runai-streamer-s3" };
+    return model.efsReadMiBps === undefined
+        ? undefined
+        : { kind: "efs", readMiBps: model.efsReadMiBps };
+}
+
+/** The read rate of a weights cut, MiB/s; `uncutMiBps` without one. */
+export function weightsReadMiBps(cut: WeightsCut | undefined, uncutMiBps: number): number {
+    if (!cut) return uncutMiBps;
+    return cut.kind === "runai-streamer-s3"
+        ? runaiStreamerMiBps
+        : Math.min(cut.readMiBps, efsElasticPerClientMiBps);
+}
 
 /** The cold-start cuts a model's stack enables. */
 export interface ColdStartCuts {
@@ -129,11 +154,13 @@ function weightsAfter(
 ): StageComparison {
     if (!cut) return unchanged(stage);
     const streamer = cut.kind === "runai-streamer-s3";
-    const mibps = streamer ? runaiStreamerMiBps : Math.min(cut.readMiBps, efsElasticPerClientMiBps);
+    const mibps = weightsReadMiBps(cut, 0);
     return {
         ...unchanged(stage),
         after: Math.ceil(transferSeconds(weightsSizeGiB, mibps)),
-        figure: `${weightsSizeGiB} GiB at ${mibps} MiB/s`,
+        figure: streamer
+            ? `${weightsSizeGiB} GiB streamed from S3 by the server at ${mibps} MiB/s (nothing staged)`
+            : `${weightsSizeGiB} GiB staged copy read at ${mibps} MiB/s`,
         source: streamer ? runaiStreamerSource : efsSource,
         cut: streamer ? "weights: Run:ai streamer from S3" : `weights: EFS at ${mibps} MiB/s`,
     };
@@ -302,13 +329,22 @@ export function coldStartWithCuts(input: ColdStartInput, cuts: ColdStartCuts): C
     return { stages, totalSeconds: newNode.afterSeconds };
 }
 
-/** Cuts as ModelService takes them: plain strings from config, parsed into the typed options. */
+/**
+ * Cuts as ModelService takes them: plain strings from config, parsed into the typed options, and
+ * the weights stage its server runs. Its staged copy is read at the component's own
+ * `storageReadMiBps` (the stack passes its provisioned EFS rate there), so only streaming is a cut.
+ */
 export function cutsFromSettings(settings: {
     imageCache?: string;
     compileCache?: boolean;
+    weightsPath: WeightsPathInput;
 }): ColdStartCuts {
     const kinds: ImageCacheCut["kind"][] = ["ebs-snapshot", "soci-parallel-pull"];
     const kind = kinds.find((k) => k === settings.imageCache);
     const imageCache: ImageCacheCut | undefined = kind ? { kind } : undefined;
-    return { imageCache, compileCache: settings.compileCache };
+    return {
+        imageCache,
+        weights: weightsCutFor(settings.weightsPath),
+        compileCache: settings.compileCache,
+    };
 }

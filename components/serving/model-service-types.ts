@@ -52,7 +52,11 @@ export interface ModelServiceInputs<Credentials extends S3CredentialsInputs = S3
      * @default max(1, 2 × tensorParallelSize) for vllm, 1 for custom
      */
     shmSizeGiB?: number;
-    /** Weights read throughput for one pod, MiB/s. @default 500 (EFS per client, not Elastic) */
+    /**
+     * Read throughput of the staged copy for one pod, MiB/s. A server that streams from S3 (vLLM,
+     * `runai_streamer`, s3:// source) reads no staged copy: its estimate and startup budget use the
+     * Run:ai streamer's rate instead. @default 500 (EFS per client, not Elastic)
+     */
     storageReadMiBps?: number;
     /** Engine warm-up after the weights are read, seconds. @default 195 (vllm), 30 (custom) */
     warmupSeconds?: number;
