@@ -4,7 +4,7 @@
 // limit → exactly the replicas the capacity check predicted stay Pending; scale back → consolidation
 // removes the nodes it launched. Prints how long each step took.
 import { kubectl, kubectlJson, log, pulumi, secondsSince } from "../local/env";
-import { prepareProject, setStackConfig } from "../local/workspace";
+import { setStackConfig } from "../local/workspace";
 
 /** What e2e.ts lends this module: its check list and its timings table. */
 export interface E2eReporter {
@@ -29,6 +29,7 @@ async function waitFor(condition: () => boolean, seconds: number): Promise<boole
     return condition();
 }
 
+/** The model's serving pods (not its staging Job's, which share the name label). */
 function servingPods(): any[] {
     return kubectlJson([
         "get",
@@ -36,7 +37,7 @@ function servingPods(): any[] {
         "-n",
         namespace,
         "-l",
-        `app.kubernetes.io/name=${model}`,
+        `app.kubernetes.io/name=${model},app.kubernetes.io/component=model-server`,
     ]).items.filter((p: any) => !p.metadata.deletionTimestamp);
 }
 
@@ -48,6 +49,10 @@ function phases(): { running: number; pending: number } {
     };
 }
 
+/**
+ * The group's nodes: the static kwok ones and those Karpenter launched. The real nodes carry other
+ * groups ("real", the system role) and no NodePool label, so neither list counts them.
+ */
 function groupNodes(): { static: any[]; karpenter: any[] } {
     const nodes = kubectlJson(["get", "nodes", "-l", `${groupLabel}=${group}`]).items.filter(
         (n: any) => !n.metadata.deletionTimestamp,
@@ -68,9 +73,12 @@ function scale(replicas: number): void {
 
 /** The capacity check's verdict for `replicas` at full scale: pending count and the pool's node type. */
 function predict(maxReplicas: number): { pending?: number; nodeType?: string; message: string } {
-    setStackConfig("models[0].maxReplicas", String(maxReplicas));
+    const key = "models[0].maxReplicas";
+    const configured = pulumi(["config", "get", "--path", key]).stdout.trim();
+    setStackConfig(key, String(maxReplicas));
     const preview = pulumi(["preview"], { allowFailure: true });
-    prepareProject();
+    // Only this value goes back: the run's own settings (image digests, S3 endpoint) stay.
+    setStackConfig(key, configured);
     const output = preview.stdout + preview.stderr;
     const message = output.match(/gpuLimit: plan needs[^\n]*/)?.[0] ?? "";
     return {
