@@ -24,12 +24,15 @@ import {
 import { installLoadBalancerController } from "./cluster/load-balancer-controller";
 import { clusterKubeconfig, createKubernetesProvider } from "./cluster/kubeconfig";
 import { createManagedNodeGroup } from "./cluster/node-groups";
+import { GpuNodePoolArgs, GpuNodePools } from "./gpu-node-pools";
+import { KarpenterController } from "./karpenter-controller";
 import {
     ClusterSettings,
     kubernetesVersionPins,
     resolveClusterSettings,
     validateClusterSettings,
 } from "./plan/cluster-plan";
+import type { KarpenterInputs } from "./plan/node-pool-types";
 import type {
     ClusterAddonVersionsInputs,
     ClusterInputs,
@@ -62,8 +65,13 @@ export interface ClusterAddonVersionsArgs extends ClusterAddonVersionsInputs {}
 export interface GpuClusterArgs extends ClusterInputs<
     GpuNodeGroupArgs,
     SystemNodeGroupArgs,
-    ClusterAddonVersionsArgs
+    ClusterAddonVersionsArgs,
+    GpuNodePoolArgs,
+    KarpenterArgs
 > {}
+
+/** How GpuCluster runs Karpenter when its capacity engine is "karpenter". */
+export interface KarpenterArgs extends KarpenterInputs {}
 
 /**
  * EKS cluster for GPU model serving: control plane with encrypted secrets and audit logs, IRSA, a
@@ -95,6 +103,11 @@ export class GpuCluster extends pulumi.ComponentResource {
         const settings = resolveClusterSettings(name, args);
         const problems = new Problems();
         validateClusterSettings(settings, args, problems);
+        problems.expect(
+            settings.capacityEngine !== "karpenter" || Array.isArray(args.privateSubnetIds),
+            "privateSubnetIds",
+            'must be a list (one entry per subnet) with capacity engine "karpenter": each subnet is tagged for discovery',
+        );
         problems.throwIfAny(`GpuCluster "${name}"`);
         super("gpu-serving:index:GpuCluster", name, {}, opts);
         const parent = this;
@@ -113,9 +126,10 @@ export class GpuCluster extends pulumi.ComponentResource {
         const kubeconfig = clusterKubeconfig(cluster, region);
         const provider = createKubernetesProvider(`${name}-k8s`, kubeconfig, parent);
         installClusterAddons(name, { parent, provider }, settings, {
-            clusterName: cluster.name,
+            cluster,
             region,
             vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds as pulumi.Input<string>[],
             roles,
             systemNodeGroup: nodeGroups.system.nodeGroup,
         });
@@ -146,8 +160,8 @@ export class GpuCluster extends pulumi.ComponentResource {
 }
 
 /**
- * The node role, and the IRSA roles of the EFS and EBS CSI controllers, the autoscaler and, when
- * installed, the load balancer controller.
+ * The node role, and the IRSA roles of the EFS and EBS CSI controllers and, when installed, the
+ * cluster-autoscaler (capacity engine "node-groups") and the load balancer controller.
  */
 function createRoles(
     name: string,
@@ -189,16 +203,20 @@ function createRoles(
         { managedPolicyNames: ["service-role/AmazonEBSCSIDriverPolicy"] },
         roleContext,
     );
-    const autoscaler = irsaRole(
-        `${name}-cluster-autoscaler-role`,
-        issuer,
-        {
-            namespace: clusterAutoscalerChart.namespace,
-            name: clusterAutoscalerChart.serviceAccountName,
-        },
-        { inlineStatements: clusterAutoscalerPolicyStatements(settings.clusterName) },
-        roleContext,
-    );
+    // Karpenter replaces the cluster-autoscaler: no role that may resize node groups.
+    const autoscaler =
+        settings.capacityEngine !== "node-groups"
+            ? undefined
+            : irsaRole(
+                  `${name}-cluster-autoscaler-role`,
+                  issuer,
+                  {
+                      namespace: clusterAutoscalerChart.namespace,
+                      name: clusterAutoscalerChart.serviceAccountName,
+                  },
+                  { inlineStatements: clusterAutoscalerPolicyStatements(settings.clusterName) },
+                  roleContext,
+              );
     const loadBalancerController = settings.loadBalancerController
         ? irsaRole(
               `${name}-load-balancer-controller-role`,
@@ -220,33 +238,47 @@ function createRoles(
 
 /** What the in-cluster add-ons need from the cluster that hosts them. */
 interface ClusterAddonInputs {
-    clusterName: pulumi.Input<string>;
+    cluster: aws.eks.Cluster;
     region: pulumi.Input<string>;
     vpcId: pulumi.Input<string>;
+    /** Subnets Karpenter launches GPU nodes in (tagged for its discovery). */
+    privateSubnetIds: pulumi.Input<string>[];
     roles: ReturnType<typeof createRoles>;
     /** Controllers run on the system nodes and wait for them. */
     systemNodeGroup: aws.eks.NodeGroup;
 }
 
-/** The NVIDIA device plugin, the cluster-autoscaler and, when asked for, the load balancer controller. */
+/**
+ * The NVIDIA device plugin, the capacity engine (the cluster-autoscaler, or Karpenter with its
+ * NodePools) and, when asked for, the load balancer controller.
+ */
 function installClusterAddons(
     name: string,
-    context: InClusterContext,
+    context: InClusterContext & { parent: GpuCluster },
     settings: ClusterSettings,
     inputs: ClusterAddonInputs,
 ): void {
-    const { clusterName, region, roles, systemNodeGroup } = inputs;
+    const { cluster, region, roles, systemNodeGroup } = inputs;
     installNvidiaDevicePlugin(name, context);
-    installClusterAutoscaler(name, context, {
-        clusterName,
-        region,
-        imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
-        roleArn: roles.autoscaler.arn,
-        dependsOn: [systemNodeGroup],
-    });
+    if (settings.capacityEngine === "karpenter") {
+        createKarpenterCapacity(name, settings, {
+            ...context,
+            cluster,
+            privateSubnetIds: inputs.privateSubnetIds,
+            systemNodeGroup,
+        });
+    } else {
+        installClusterAutoscaler(name, context, {
+            clusterName: cluster.name,
+            region,
+            imageTag: kubernetesVersionPins[settings.kubernetesVersion].clusterAutoscalerImageTag,
+            roleArn: roles.autoscaler!.arn,
+            dependsOn: [systemNodeGroup],
+        });
+    }
     if (!roles.loadBalancerController) return;
     installLoadBalancerController(name, context, {
-        clusterName,
+        clusterName: cluster.name,
         region,
         vpcId: inputs.vpcId,
         tags: settings.tags,
@@ -292,4 +324,47 @@ function createNodeGroups(
         ebsCsi: roles.ebsCsi.arn,
     });
     return { system, gpu };
+}
+
+/**
+ * Karpenter instead of the cluster-autoscaler: its controller on the system nodes, and a NodePool
+ * (with its EC2NodeClass) per GPU group.
+ */
+function createKarpenterCapacity(
+    name: string,
+    settings: ClusterSettings,
+    context: {
+        parent: GpuCluster;
+        provider: k8s.Provider;
+        cluster: aws.eks.Cluster;
+        privateSubnetIds: pulumi.Input<string>[];
+        systemNodeGroup: aws.eks.NodeGroup;
+    },
+): void {
+    const { parent, provider, cluster } = context;
+    const opts = { parent, providers: { kubernetes: provider } };
+    const controller = new KarpenterController(
+        `${name}-karpenter`,
+        {
+            clusterName: cluster.name,
+            clusterEndpoint: cluster.endpoint,
+            clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+            privateSubnetIds: context.privateSubnetIds,
+            chartVersion: settings.karpenter.chartVersion,
+            tags: settings.tags,
+        },
+        { ...opts, dependsOn: [context.systemNodeGroup] },
+    );
+    new GpuNodePools(
+        `${name}-gpu-pools`,
+        {
+            pools: settings.gpuNodePools,
+            clusterName: cluster.name,
+            nodeRoleName: controller.nodeRoleName,
+            amiFamily: settings.karpenter.amiFamily,
+            amiVersion: settings.karpenter.amiVersion,
+            tags: settings.tags,
+        },
+        { ...opts, dependsOn: [controller] },
+    );
 }

@@ -5,7 +5,17 @@ export {
     GpuNodeGroupArgs,
     SystemNodeGroupArgs,
     ClusterAddonVersionsArgs,
+    KarpenterArgs,
 } from "./gpu-cluster";
+export { GpuHeadroom, GpuHeadroomArgs, GpuHeadroomGroupArgs } from "./gpu-headroom";
+export {
+    GpuNodePools,
+    GpuNodePoolsArgs,
+    GpuNodePoolArgs,
+    BusinessHoursArgs,
+    NodeClassRefArgs,
+} from "./gpu-node-pools";
+export { KarpenterController, KarpenterControllerArgs } from "./karpenter-controller";
 export { ModelImage, ModelImageArgs } from "./model-image";
 export { ModelService, ModelServiceArgs, S3CredentialsArgs } from "./model-service";
 export { ModelStore, ModelStoreArgs } from "./model-store";

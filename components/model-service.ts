@@ -24,6 +24,7 @@ import {
     stagingTimeoutSeconds,
 } from "./serving/staging-job";
 import { digestPinned, modelServiceProblems } from "./serving/validation";
+import { inheritedDependsOn } from "./shared/depends-on";
 
 // Keys and their documentation live with the serving plan (serving/model-service-types.ts).
 /** Static keys of an S3-compatible weights store (`weightsEndpoint`), kept in a Secret. */
@@ -55,7 +56,10 @@ export class ModelService extends pulumi.ComponentResource {
         modelServiceProblems(args).throwIfAny(`ModelService "${name}"`);
         super("gpu-serving:index:ModelService", name, {}, opts);
         const s = pinnedSettings(args, this);
-        const ctx: Context = { name, parent: this, s, platform: platformDependencies(opts) };
+        // What the consumer says must exist first (nodes, storage, CRDs) reaches the children that
+        // need it: Pulumi does not pass a component's dependsOn to its children.
+        const platform = (own: pulumi.Resource[] = []) => inheritedDependsOn(opts, own);
+        const ctx: Context = { name, parent: this, s, platform };
 
         const serviceAccount = createServiceAccount(ctx);
         const { apiKey, apiKeySecret } = createApiKey(ctx, args.apiKey);
@@ -95,20 +99,8 @@ interface Context {
     name: string;
     parent: ModelService;
     s: ServingSettings;
-    /**
-     * The component's own `dependsOn` (the cluster, its namespace policies, the load balancer
-     * controller): Pulumi does not pass it to children, so the ones that start pods or need a
-     * controller's webhook name it themselves.
-     */
-    platform: pulumi.Input<pulumi.Resource>[];
-}
-
-function platformDependencies(
-    opts: pulumi.ComponentResourceOptions | undefined,
-): pulumi.Input<pulumi.Resource>[] {
-    const dependsOn = opts?.dependsOn;
-    if (dependsOn === undefined) return [];
-    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+    /** `dependsOn` for a child that needs the platform: the component's plus `own`. */
+    platform: (own?: pulumi.Resource[]) => pulumi.ResourceOptions["dependsOn"];
 }
 
 /** Settings with both images pinned: plain strings were checked already, Outputs once they resolve. */
@@ -236,7 +228,8 @@ function createStagingJob(
         },
         {
             parent,
-            dependsOn: [...platform, ...stagingIdentity],
+            // Pulumi waits for the Job to complete: it needs nodes and the claim's storage driver.
+            dependsOn: platform(stagingIdentity),
             // A Job's pod template is immutable and its name is fixed per version: a changed
             // template for the same version must delete the old Job before creating the new.
             deleteBeforeReplace: true,
@@ -256,7 +249,7 @@ function createDeployment(
         {
             parent,
             // Serving starts only once the weights are staged (the init container also waits).
-            dependsOn: [...platform, ...dependsOn],
+            dependsOn: platform(dependsOn),
             // The autoscaler owns the replica count; Pulumi would reset it on every up.
             ignoreChanges: s.autoscaling ? ["spec.replicas"] : [],
             // Pulumi waits for ready replicas, 10 minutes by default: too short for a cold GPU
@@ -291,7 +284,7 @@ function createLoadBalancer({ name, parent, s, platform }: Context): void {
             metadata: metadata(s, loadBalancerServiceName(s.modelName), loadBalancerAnnotations(s)),
             spec: loadBalancerServiceSpec(s),
         },
-        { parent, dependsOn: platform },
+        { parent, dependsOn: platform() },
     );
 }
 
@@ -326,7 +319,10 @@ function createStagingEndpointEgress({ name, parent, s }: Context): void {
 }
 
 /** KEDA's ScaledObject for vllm (queue depth), an HPA for the custom runtime; none when off. */
-function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.Deployment): void {
+function createAutoscaler(
+    { name, parent, s, platform }: Context,
+    deployment: k8s.apps.v1.Deployment,
+): void {
     if (!s.autoscaling) return;
     if (s.runtime === "vllm") {
         new k8s.apiextensions.CustomResource(
@@ -337,7 +333,8 @@ function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.
                 metadata: metadata(s, s.modelName),
                 spec: scaledObjectSpec(s, s.modelName),
             },
-            { parent, dependsOn: [deployment] },
+            // KEDA's CRD comes with the platform.
+            { parent, dependsOn: platform([deployment]) },
         );
         return;
     }
@@ -348,7 +345,10 @@ function createAutoscaler({ name, parent, s }: Context, deployment: k8s.apps.v1.
     );
 }
 
-function createServiceMonitor({ name, parent, s }: Context, service: k8s.core.v1.Service): void {
+function createServiceMonitor(
+    { name, parent, s, platform }: Context,
+    service: k8s.core.v1.Service,
+): void {
     if (!s.monitoring) return;
     new k8s.apiextensions.CustomResource(
         `${name}-service-monitor`,
@@ -358,6 +358,7 @@ function createServiceMonitor({ name, parent, s }: Context, service: k8s.core.v1
             metadata: metadata(s, s.modelName),
             spec: serviceMonitorSpec(s),
         },
-        { parent, dependsOn: [service] },
+        // The Prometheus operator's CRD comes with the platform.
+        { parent, dependsOn: platform([service]) },
     );
 }

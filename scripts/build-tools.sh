@@ -9,6 +9,7 @@
 #   pulumi-language-nodejs                                                (scripts/tools/pulumi-language-nodejs)
 #   pulumi-resource-kubernetes                                            (scripts/tools/pulumi-kubernetes)
 #   pulumi-language-yaml                                                  (scripts/tools/pulumi-yaml)
+#   karpenter-kwok (+ share/karpenter/crds, its CRDs)                     (scripts/tools/karpenter)
 #
 # Each wrapper module pins its versions in go.mod/go.sum (see scripts/tools/README.md).
 # A binary is rebuilt only when its stamp file (bin/.stamps/<tool>) does not match
@@ -45,10 +46,13 @@ PULUMI_K8S_VERSION=4.25.0-dev.f47bc2d6f199 # plugin version it reports (semver)
 # Pulumi YAML language host (runtime: yaml), for consumers of the component package in YAML
 # (examples/yaml-consumer). The proxy here serves only some tags; v1.32.0 is the newest found.
 PULUMI_YAML_VERSION=v1.32.0 # github.com/pulumi/pulumi-yaml
+# Karpenter with its kwok cloud provider (local proof of the NodePools). v1.13.0 is the newest
+# whose go line (1.26.4) this Go builds; v1.14+ need Go >= 1.26.9.
+KARPENTER_VERSION=v1.13.0 # sigs.k8s.io/karpenter
 
 ALL_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok
   pulumi pulumi-resource-pulumi-nodejs pulumi-language-nodejs pulumi-resource-kubernetes
-  pulumi-language-yaml)
+  pulumi-language-yaml karpenter-kwok)
 
 log() { printf '[build-tools] %s\n' "$*" >&2; }
 die() { printf '[build-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -86,7 +90,8 @@ check_pins() { # the versions above must be the ones the wrapper go.mod files re
     "pulumi|github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION" \
     "pulumi-language-nodejs|github.com/pulumi/pulumi/sdk/v3 $LANGHOST_VERSION" \
     "pulumi-kubernetes|github.com/pulumi/pulumi-kubernetes/provider/v4 $PULUMI_K8S_MODULE_VERSION" \
-    "pulumi-yaml|github.com/pulumi/pulumi-yaml $PULUMI_YAML_VERSION"; do
+    "pulumi-yaml|github.com/pulumi/pulumi-yaml $PULUMI_YAML_VERSION" \
+    "karpenter|sigs.k8s.io/karpenter $KARPENTER_VERSION"; do
     grep -qE "^[[:space:]]*(require[[:space:]]+)?${spec#*|}( |\$)" "$TOOLS_DIR/${spec%%|*}/go.mod" ||
       { log "scripts/tools/${spec%%|*}/go.mod does not require ${spec#*|}"; bad=1; }
   done
@@ -109,6 +114,7 @@ tool_info() { # sets WRAPPER VERSION for a tool name
     pulumi-language-nodejs) WRAPPER=pulumi-language-nodejs VERSION=$LANGHOST_VERSION ;;
     pulumi-resource-kubernetes) WRAPPER=pulumi-kubernetes VERSION=$PULUMI_K8S_VERSION ;;
     pulumi-language-yaml) WRAPPER=pulumi-yaml VERSION=$PULUMI_YAML_VERSION ;;
+    karpenter-kwok) WRAPPER=karpenter VERSION=$KARPENTER_VERSION ;;
     *) die "unknown tool '$1' (known: ${ALL_TOOLS[*]})" ;;
   esac
 }
@@ -118,6 +124,7 @@ stamp_of() { tool_info "$1"; printf 'tool=%s version=%s wrapper=%s go=%s\n' "$1"
 is_current() {
   [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$(stamp_of "$1")" ] || return 1
   [ "$1" != kwok ] || [ -f "$CACHE/share/kwok/stages.yaml" ]
+  [ "$1" != karpenter-kwok ] || [ -f "$KARPENTER_CRDS/karpenter.sh_nodepools.yaml" ]
 }
 
 gobuild() { # gobuild <wrapper dir> <out> <package> [ldflags]
@@ -175,6 +182,9 @@ build_one() {
     pulumi-language-yaml)
       gobuild "$TOOLS_DIR/pulumi-yaml" "$out" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
         "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_YAML_VERSION" ;;
+    karpenter-kwok)
+      gobuild "$TOOLS_DIR/karpenter" "$out" sigs.k8s.io/karpenter/kwok \
+        "-X sigs.k8s.io/karpenter/pkg/operator.Version=$KARPENTER_VERSION" && karpenter_crds ;;
   esac
 }
 
@@ -192,6 +202,17 @@ kwok_stages() {
     printf -- '---\n'
     cat "$src/$f"
   done >"$KWOK_STAGES.tmp" && mv -f "$KWOK_STAGES.tmp" "$KWOK_STAGES"
+}
+
+KARPENTER_CRDS="$CACHE/share/karpenter/crds"
+karpenter_crds() {
+  # The CRDs ship in the module, not in the binary: NodePool, NodeClaim and NodeOverlay
+  # (kwok/charts/crds) and the kwok provider's KWOKNodeClass (kwok/apis/crds).
+  local src
+  src="$(moddir karpenter sigs.k8s.io/karpenter)" || return 1
+  rm -rf "$KARPENTER_CRDS.tmp" && mkdir -p "$KARPENTER_CRDS.tmp" || return 1
+  cp "$src"/kwok/charts/crds/*.yaml "$src"/kwok/apis/crds/*.yaml "$KARPENTER_CRDS.tmp/" || return 1
+  chmod -R u+w "$KARPENTER_CRDS.tmp" && rm -rf "$KARPENTER_CRDS" && mv "$KARPENTER_CRDS.tmp" "$KARPENTER_CRDS"
 }
 
 build_pulumi_kubernetes() {

@@ -6,6 +6,11 @@
 # kwok fakes the GPU nodes of scripts/local/nodes.yaml and moves the pods bound to
 # them to Running; scripts/local-node.sh adds two real nodes (kubelet + containerd)
 # where the system pods and the "real" GPU group's pods run as containers.
+# Karpenter with its kwok cloud provider (karpenter-kwok) runs out of cluster too:
+# it "launches" nodes for the local stack's NodePools from the priced GPU types of
+# scripts/local/karpenter-instance-types.ts, and kwok makes them Ready. kwok manages
+# only nodes annotated kwok.x-k8s.io/node=fake (its own and Karpenter's), never the
+# real nodes, whose kubelets report their own status.
 #
 # Usage: scripts/local-cluster.sh up|down|status|env
 #   up      generate certs/keys + kubeconfig in the state dir, start everything,
@@ -23,6 +28,9 @@
 #      LOCAL_ETCD_PORT (12379), LOCAL_ETCD_PEER_PORT (12380), LOCAL_APISERVER_PORT (16443),
 #      LOCAL_KCM_PORT (20257), LOCAL_SCHEDULER_PORT (20259), LOCAL_KWOK_PORT (20247),
 #      LOCAL_REGISTRY_PORT (20205), LOCAL_MOTO_PORT (20206), and local-node.sh's,
+#      LOCAL_KARPENTER_METRICS_PORT (20261), LOCAL_KARPENTER_HEALTH_PORT (20262),
+#      LOCAL_KARPENTER_NODE_CLASS (KWOKNodeClass the local NodePools use, default "local"),
+#      LOCAL_KARPENTER_REGISTRATION_DELAY (simulated instance boot, default 5s),
 #      LOCAL_CLUSTER_TIMEOUT (seconds to wait for API/nodes, default 120).
 set -euo pipefail
 
@@ -39,6 +47,8 @@ PIDS="$STATE/pids"
 KUBECONFIG_FILE="$STATE/kubeconfig"
 NODES_YAML="$SCRIPT_DIR/local/nodes.yaml"
 KWOK_STAGES="$CACHE/share/kwok/stages.yaml"
+KARPENTER_CRDS="$CACHE/share/karpenter/crds"
+INSTANCE_TYPES_FILE="$STATE/karpenter-instance-types.json"
 
 HOST=127.0.0.1
 ETCD_PORT="${LOCAL_ETCD_PORT:-12379}"
@@ -49,16 +59,23 @@ SCHEDULER_PORT="${LOCAL_SCHEDULER_PORT:-20259}"
 KWOK_PORT="${LOCAL_KWOK_PORT:-20247}"
 REGISTRY_PORT="${LOCAL_REGISTRY_PORT:-20205}"
 MOTO_PORT="${LOCAL_MOTO_PORT:-20206}"
+KARPENTER_METRICS_PORT="${LOCAL_KARPENTER_METRICS_PORT:-20261}"
+KARPENTER_HEALTH_PORT="${LOCAL_KARPENTER_HEALTH_PORT:-20262}"
+KARPENTER_NODE_CLASS="${LOCAL_KARPENTER_NODE_CLASS:-local}"
+KARPENTER_REGISTRATION_DELAY="${LOCAL_KARPENTER_REGISTRATION_DELAY:-5s}"
 TIMEOUT="${LOCAL_CLUSTER_TIMEOUT:-120}"
 SERVICE_CIDR=10.96.0.0/16 # virtual ClusterIPs: allocated in objects, never routed (no kube-proxy)
 POD_CIDR=10.244.0.0/16    # fake pod IPs written by kwok into pod status, never routed
 
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok registry s3)
+CORE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok registry s3)
+COMPONENTS=("${CORE_COMPONENTS[@]}" karpenter-kwok)
 # component|port variable|port (each component's listening ports, checked before it starts)
 PORTS=("etcd|LOCAL_ETCD_PORT|$ETCD_PORT" "etcd|LOCAL_ETCD_PEER_PORT|$ETCD_PEER_PORT"
   "kube-apiserver|LOCAL_APISERVER_PORT|$APISERVER_PORT" "kube-controller-manager|LOCAL_KCM_PORT|$KCM_PORT"
   "kube-scheduler|LOCAL_SCHEDULER_PORT|$SCHEDULER_PORT" "kwok|LOCAL_KWOK_PORT|$KWOK_PORT"
-  "registry|LOCAL_REGISTRY_PORT|$REGISTRY_PORT" "s3|LOCAL_MOTO_PORT|$MOTO_PORT")
+  "registry|LOCAL_REGISTRY_PORT|$REGISTRY_PORT" "s3|LOCAL_MOTO_PORT|$MOTO_PORT"
+  "karpenter-kwok|LOCAL_KARPENTER_METRICS_PORT|$KARPENTER_METRICS_PORT"
+  "karpenter-kwok|LOCAL_KARPENTER_HEALTH_PORT|$KARPENTER_HEALTH_PORT")
 
 kubectl_() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
@@ -183,10 +200,12 @@ EOF
 cmd_up() {
   local t0=$SECONDS c
   trap 'log "up failed: logs are in $LOGS; run scripts/local-cluster.sh down to stop what was started"' ERR
-  for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl kubelet kube-proxy; do
+  for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok karpenter-kwok kubectl \
+    kubelet kube-proxy; do
     [ -x "$BIN/$c" ] || die "$BIN/$c missing: run scripts/build-tools.sh first"
   done
   [ -f "$KWOK_STAGES" ] || die "$KWOK_STAGES missing: run scripts/build-tools.sh kwok"
+  [ -d "$KARPENTER_CRDS" ] || die "$KARPENTER_CRDS missing: run scripts/build-tools.sh karpenter-kwok"
   ensure_cmd setsid util-linux
   ensure_cmd curl curl
   ensure_packages docker-registry
@@ -252,7 +271,7 @@ cmd_up() {
   start_exe s3 "$(python_bin)" -m moto.server -H "$HOST" -p "$MOTO_PORT"
 
   sleep 2
-  check_alive "${COMPONENTS[@]}"
+  check_alive "${CORE_COMPONENTS[@]}"
   kubectl_ apply -f "$NODES_YAML" >/dev/null || die "kubectl apply $NODES_YAML failed"
   log "registered the simulated nodes from scripts/local/nodes.yaml"
   wait_for "registry" curl -fsS "http://$HOST:$REGISTRY_PORT/v2/" ||
@@ -261,17 +280,49 @@ cmd_up() {
     die "moto_server not answering on $HOST:$MOTO_PORT (see $LOGS/s3.log)"
   bash "$SCRIPT_DIR/local-node.sh" up
   if ! kubectl_ wait --for=condition=Ready node --all --timeout="${TIMEOUT}s" >/dev/null; then
-    check_alive "${COMPONENTS[@]}"
+    check_alive "${CORE_COMPONENTS[@]}"
     kubectl_ get nodes -o wide >&2 || true
     die "nodes not Ready after ${TIMEOUT}s (see $LOGS/kwok.log and $LOGS/kubelet-*.log)"
   fi
   # The default service account is what pods need before they can be created.
   wait_for "default service account" kubectl_ get serviceaccount default -n default ||
     die "default service account not created (see $LOGS/kube-controller-manager.log)"
+  start_karpenter
   check_alive "${COMPONENTS[@]}"
   kubectl_ get nodes -L gpu-serving.io/node-role,topology.kubernetes.io/zone
   log "cluster up in $((SECONDS - t0))s"
   printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN"
+}
+
+start_karpenter() {
+  # CRDs first: Karpenter's readiness check waits for NodePool and NodeClaim to be served.
+  kubectl_ apply --server-side --force-conflicts -f "$KARPENTER_CRDS" >/dev/null ||
+    die "applying the Karpenter CRDs from $KARPENTER_CRDS failed"
+  kubectl_ wait --for=condition=Established crd --all --timeout="${TIMEOUT}s" >/dev/null ||
+    die "Karpenter CRDs not established"
+  # The node class every local NodePool names; the delay stands in for an instance's boot.
+  kubectl_ apply -f - >/dev/null <<EOF || die "creating KWOKNodeClass $KARPENTER_NODE_CLASS failed"
+apiVersion: karpenter.kwok.sh/v1alpha1
+kind: KWOKNodeClass
+metadata:
+  name: $KARPENTER_NODE_CLASS
+spec:
+  nodeRegistrationDelay: $KARPENTER_REGISTRATION_DELAY
+EOF
+  (cd "$SCRIPT_DIR/.." && node_modules/.bin/ts-node --transpile-only \
+    scripts/local/karpenter-instance-types.ts "$INSTANCE_TYPES_FILE") ||
+    die "generating $INSTANCE_TYPES_FILE failed"
+  # Out of cluster: the kubeconfig from the environment, the leader lease in kube-system (there
+  # is no pod namespace to default to). Its metrics and health ports listen on every interface
+  # (the binary takes ports only); nothing outside the machine is expected to call them.
+  KUBECONFIG="$KUBECONFIG_FILE" start karpenter-kwok \
+    --instance-types-file-path="$INSTANCE_TYPES_FILE" \
+    --leader-election-namespace=kube-system \
+    --metrics-port="$KARPENTER_METRICS_PORT" --health-probe-port="$KARPENTER_HEALTH_PORT" \
+    --log-level=info
+  wait_for "karpenter" curl -fsS "http://$HOST:$KARPENTER_HEALTH_PORT/readyz" ||
+    { check_alive karpenter-kwok; die "karpenter-kwok not ready after ${TIMEOUT}s (see $LOGS/karpenter-kwok.log)"; }
+  log "karpenter-kwok ready (node class KWOKNodeClass/$KARPENTER_NODE_CLASS)"
 }
 
 cmd_down() {
@@ -310,5 +361,5 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN" ;;
-  *) sed -n '2,28p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,35p' "$0" >&2; exit 2 ;;
 esac

@@ -43,9 +43,12 @@ function loadBalancerSubnets(
 /** VPC, EKS with GPU node groups, EFS model store and the monitoring stack on AWS. */
 export function provisionAwsPlatform(config: StackConfig, stack: string): ServingPlatform {
     const network = new Network("network", networkArgs(config, stack));
+    const subnetCount = privateSubnetCount(config);
+    // One entry per subnet: Karpenter's discovery tags go on each.
+    const privateSubnetIds = perZone(network.privateSubnetIds, subnetCount);
     const cluster = new GpuCluster(
         "cluster",
-        gpuClusterArgs(config, stack, network.vpcId, network.privateSubnetIds),
+        gpuClusterArgs(config, stack, network.vpcId, privateSubnetIds),
     );
     const provider = cluster.provider;
     const namespace = new ServingNamespace(
@@ -53,12 +56,11 @@ export function provisionAwsPlatform(config: StackConfig, stack: string): Servin
         { name: config.serving.namespace },
         { providers: { kubernetes: provider } },
     );
-    const subnetCount = privateSubnetCount(config);
     const store = new ModelStore(
         "model-store",
         {
             vpcId: network.vpcId,
-            privateSubnetIds: perZone(network.privateSubnetIds, subnetCount),
+            privateSubnetIds,
             nodeSecurityGroupId: cluster.nodeSecurityGroupId,
             namespace: namespace.name,
             claimName: config.modelStore.claimName,

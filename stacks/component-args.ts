@@ -3,7 +3,9 @@ import type { GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
 import type { NetworkArgs } from "../components/network";
 import type { ObservabilityArgs } from "../components/observability";
 import { networkDefaults } from "../components/plan/network-plan";
-import type { ModelConfig, StackConfig } from "./config-schema";
+import type { GpuNodePoolArgs } from "../components/gpu-node-pools";
+import { poolPlanInput } from "./capacity-plan";
+import type { GpuNodePoolConfig, ModelConfig, StackConfig } from "./config-schema";
 
 // Component args derived from stack config. Pure, so the validator checks exactly the args the
 // program will pass, before anything exists.
@@ -66,13 +68,41 @@ export function gpuClusterArgs(
         publicAccessCidrs: cluster.publicAccessCidrs,
         adminPrincipalArns: cluster.adminPrincipalArns,
         systemNodeGroup: cluster.systemNodeGroup,
+        capacityEngine: cluster.capacityEngine,
         gpuNodeGroups: cluster.gpuNodeGroups.map((group) => ({
             ...group,
             desiredSize: group.desiredSize ?? group.minSize,
         })),
+        gpuNodePools: cluster.gpuNodePools.map((pool) => gpuNodePoolArgs(config, pool)),
+        karpenter: {
+            amiFamily: cluster.karpenter.amiFamily,
+            amiVersion: cluster.karpenter.amiVersion,
+        },
         loadBalancerController: servesThroughLoadBalancers(config),
         protect: config.protect,
         tags: config.tags,
+    };
+}
+
+/** A GPU NodePool's args: the GPU floor from its models, consolidation after their cold start. */
+export function gpuNodePoolArgs(config: StackConfig, pool: GpuNodePoolConfig): GpuNodePoolArgs {
+    const planned = poolPlanInput(config, pool);
+    return {
+        name: pool.name,
+        instanceFamilies: pool.instanceFamilies,
+        minInstanceGeneration: pool.minInstanceGeneration,
+        minGpusPerNode: planned.minGpusPerNode,
+        maxGpusPerNode: pool.maxGpusPerNode,
+        capacityTypes: pool.capacityTypes,
+        gpuLimit: pool.gpuLimit,
+        consolidateAfterSeconds: planned.consolidateAfterSeconds,
+        businessHours: pool.businessHours,
+        expireAfterHours: pool.expireAfterHours,
+        labels: pool.labels,
+        rootVolumeSizeGiB: pool.rootVolumeSizeGiB,
+        dataVolumeSizeGiB: pool.dataVolumeSizeGiB,
+        imageCacheSnapshotId: pool.imageCacheSnapshotId,
+        capacityReservationIds: pool.capacityReservationIds,
     };
 }
 

@@ -244,7 +244,18 @@ const gpuNodeGroup = object(
             "GPU instance types, e.g. `[g5.2xlarge]`.",
             1,
         ),
-        capacityType: optional(oneOf(["ON_DEMAND", "SPOT"], "`ON_DEMAND` or `SPOT`."), "ON_DEMAND"),
+        capacityType: optional(
+            oneOf(
+                ["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"],
+                "`ON_DEMAND`, `SPOT` or `CAPACITY_BLOCK` (a Capacity Block for ML in `capacityReservationId`).",
+            ),
+            "ON_DEMAND",
+        ),
+        capacityReservationId: optional(
+            string(
+                "On-demand Capacity Reservation or Capacity Block (`cr-…`) the group launches into.",
+            ),
+        ),
         minSize: optional(integer({ doc: "Fewest nodes.", min: 0 }), 0),
         desiredSize: optional(
             integer({
@@ -264,6 +275,117 @@ const gpuNodeGroup = object(
         labels: optional(map("Extra node labels."), {}),
     },
     "A GPU managed node group.",
+);
+
+const businessHours = object(
+    {
+        days: string("Cron day-of-week field, e.g. `mon-fri`."),
+        startHourUtc: integer({ doc: "First hour of the window, UTC.", min: 0, max: 23 }),
+        hours: integer({ doc: "Length of the window, hours.", min: 1, max: 24 }),
+    },
+    "When busy serving nodes stay put: no consolidation of underused nodes, no drift replacement (empty nodes still go).",
+);
+
+const gpuNodePool = object(
+    {
+        name: string(
+            "Group name (DNS-1123); pods select it through the `gpu-serving.io/gpu-group` label.",
+        ),
+        instanceFamilies: list(
+            string("GPU instance family."),
+            "Instance families Karpenter may launch, e.g. `[g6e, g6]`.",
+            1,
+        ),
+        minInstanceGeneration: optional(
+            integer({ doc: "Oldest instance generation (g5 is 5, g6e is 6).", min: 1 }),
+        ),
+        maxGpusPerNode: optional(
+            integer({ doc: "Largest node in GPUs (1: single-GPU sizes only).", min: 1, max: 8 }),
+        ),
+        capacityTypes: optional(
+            list(
+                oneOf(["reserved", "on-demand", "spot"], "Capacity type."),
+                "Capacity types; Karpenter uses reservations first, then the cheapest offering.",
+                1,
+            ),
+            ["on-demand"],
+        ),
+        gpuLimit: integer({
+            doc: "Most GPUs the pool's nodes may hold together (`limits.nvidia.com/gpu`).",
+            min: 1,
+        }),
+        consolidateAfterSeconds: optional(
+            integer({
+                doc: "Idle seconds before a node is consolidated; at least the new-node cold start of the group's models, which is the default.",
+                min: 0,
+            }),
+        ),
+        businessHours: optional(businessHours),
+        expireAfterHours: optional(
+            integer({ doc: "Node lifetime before replacement (new AMIs), hours.", min: 1 }),
+            720,
+        ),
+        labels: optional(map("Extra node labels."), {}),
+        rootVolumeSizeGiB: optional(
+            integer({ doc: "OS volume, GiB (default 50 on AL2023, 4 on Bottlerocket).", min: 4 }),
+        ),
+        dataVolumeSizeGiB: optional(
+            integer({
+                doc: "Image volume, GiB (images are 10–25 GB unpacked); defaults to 200.",
+                min: 50,
+            }),
+        ),
+        imageCacheSnapshotId: optional(
+            string(
+                "EBS snapshot (`snap-…`) with the serving images pre-pulled, restored as the image volume.",
+            ),
+        ),
+        capacityReservationIds: optional(
+            list(
+                string("Capacity reservation id (`cr-…`)."),
+                "On-demand Capacity Reservations or Capacity Blocks to launch into (capacity type `reserved`).",
+            ),
+            [],
+        ),
+        warmHeadroomGpus: optional(
+            integer({
+                doc: "Spare GPUs held by low-priority placeholder pods, so a scale-out starts on a running node.",
+                min: 0,
+            }),
+            0,
+        ),
+        nodeLaunchSeconds: optional(
+            integer({
+                doc: "GPU node launch to Ready for the cold-start estimate, seconds (default 120, the top of the published 80–120 s).",
+                min: 1,
+            }),
+        ),
+    },
+    "A GPU group Karpenter scales with a NodePool.",
+);
+
+const nodeClassRef = object(
+    {
+        group: string("API group, e.g. `karpenter.kwok.sh`."),
+        kind: string("Kind, e.g. `KWOKNodeClass`."),
+        name: string("Name of the node class."),
+    },
+    "`platform: existing` only: the node class the NodePools launch from.",
+);
+
+const karpenter = object(
+    {
+        amiFamily: optional(
+            oneOf(["AL2023", "Bottlerocket"], "AMI family of the GPU nodes (NVIDIA variant)."),
+            "AL2023",
+        ),
+        amiVersion: optional(
+            string("AMI alias version, e.g. `v20251120`; `latest` follows new AMIs."),
+            "latest",
+        ),
+        nodeClass: optional(nodeClassRef),
+    },
+    "Karpenter settings (capacity engine `karpenter`).",
 );
 
 const systemNodeGroup = object(
@@ -304,11 +426,25 @@ export const clusterSchema = object(
             [],
         ),
         systemNodeGroup: optional(systemNodeGroup, {}),
-        gpuNodeGroups: list(
-            gpuNodeGroup,
-            "GPU node groups (for `platform: existing`, the existing cluster's GPU groups, used by the capacity check).",
-            1,
+        capacityEngine: optional(
+            oneOf(
+                ["node-groups", "karpenter"],
+                "GPU capacity engine: managed node groups and the cluster-autoscaler, or Karpenter NodePools.",
+            ),
+            "node-groups",
         ),
+        gpuNodeGroups: optional(
+            list(
+                gpuNodeGroup,
+                "GPU node groups (capacity engine `node-groups`; for `platform: existing`, the cluster's static GPU nodes, used by the capacity check).",
+            ),
+            [],
+        ),
+        gpuNodePools: optional(
+            list(gpuNodePool, "GPU NodePools (capacity engine `karpenter`)."),
+            [],
+        ),
+        karpenter: optional(karpenter, {}),
         kubeconfigPath: optional(
             string(
                 "`platform: existing` only: kubeconfig file of the cluster (defaults to $KUBECONFIG).",
@@ -446,6 +582,44 @@ export const observabilitySchema = object(
     "Cluster monitoring, autoscaling and logs.",
 );
 
+export const coldStartSchema = object(
+    {
+        imageCache: optional(
+            oneOf(
+                ["none", "ebs-snapshot", "soci-parallel-pull"],
+                "How GPU nodes get the serving images: pulled, pre-pulled on an EBS snapshot volume (each NodePool's `imageCacheSnapshotId`), or SOCI parallel pull.",
+            ),
+            "none",
+        ),
+        weightsReadMiBps: optional(
+            number({
+                doc: "Per-pod read rate of a staged copy on EFS, MiB/s (≤ 1,500, Elastic's per-client ceiling), for the cold-start estimate and startup budget; replaces `modelStore.readThroughputMiBps`. A server that streams from S3 (`loadFormat: runai_streamer`, s3:// source) reads no staged copy and is estimated at the Run:ai streamer's rate instead.",
+                min: 1,
+                max: 1500,
+            }),
+        ),
+        compileCache: optional(
+            boolean(
+                "Keep vLLM's compile cache on the shared claim, keyed by model version, image digest and GPU model.",
+            ),
+            false,
+        ),
+    },
+    "Cold-start cuts; the plan report shows each stage before and after them.",
+);
+
+const coldStartTargets = object(
+    {
+        newNodeSeconds: optional(
+            integer({ doc: "Target for a replica on a new GPU node, seconds.", min: 1 }),
+        ),
+        warmRestartSeconds: optional(
+            integer({ doc: "Target for a restart on a warm node, seconds.", min: 1 }),
+        ),
+    },
+    "Cold-start targets the plan report checks the estimates against.",
+);
+
 const modelImage = object(
     {
         context: optional(
@@ -545,6 +719,7 @@ export const modelSchema = object(
         serviceType: optional(
             oneOf(serviceTypes, "Overrides `serving.serviceType` for this model."),
         ),
+        coldStartTargets: optional(coldStartTargets),
     },
     "A served model.",
 );
@@ -573,6 +748,7 @@ export const stackConfigEntries = {
     modelStore: optional(modelStoreSchema, {}),
     serving: optional(servingSchema, {}),
     observability: optional(observabilitySchema, {}),
+    coldStart: optional(coldStartSchema, {}),
     models: list(modelSchema, "The models to serve.", 1),
     apiKey: optional(
         string(
@@ -606,6 +782,7 @@ type NetworkSection = Parsed["network"];
 export type StackConfig = Parsed;
 export type ModelConfig = StackConfig["models"][number];
 export type GpuNodeGroupConfig = StackConfig["cluster"]["gpuNodeGroups"][number];
+export type GpuNodePoolConfig = StackConfig["cluster"]["gpuNodePools"][number];
 
 /** Fills the create-only network keys the user left out, unless the stack uses an existing VPC. */
 export function withNetworkDefaults(network: NetworkSection): NetworkSection {

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GpuNodePools } from "../components/gpu-node-pools";
 import { ServingNamespace } from "../components/serving-namespace";
+import { gpuNodePoolArgs } from "./component-args";
 import type { StackConfig } from "./config-schema";
 import type { LoadBalancerSubnets } from "./serving-plan";
 
@@ -72,12 +74,28 @@ export function useExistingCluster(config: StackConfig, stack: string): ServingP
         },
         { ...opts, protect: config.protect },
     );
+    const pools = existingNodePools(config, provider);
     return {
         provider,
         namespace: namespaceName,
         modelClaimName: claim.metadata.name,
         clusterName: pulumi.output(cluster.kubeContext ?? `existing-${stack}`),
-        // The namespace component: its policies exist before any pod of the serving half starts.
-        readiness: [namespace],
+        // The namespace component, so its policies exist before any pod of the serving half
+        // starts, and the NodePools the GPU pods land on.
+        readiness: pools ? [namespace, pools] : [namespace],
     };
+}
+
+/** The GPU NodePools of an existing cluster that runs Karpenter, launching from its own node class. */
+function existingNodePools(config: StackConfig, provider: k8s.Provider): GpuNodePools | undefined {
+    const { cluster } = config;
+    if (cluster.capacityEngine !== "karpenter" || !cluster.karpenter.nodeClass) return undefined;
+    return new GpuNodePools(
+        "gpu-pools",
+        {
+            pools: cluster.gpuNodePools.map((pool) => gpuNodePoolArgs(config, pool)),
+            existingNodeClass: cluster.karpenter.nodeClass,
+        },
+        { provider },
+    );
 }

@@ -1,10 +1,13 @@
 import { kmsKeyArnProblem } from "../components/plan/access-validation";
 import {
+    Allocatable,
+    allocatableOf,
     cpuMillicores,
     gpuMemoryFitProblem,
     requestFitProblems,
 } from "../components/plan/fit-plan";
 import { runtimePresets } from "../components/serving/runtimes";
+import { groupInstanceTypes, poolConfigOf } from "./capacity-plan";
 import type { ModelConfig, StackConfig } from "./config-schema";
 
 /** A problem under the config key that holds the value. */
@@ -25,16 +28,20 @@ export function modelPlacementProblems(
     const path = `models[${index}]`;
     const problems: KeyedProblem[] = [];
     const group = config.cluster.gpuNodeGroups.find((g) => g.name === model.gpuGroup);
-    if (group && runtimePresets[model.runtime]) {
-        const instanceTypes = group.instanceTypes;
-        const memory = gpuMemoryFitProblem({
-            runtime: model.runtime,
-            weightsSizeGiB: model.weights.sizeGiB,
-            gpusPerReplica: model.gpusPerReplica,
-            instanceTypes,
-        });
-        if (memory) problems.push({ propertyPath: `${path}.gpusPerReplica`, reason: memory });
-        problems.push(...requestProblems(model, path, instanceTypes));
+    const pool = poolConfigOf(config, model.gpuGroup);
+    if (runtimePresets[model.runtime]) {
+        // A node group may launch any of its types: the smallest must hold a replica.
+        if (group) {
+            problems.push(...gpuMemoryProblems(model, path, group.instanceTypes));
+            problems.push(...requestProblems(model, path, group.instanceTypes));
+        }
+        // Karpenter picks a type that fits the pod's requests, but knows nothing of GPU memory:
+        // every type the pool may launch must hold the weights, and one must fit the requests.
+        if (pool) {
+            const poolTypes = groupInstanceTypes(config, model.gpuGroup);
+            problems.push(...gpuMemoryProblems(model, path, poolTypes));
+            problems.push(...poolRequestProblems(model, path, poolTypes));
+        }
     }
     const key = model.weights.kmsKeyArn;
     if (key !== undefined) {
@@ -44,6 +51,41 @@ export function modelPlacementProblems(
         if (reason) problems.push({ propertyPath: `${path}.weights.kmsKeyArn`, reason });
     }
     return problems;
+}
+
+function gpuMemoryProblems(
+    model: ModelConfig,
+    path: string,
+    instanceTypes: readonly string[],
+): KeyedProblem[] {
+    const memory = gpuMemoryFitProblem({
+        runtime: model.runtime,
+        weightsSizeGiB: model.weights.sizeGiB,
+        gpusPerReplica: model.gpusPerReplica,
+        instanceTypes,
+    });
+    return memory ? [{ propertyPath: `${path}.gpusPerReplica`, reason: memory }] : [];
+}
+
+/**
+ * A NodePool's requests check: fine when one type the pool may launch fits them, else the
+ * problems against the type with the most allocatable CPU (the nearest miss).
+ */
+function poolRequestProblems(
+    model: ModelConfig,
+    path: string,
+    poolTypes: readonly string[],
+): KeyedProblem[] {
+    if (poolTypes.some((type) => requestProblems(model, path, [type]).length === 0)) return [];
+    const sized = poolTypes.map(allocatableOf).filter((a): a is Allocatable => a !== undefined);
+    if (sized.length === 0) return [];
+    const largest = sized.reduce((a, b) =>
+        b.cpuMillicores > a.cpuMillicores ||
+        (b.cpuMillicores === a.cpuMillicores && b.memoryGiB > a.memoryGiB)
+            ? b
+            : a,
+    );
+    return requestProblems(model, path, [largest.instanceType]);
 }
 
 /** CPU and memory requests, given or the runtime's per-GPU defaults, against one node. */

@@ -1,4 +1,6 @@
 import { networkDefaults } from "../components/plan/network-plan";
+import { gpuDemands, headroomFor, poolPlanInput } from "./capacity-plan";
+import { poolCostLine, poolPricing } from "./plan-pools";
 import { hoursPerMonth, instancePrice, PriceTable, prices } from "./prices";
 import type { StackConfig } from "./config-schema";
 
@@ -123,8 +125,10 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
         };
     }
     const parts = [
+        ...nodePoolCosts(config, table),
         ...nodeGroupCosts(config, table),
         natGatewayCost(config, table),
+        loadBalancerCost(config, table),
         modelStoreCost(config, table),
         controlPlaneCost(table),
     ];
@@ -143,6 +147,29 @@ export function estimateMonthlyCost(config: StackConfig, table: PriceTable = pri
 interface CostPart {
     lines: CostLine[];
     notes: string[];
+}
+
+/** One part per GPU NodePool: minReplicas and headroom at min, the GPU limit at max. */
+function nodePoolCosts(config: StackConfig, table: PriceTable): CostPart[] {
+    const demands = gpuDemands(config.models);
+    return config.cluster.gpuNodePools.map((pool) => {
+        const planned = poolPlanInput(config, pool);
+        const pricing = poolPricing(planned, table);
+        const notes = [
+            `GPU NodePool ${pool.name}: priced ${pricing.pricedAs}; ${pricing.fittingTypes.length} fitting types, ` +
+                `cheapest per GPU ${pricing.cheapest?.instanceType} ($${pricing.cheapest?.perGpuHour.toFixed(3)}/GPU-h), ` +
+                `dearest ${pricing.dearest?.instanceType} ($${pricing.dearest?.perGpuHour.toFixed(3)}/GPU-h); ` +
+                "at max size the GPU limit is filled with the dearest, the ceiling of the bill.",
+        ];
+        if (pricing.pricedAs === "spot")
+            notes.push(
+                `GPU NodePool ${pool.name}: spot prices are a typical ratio of on-demand, not a quote (stacks/prices.ts).`,
+            );
+        return {
+            lines: [poolCostLine(planned, demands, headroomFor(config, pool), table)],
+            notes,
+        };
+    });
 }
 
 /** One part per GPU group, then the system group (GpuCluster runs it on-demand whatever its types). */
@@ -187,6 +214,31 @@ function natGatewayCost(config: StackConfig, table: PriceTable): CostPart {
     };
 }
 
+/** Models served through a load balancer: each has its own `<model>-lb` Service, one NLB each. */
+export function loadBalancedModels(config: StackConfig): string[] {
+    return config.models
+        .filter((m) => (m.serviceType ?? config.serving.serviceType) !== "ClusterIP")
+        .map((m) => m.name);
+}
+
+function loadBalancerCost(config: StackConfig, table: PriceTable): CostPart {
+    const models = loadBalancedModels(config);
+    if (models.length === 0) return { lines: [], notes: [] };
+    const basis = `${models.length} × $${table.networkLoadBalancerPerHour}/h, one per model (${models.join(", ")})`;
+    return {
+        lines: [
+            fixed(
+                "Network Load Balancers",
+                basis,
+                models.length * table.networkLoadBalancerPerHour * hoursPerMonth,
+            ),
+        ],
+        notes: [
+            `Network Load Balancers: hourly charge only; capacity units (new connections, active flows, TLS bytes) are extra at $${table.networkLoadBalancerPerNlcuHour}/NLCU-h.`,
+        ],
+    };
+}
+
 function modelStoreCost(config: StackConfig, table: PriceTable): CostPart {
     const storedGb = storedWeightsGb(config);
     const line = fixed(
@@ -213,7 +265,8 @@ function controlPlaneCost(table: PriceTable): CostPart {
     return {
         lines: [line],
         notes: [
-            "Not included: EBS root volumes, load balancers, CloudWatch Logs, ECR storage, data transfer.",
+            "Not included: EBS root and image volumes of the nodes, CloudWatch Logs (container and " +
+                "control-plane logs, VPC flow logs of every flow), ECR storage, data transfer.",
         ],
     };
 }

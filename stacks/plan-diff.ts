@@ -1,5 +1,5 @@
 import { formatUsd } from "./plan-cost";
-import { GroupReport, PlanReport } from "./plan-report";
+import { GroupReport, PlanReport, PoolReport } from "./plan-report";
 
 function signed(delta: number): string {
     return delta > 0 ? `+${delta}` : `${delta}`;
@@ -140,6 +140,37 @@ function resourceChanges(base: PlanReport, head: PlanReport): string[] {
     });
 }
 
+function poolSummary(pool: PoolReport): string {
+    return `${pool.instanceFamilies.join(", ")} ${pool.capacityTypes.join("/")}, limit ${pool.gpuLimit} GPUs`;
+}
+
+/** What changed in one NodePool: added, removed, its limit, families or capacity types, its fit. */
+function poolChanges(base: PoolReport | undefined, head: PoolReport | undefined): string[] {
+    if (!base && head) return [`GPU NodePool ${head.group} added: ${poolSummary(head)}`];
+    if (base && !head) return [`GPU NodePool ${base.group} removed (was ${poolSummary(base)})`];
+    if (!base || !head) return [];
+    const changes: string[] = [];
+    const name = `GPU NodePool ${head.group}`;
+    if (base.gpuLimit !== head.gpuLimit)
+        changes.push(
+            `${name}: GPU limit ${base.gpuLimit} → ${head.gpuLimit} (${signed(head.gpuLimit - base.gpuLimit)})`,
+        );
+    if (base.gpusRequestedAtMax !== head.gpusRequestedAtMax)
+        changes.push(
+            `${name}: GPUs requested at max ${base.gpusRequestedAtMax} → ${head.gpusRequestedAtMax}`,
+        );
+    for (const key of ["instanceFamilies", "capacityTypes"] as const)
+        if (base[key].join(",") !== head[key].join(","))
+            changes.push(`${name}: ${key} ${base[key].join(", ")} → ${head[key].join(", ")}`);
+    if (base.fits !== head.fits)
+        changes.push(
+            head.fits
+                ? `${name}: now fits`
+                : `${name}: no longer fits (${head.pendingReplicas} replicas would stay Pending)`,
+        );
+    return changes;
+}
+
 /** Every difference between the plan at a base and now: capacity, GPUs, cold starts, cost, resources. */
 export function diffPlanReports(base: PlanReport, head: PlanReport): string[] {
     const groupNames = union(
@@ -154,6 +185,15 @@ export function diffPlanReports(base: PlanReport, head: PlanReport): string[] {
             groupChanges(
                 base.groups.find((g) => g.group === name),
                 head.groups.find((g) => g.group === name),
+            ),
+        ),
+        ...union(
+            base.pools.map((p) => p.group),
+            head.pools.map((p) => p.group),
+        ).flatMap((name) =>
+            poolChanges(
+                base.pools.find((p) => p.group === name),
+                head.pools.find((p) => p.group === name),
             ),
         ),
         ...modelChanges(base, head),

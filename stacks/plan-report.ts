@@ -1,4 +1,8 @@
 import { GpuGroupCapacity } from "../components/plan/capacity";
+import type { PoolCapacity } from "../components/plan/node-pool-capacity";
+import { headroomFor, poolPlanInput } from "./capacity-plan";
+import { renderColdStartCuts } from "./plan-cold-start";
+import { headroomCost, HeadroomCost, poolPricing, PoolPricing, PricedPoolType } from "./plan-pools";
 import { CostEstimate, estimateMonthlyCost, formatUsd, pricedInstanceType } from "./plan-cost";
 import { hoursPerMonth, PriceTable, prices } from "./prices";
 import { ModelPlanSummary, ServingPlanSummary } from "./serving-plan";
@@ -26,12 +30,22 @@ export interface GroupReport extends GpuGroupCapacity {
     pricedType: string;
 }
 
+/** A GPU NodePool: where its replicas land, its fitting types priced, its consolidation delay. */
+export interface PoolReport extends PoolCapacity {
+    instanceFamilies: string[];
+    capacityTypes: string[];
+    consolidateAfterSeconds: number;
+    pricing: PoolPricing;
+    headroom?: HeadroomCost;
+}
+
 export interface PlanReport {
     stack: string;
     platform: string;
     region?: string;
     prices: Pick<PriceTable, "asOf" | "region" | "source">;
     groups: GroupReport[];
+    pools: PoolReport[];
     models: ModelPlanSummary[];
     resourceCounts: Readonly<Record<string, number>>;
     cost: CostEstimate;
@@ -58,6 +72,7 @@ export function buildPlanReport(input: PlanInput, table: PriceTable = prices): P
         };
     });
     const warnings: string[] = [];
+    const pools = poolReports(input, table);
     if (config.platform === "eks" && input.region !== table.region) {
         warnings.push(
             `the stack's region is ${input.region ?? "not set"} but the prices are for ${table.region}; costs are indicative only.`,
@@ -69,6 +84,7 @@ export function buildPlanReport(input: PlanInput, table: PriceTable = prices): P
         region: input.region,
         prices: { asOf: table.asOf, region: table.region, source: table.source },
         groups,
+        pools,
         models: input.plan.models,
         resourceCounts: input.resourceCounts,
         cost: estimateMonthlyCost(config, table),
@@ -90,7 +106,95 @@ function table(
 const yesNo = (value: boolean) => (value ? "yes" : "**no**");
 const money = (amount: number | undefined) => (amount === undefined ? "n/a" : formatUsd(amount));
 
+function poolReports(input: PlanInput, table: PriceTable): PoolReport[] {
+    const { config } = input;
+    return input.plan.gpuNodePools.map((capacity): PoolReport => {
+        const pool = config.cluster.gpuNodePools.find((p) => p.name === capacity.group)!;
+        const planned = poolPlanInput(config, pool);
+        const headroom = headroomFor(config, pool);
+        const saved = input.plan.models
+            .filter((m) => m.gpuGroup === pool.name)
+            .map((m) => {
+                const after = (name: string) =>
+                    m.comparisons.find((c) => c.scenario === name)!.afterSeconds;
+                return { model: m.model, seconds: after("new-node") - after("headroom-scale-out") };
+            });
+        return {
+            ...capacity,
+            instanceFamilies: pool.instanceFamilies,
+            capacityTypes: pool.capacityTypes,
+            consolidateAfterSeconds: planned.consolidateAfterSeconds,
+            pricing: poolPricing(planned, table),
+            headroom: headroom && headroomCost(planned, headroom, saved, table),
+        };
+    });
+}
+
+/** Per NodePool: replicas placed against the GPU limit, fitting types from cheapest to dearest. */
+export function renderPools(report: PlanReport): string[] {
+    if (report.pools.length === 0) return [];
+    const price = (t?: PricedPoolType) =>
+        t ? `${t.instanceType} ($${t.perHour}/h, $${t.perGpuHour.toFixed(3)}/GPU-h)` : "n/a";
+    const rows = report.pools.map((p) => [
+        p.group,
+        p.instanceFamilies.join(", "),
+        p.capacityTypes.join(", "),
+        p.gpusRequestedAtMax,
+        `${p.gpuLimit}${p.staticGpus > 0 ? ` + ${p.staticGpus} static` : ""}`,
+        p.placements.map((m) => `${m.modelName}: ${m.poolNodeType ?? "none fits"}`).join("; "),
+        `${p.consolidateAfterSeconds} s`,
+        price(p.pricing.cheapest),
+        price(p.pricing.dearest),
+        yesNo(p.fits) + (p.fits ? "" : ` (${p.pendingReplicas} replicas would stay Pending)`),
+    ]);
+    return [
+        "#### GPU NodePools (Karpenter)",
+        "",
+        "GPUs requested at maxReplicas plus one rollout surge replica per model, against the pool's `nvidia.com/gpu` limit; the node type Karpenter launches for each model (the fitting type with the fewest GPUs); the pool's cheapest and dearest fitting types per GPU.",
+        "",
+        ...table(
+            [
+                "pool",
+                "families",
+                "capacity",
+                "GPUs requested at max",
+                "GPU limit",
+                "node per model",
+                "consolidateAfter",
+                "cheapest fitting",
+                "dearest fitting",
+                "fits",
+            ],
+            rows,
+        ),
+        ...renderHeadroom(report),
+    ];
+}
+
+/** What warm headroom costs next to the seconds a scale-out saves with it. */
+function renderHeadroom(report: PlanReport): string[] {
+    const rows = report.pools
+        .filter((p) => p.headroom)
+        .map((p) => {
+            const h = p.headroom!;
+            return [
+                p.group,
+                `${h.gpus} GPU(s) on ${h.nodes} × ${h.instanceType}`,
+                formatUsd(h.monthly),
+                h.secondsSaved.map((s) => `${s.model}: ${s.seconds} s`).join("; "),
+            ];
+        });
+    if (rows.length === 0) return [];
+    return [
+        "",
+        "Warm headroom: placeholder pods hold spare GPUs; a scale-out preempts one and starts on a running node instead of a new one.",
+        "",
+        ...table(["pool", "held", "per month", "seconds saved per scale-out"], rows),
+    ];
+}
+
 export function renderCapacity(report: PlanReport): string[] {
+    if (report.groups.length === 0) return [];
     const rows = report.groups.map((g) => [
         g.group,
         g.instanceTypes.join(", "),
@@ -126,25 +230,18 @@ export function renderCapacity(report: PlanReport): string[] {
 }
 
 export function renderColdStarts(report: PlanReport): string[] {
-    const lines = [
-        "#### Cold start per model",
-        "",
-        "A new replica on a new GPU node, stage after stage.",
-    ];
-    for (const model of report.models) {
-        lines.push(
-            "",
-            `**${model.model}** on \`${model.gpuGroup}\`: ${model.coldStartSeconds} s`,
-            "",
-        );
-        lines.push(
-            ...table(
-                ["stage", "seconds", "figure", "source"],
-                model.coldStart.map((s) => [s.name, s.seconds, s.figure, s.source]),
+    // A scale-out into headroom is a scenario only where a pool holds headroom.
+    const withHeadroom = new Set(report.pools.filter((p) => p.headroom).map((p) => p.group));
+    return renderColdStartCuts(
+        report.models.map((m) => ({
+            model: m.model,
+            gpuGroup: m.gpuGroup,
+            comparisons: m.comparisons.filter(
+                (c) => c.scenario !== "headroom-scale-out" || withHeadroom.has(m.gpuGroup),
             ),
-        );
-    }
-    return lines;
+            targets: m.targets,
+        })),
+    );
 }
 
 export function renderCost(report: PlanReport): string[] {
@@ -196,9 +293,15 @@ export function renderPlanReport(report: PlanReport, diff?: string[]): string {
         ],
         ...(diff ? [diff] : []),
         renderCapacity(report),
+        renderPools(report),
         renderColdStarts(report),
         renderCost(report),
         renderResourceCounts(report),
     ];
-    return sections.map((lines) => lines.join("\n")).join("\n\n") + "\n";
+    return (
+        sections
+            .filter((lines) => lines.length > 0)
+            .map((lines) => lines.join("\n"))
+            .join("\n\n") + "\n"
+    );
 }

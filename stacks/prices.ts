@@ -2,7 +2,7 @@
  * The price table the offline plan report (`npm run plan`) prices a stack with. Dated and committed
  * on purpose: a report must not change because a price API answered differently, and a reviewer can
  * see which figures a cost came from. Pages read: EC2 On-Demand and Spot pricing, Amazon VPC pricing
- * (NAT gateway), Amazon EFS pricing, Amazon EKS pricing. Prices move (spot daily, list prices a few times a year):
+ * (NAT gateway), Amazon EFS pricing, Amazon EKS pricing, Elastic Load Balancing pricing (NLB). Prices move (spot daily, list prices a few times a year):
  * re-check against the source before relying on a figure for money, and update `asOf` with it.
  */
 
@@ -34,6 +34,10 @@ export interface PriceTable {
     efsElasticWritePerGb: number;
     /** EKS control plane in standard support, USD per cluster-hour. */
     eksControlPlanePerHour: number;
+    /** Network Load Balancer, USD per load balancer-hour. */
+    networkLoadBalancerPerHour: number;
+    /** Network Load Balancer capacity units (connections, flows, bytes), USD per NLCU-hour. */
+    networkLoadBalancerPerNlcuHour: number;
 }
 
 /** AWS bills "monthly" services for 730 hours (8,760 h a year / 12); the AWS Pricing Calculator does the same. */
@@ -111,6 +115,8 @@ export const prices: PriceTable = {
     efsElasticReadPerGb: 0.03,
     efsElasticWritePerGb: 0.06,
     eksControlPlanePerHour: 0.1,
+    networkLoadBalancerPerHour: 0.0225,
+    networkLoadBalancerPerNlcuHour: 0.006,
 };
 
 /** The price of `instanceType`, or undefined when the table has none (the report says so). */

@@ -1,12 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceInputs } from "../components/serving/model-service-types";
-import { GpuGroupCapacity, ModelGpuDemand, planGpuCapacity } from "../components/plan/capacity";
+import { GpuGroupCapacity, planGpuCapacity } from "../components/plan/capacity";
 import { ColdStartEstimate } from "../components/plan/cold-start";
+import { ScenarioComparison, TargetCheck } from "../components/plan/cold-start-cuts";
+import { planPoolCapacity, PoolCapacity } from "../components/plan/node-pool-capacity";
 import { coldStartFor } from "../components/serving/settings";
+import {
+    compileCacheKeyFor,
+    gpuDemands,
+    modelColdStarts,
+    modelTargets,
+    poolConfigOf,
+    poolPlanInput,
+    stagedCopyReadMiBps,
+    staticNodesFor,
+} from "./capacity-plan";
 import type { GpuNodeGroupConfig, ModelConfig, StackConfig } from "./config-schema";
 
-/** ModelService rolls with maxSurge 1: one extra replica per model during an upgrade. */
-export const rolloutSurgeReplicas = 1;
+export { gpuDemands, rolloutSurgeReplicas } from "./capacity-plan";
 
 /** What the serving half is wired to; placeholders suffice for validation. */
 export interface ServingWiring {
@@ -58,8 +69,11 @@ export function modelServiceArgs(
         cpu: model.cpu,
         memoryGiB: model.memoryGiB,
         shmSizeGiB: model.shmSizeGiB,
-        storageReadMiBps: config.modelStore.readThroughputMiBps,
+        storageReadMiBps: stagedCopyReadMiBps(config),
         warmupSeconds: model.warmupSeconds,
+        nodeLaunchSeconds: poolConfigOf(config, model.gpuGroup)?.nodeLaunchSeconds,
+        imageCache: config.coldStart?.imageCache,
+        compileCacheGpuModel: compileCacheModel(config, model),
         loadFormat: model.loadFormat,
         tensorParallelSize: model.tensorParallelSize,
         maxModelLen: model.maxModelLen,
@@ -108,6 +122,8 @@ export const modelConfigPaths: Readonly<Record<string, string>> = {
     weightsEndpoint: "weights.endpoint",
     stagingImage: "=serving.stagingImage",
     storageReadMiBps: "=modelStore.readThroughputMiBps",
+    imageCache: "=coldStart.imageCache",
+    compileCacheGpuModel: "=coldStart.compileCache",
     // Shared by every model: reported once, where the user wrote it.
     allowedNamespaces: "=serving.allowedNamespaces",
     loadBalancerSourceRanges: "=serving.loadBalancerSourceRanges",
@@ -123,28 +139,29 @@ export function capacityGroups(groups: readonly GpuNodeGroupConfig[]) {
     }));
 }
 
-export function gpuDemands(models: readonly ModelConfig[]): ModelGpuDemand[] {
-    return models.map((m) => ({
-        modelName: m.name,
-        gpuGroup: m.gpuGroup,
-        gpusPerReplica: m.gpusPerReplica,
-        minReplicas: m.minReplicas,
-        maxReplicas: m.maxReplicas,
-        surge: rolloutSurgeReplicas,
-    }));
-}
-
 export interface ModelPlanSummary {
     model: string;
     gpuGroup: string;
+    /** New-node cold start with the stack's cuts, seconds. */
     coldStartSeconds: number;
     coldStart: ColdStartEstimate["stages"];
+    /** Each scenario before and after the cuts. */
+    comparisons: ScenarioComparison[];
+    targets: TargetCheck[];
 }
 
 /** The plan exported as a stack output: GPUs requested vs available per group, cold start per model. */
 export interface ServingPlanSummary {
+    /** Node groups (capacity engine "node-groups"). */
     gpuGroups: GpuGroupCapacity[];
+    /** NodePools (capacity engine "karpenter"), with the static nodes of an existing cluster. */
+    gpuNodePools: PoolCapacity[];
     models: ModelPlanSummary[];
+}
+
+function compileCacheModel(config: StackConfig, model: ModelConfig): string | undefined {
+    const key = compileCacheKeyFor(config, model);
+    return key && "gpuModel" in key ? key.gpuModel : undefined;
 }
 
 export function servingPlanSummary(config: StackConfig): ServingPlanSummary {
@@ -153,18 +170,29 @@ export function servingPlanSummary(config: StackConfig): ServingPlanSummary {
         image: "",
         modelClaimName: "",
     };
+    const demands = gpuDemands(config.models);
+    const karpenter = config.cluster.capacityEngine === "karpenter";
     return {
-        gpuGroups: planGpuCapacity(
-            capacityGroups(config.cluster.gpuNodeGroups),
-            gpuDemands(config.models),
+        gpuGroups: karpenter
+            ? []
+            : planGpuCapacity(capacityGroups(config.cluster.gpuNodeGroups), demands),
+        gpuNodePools: config.cluster.gpuNodePools.map((pool) =>
+            planPoolCapacity(
+                poolPlanInput(config, pool),
+                demands,
+                staticNodesFor(config, pool.name),
+            ),
         ),
         models: config.models.map((model) => {
             const estimate = coldStartFor(modelServiceArgs(config, model, placeholder));
+            const comparisons = modelColdStarts(config, model);
             return {
                 model: model.name,
                 gpuGroup: model.gpuGroup,
                 coldStartSeconds: estimate.totalSeconds,
                 coldStart: estimate.stages,
+                comparisons,
+                targets: modelTargets(model, comparisons),
             };
         }),
     };

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ModelImage } from "../components/model-image";
+import { GpuHeadroom } from "../components/gpu-headroom";
 import { ModelService } from "../components/model-service";
 import { ModelWeightsAccess } from "../components/model-weights-access";
-import {
-    parseS3Source,
-    servingModelPath,
-    servingReadsFromS3,
-} from "../components/plan/weights-access-plan";
+import type { WarmHeadroomInput } from "../components/plan/warm-headroom";
+import { parseS3Source, serverStreamsFromS3 } from "../components/plan/weights-access-plan";
+import { headroomFor, weightsPathOf } from "./capacity-plan";
 import { ServingPlatform } from "./existing-platform";
 import { ServingWiring, modelServiceArgs } from "./serving-plan";
 import { imageRepositoryName } from "./component-args";
@@ -44,14 +43,7 @@ function modelImage(config: StackConfig, model: ModelConfig): pulumi.Output<stri
  * the read role, instead of a staging Job.
  */
 function streamsFromS3(model: ModelConfig): boolean {
-    const path = servingModelPath({
-        runtime: model.runtime,
-        loadFormat: model.loadFormat,
-        weightsSource: model.weights.source,
-        weightsEndpoint: model.weights.endpoint,
-        stagedDir: "",
-    });
-    return servingReadsFromS3(model.loadFormat, path);
+    return serverStreamsFromS3(weightsPathOf(model));
 }
 
 /**
@@ -91,6 +83,7 @@ export function deployModels(
     secrets: ServingSecrets = {},
 ): Record<string, ServedModel> {
     const served: Record<string, ServedModel> = {};
+    deployHeadroom(config, platform);
     for (const model of config.models) {
         const image = modelImage(config, model);
         const access = weightsAccess(config, model, platform);
@@ -119,4 +112,17 @@ export function deployModels(
         };
     }
     return served;
+}
+
+/** Warm GPU headroom for every group that asks for it: placeholders a scale-out preempts. */
+function deployHeadroom(config: StackConfig, platform: ServingPlatform): void {
+    const groups = config.cluster.gpuNodePools
+        .map((pool) => headroomFor(config, pool))
+        .filter((group): group is WarmHeadroomInput => group !== undefined);
+    if (groups.length === 0) return;
+    new GpuHeadroom(
+        "gpu-headroom",
+        { namespace: platform.namespace, groups },
+        { provider: platform.provider, dependsOn: platform.readiness },
+    );
 }

@@ -19,6 +19,7 @@ import { modelServiceProblems } from "../components/serving/validation";
 import { observabilityArgsProblems } from "../components/plan/observability-validation";
 import {
     gpuClusterArgs,
+    gpuNodePoolArgs,
     imageRepositoryName,
     networkArgs,
     observabilityArgs,
@@ -26,6 +27,8 @@ import {
 } from "./component-args";
 import * as v from "valibot";
 import {
+    GpuNodeGroupConfig,
+    GpuNodePoolConfig,
     ModelConfig,
     StackConfig,
     modelSchema,
@@ -40,6 +43,14 @@ import {
 } from "./model-checks";
 import { UndecodedConfigValue } from "./read-config";
 import { capacityGroups, gpuDemands, modelConfigPaths, modelServiceArgs } from "./serving-plan";
+import {
+    compileCacheKeyFor,
+    groupColdStartSeconds,
+    poolPlanInput,
+    staticNodesFor,
+} from "./capacity-plan";
+import { poolCapacityProblems } from "../components/plan/node-pool-capacity";
+import { gpuNodePoolProblems } from "../components/plan/node-pool-validation";
 
 const exampleDigest = `example@sha256:${"0".repeat(64)}`;
 
@@ -161,32 +172,19 @@ export function parseStackConfig(
             "weightsCredentials",
             "is only used by models with `weights.endpoint` (S3-compatible stores); no model sets one",
         );
-    if (config.cluster)
+    if (config.cluster) {
+        // A NodePool's node sizes follow the largest replica of the models that parse.
+        const parsed = { ...config, models: models.filter((m) => m !== undefined) } as StackConfig;
         models.forEach((model, i) => {
-            if (model) absorb(problems, modelPlacementProblems(config, model, i), "");
+            if (model) absorb(problems, modelPlacementProblems(parsed, model, i), "");
         });
+    }
     if (config.network && config.serving && models.every((m) => m !== undefined))
         absorb(problems, loadBalancerSubnetProblems({ ...config, models } as StackConfig), "");
-    if (config.cluster && models.every((m) => m !== undefined)) {
-        const demands = gpuDemands(models as ModelConfig[]);
-        const groupIndex = (name: string) =>
-            config.cluster.gpuNodeGroups.findIndex((g) => g.name === name);
-        const paths = {
-            model: (i: number) => `models[${i}]`,
-            group: (name: string) => `cluster.gpuNodeGroups[${groupIndex(name)}]`,
-        };
-        const found = capacityProblems(
-            capacityGroups(config.cluster.gpuNodeGroups),
-            demands,
-            paths,
-        );
-        // Instance types are GpuCluster's to report; capacity adds only what is about fit.
-        absorb(
-            problems,
-            found.filter((p) => !p.propertyPath.includes(".instanceTypes[")),
-            "",
-        );
-    }
+    if (config.cluster && models.every((m) => m !== undefined))
+        checkCapacity({ ...config, models: models as ModelConfig[] }, problems);
+    if (config.cluster && config.coldStart && models.every((m) => m !== undefined))
+        checkColdStartCuts({ ...config, models: models as ModelConfig[] }, problems);
     problems.throwIfAny(`Stack "${stack}" config`);
     return config;
 }
@@ -239,10 +237,146 @@ function checkPlatform(
 }
 
 function checkCluster(config: StackConfig, stack: string, problems: Problems): void {
+    const eks = config.platform === "eks";
     const args = gpuClusterArgs(config, stack, "vpc", ["subnet-a", "subnet-b"]);
     const clusterProblems = new Problems();
-    validateClusterSettings(resolveClusterSettings("cluster", args), args, clusterProblems);
+    if (eks || config.cluster.capacityEngine === "node-groups" || args.gpuNodeGroups.length > 0) {
+        // On an existing cluster the node groups describe static nodes; its NodePools are checked
+        // below against the node class it already has.
+        const described = eks ? args : { ...args, capacityEngine: "node-groups", gpuNodePools: [] };
+        validateClusterSettings(
+            resolveClusterSettings("cluster", described),
+            described,
+            clusterProblems,
+        );
+    }
     absorb(problems, clusterProblems.list, "cluster.", { clusterName: "=cluster.name" });
+    checkKarpenterPlatform(config, problems);
+}
+
+/** The node class NodePools launch from: an EC2NodeClass on EKS, the cluster's own one otherwise. */
+function checkKarpenterPlatform(config: StackConfig, problems: Problems): void {
+    const { cluster } = config;
+    const karpenter = cluster.capacityEngine === "karpenter";
+    if (config.platform === "eks") {
+        if (cluster.karpenter.nodeClass !== undefined)
+            problems.add(
+                "cluster.karpenter.nodeClass",
+                'is only used when platform is "existing"; on EKS each NodePool gets its own EC2NodeClass',
+            );
+        return;
+    }
+    if (!karpenter) return;
+    if (
+        !problems.expect(
+            cluster.karpenter.nodeClass !== undefined,
+            "cluster.karpenter.nodeClass",
+            'is required on platform "existing" with capacity engine "karpenter": the node class the NodePools launch from',
+        )
+    )
+        return;
+    const found = new Problems();
+    gpuNodePoolProblems(
+        {
+            pools: cluster.gpuNodePools.map((pool) => gpuNodePoolArgs(config, pool)),
+            existingNodeClass: cluster.karpenter.nodeClass,
+        },
+        found,
+        "gpuNodePools",
+    );
+    absorb(problems, found.list, "cluster.");
+}
+
+/**
+ * GPU fit: node groups against their maxSize, NodePools against their GPU limit (plus the static
+ * nodes of an existing cluster's group of the same name), each model's group known.
+ */
+function checkCapacity(config: StackConfig, problems: Problems): void {
+    const { cluster } = config;
+    const demands = gpuDemands(config.models);
+    const pooled = new Set(cluster.gpuNodePools.map((p) => p.name));
+    const groupIndex = (name: string) => cluster.gpuNodeGroups.findIndex((g) => g.name === name);
+    const groupPaths = {
+        model: (i: number) => `models[${i}]`,
+        group: (name: string) => `cluster.gpuNodeGroups[${groupIndex(name)}]`,
+    };
+    const staticGroups = cluster.gpuNodeGroups.filter((g) => !pooled.has(g.name));
+    const found = capacityProblems(
+        capacityGroups([...staticGroups, ...cluster.gpuNodePools.map(poolAsGroup)]),
+        demands,
+        groupPaths,
+    ).filter(
+        (p) =>
+            // Instance types are GpuCluster's to report; pooled groups are sized by their limit below.
+            !p.propertyPath.includes(".instanceTypes[") &&
+            !`${p.propertyPath} ${p.reason}`.includes("gpuNodeGroups[-1]"),
+    );
+    absorb(problems, found, "");
+    cluster.gpuNodePools.forEach((pool, j) => {
+        absorb(
+            problems,
+            poolCapacityProblems(
+                poolPlanInput(config, pool),
+                demands,
+                { model: (i) => `models[${i}]`, pool: `cluster.gpuNodePools[${j}]` },
+                staticNodesFor(config, pool.name),
+            ),
+            "",
+        );
+    });
+}
+
+/** A NodePool as the node-group check sees it: a known group with room, so only model errors show. */
+function poolAsGroup(pool: GpuNodePoolConfig): GpuNodeGroupConfig {
+    return {
+        name: pool.name,
+        instanceTypes: ["g6e.48xlarge"],
+        capacityType: "ON_DEMAND",
+        minSize: 0,
+        maxSize: Number.MAX_SAFE_INTEGER,
+        rootVolumeSizeGiB: 200,
+        maxUnavailable: 1,
+        labels: {},
+    };
+}
+
+/** The cuts must be possible where they are asked for, and consolidation must wait out a cold start. */
+function checkColdStartCuts(config: StackConfig, problems: Problems): void {
+    const { cluster, coldStart } = config;
+    config.models.forEach((model, i) => {
+        const key = compileCacheKeyFor(config, model);
+        if (key && "problem" in key)
+            problems.add("coldStart.compileCache", `models[${i}] (${model.name}): ${key.problem}`);
+    });
+    const karpenterOnEks = config.platform === "eks" && cluster.capacityEngine === "karpenter";
+    // EFS serves one client up to 1,500 MiB/s with Elastic throughput, 500 otherwise (EFS user guide).
+    const ceiling = config.modelStore?.throughputMode === "elastic" ? 1500 : 500;
+    if (coldStart.weightsReadMiBps !== undefined && config.platform === "eks")
+        problems.expect(
+            coldStart.weightsReadMiBps <= ceiling,
+            "coldStart.weightsReadMiBps",
+            `${coldStart.weightsReadMiBps} MiB/s exceeds what EFS serves one client in ${config.modelStore.throughputMode} mode (${ceiling} MiB/s)`,
+        );
+    if (coldStart.imageCache === "ebs-snapshot" && config.platform === "eks" && !karpenterOnEks)
+        problems.add(
+            "coldStart.imageCache",
+            '"ebs-snapshot" restores a NodePool\'s image volume; set cluster.capacityEngine: "karpenter" (node groups have no image volume)',
+        );
+    cluster.gpuNodePools.forEach((pool, j) => {
+        if (karpenterOnEks && coldStart.imageCache === "ebs-snapshot")
+            problems.expect(
+                pool.imageCacheSnapshotId !== undefined,
+                `cluster.gpuNodePools[${j}].imageCacheSnapshotId`,
+                'is required with coldStart.imageCache "ebs-snapshot": the snapshot holding the serving images',
+            );
+        const coldStartSeconds = groupColdStartSeconds(config, pool.name);
+        if (pool.consolidateAfterSeconds !== undefined)
+            problems.expect(
+                pool.consolidateAfterSeconds >= coldStartSeconds,
+                `cluster.gpuNodePools[${j}].consolidateAfterSeconds`,
+                `${pool.consolidateAfterSeconds} s is shorter than the group's new-node cold start (${coldStartSeconds} s): a burst would bring back a node just removed`,
+            );
+    });
 }
 
 function checkModelStore(config: StackConfig, problems: Problems): void {

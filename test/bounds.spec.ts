@@ -138,14 +138,76 @@ const systemGroup = "cluster.systemNodeGroup";
 const model = "models[0]";
 const between = (min: number, max: number) => `between ${min} and ${max}`;
 
+const pool = "cluster.gpuNodePools[0]";
+
+/** The same model on a Karpenter NodePool of g5 nodes instead of the node group. */
+function onNodePool(config: Record<string, any>): void {
+    config.cluster = {
+        capacityEngine: "karpenter",
+        gpuNodePools: [{ name: "inference", instanceFamilies: ["g5"], gpuLimit: 8 }],
+    };
+}
+
+/** The NodePool's schema bounds; each row runs on {@link onNodePool}. */
+function poolBounds(): Bound<Record<string, any>>[] {
+    const integerRow = (
+        key: string,
+        kind: "min" | "max",
+        inside: number,
+        outside: number,
+        range: string,
+    ): Bound<Record<string, any>> => ({
+        path: `${pool}.${key}`,
+        schema: kind,
+        given: onNodePool,
+        accepted: [inside],
+        refused: [[outside, `${pool}.${key}: must be an integer ${range}, got ${outside}`]],
+    });
+    const listRow = (key: string, accepted: unknown[]): Bound<Record<string, any>> => ({
+        path: `${pool}.${key}`,
+        schema: "minItems",
+        given: onNodePool,
+        accepted: [accepted],
+        refused: [[[], `${pool}.${key}: must have at least 1 item(s), got 0`]],
+    });
+    return [
+        listRow("instanceFamilies", ["g5"]),
+        listRow("capacityTypes", ["spot"]),
+        integerRow("minInstanceGeneration", "min", 1, 0, "≥ 1"),
+        integerRow("maxGpusPerNode", "min", 1, 0, between(1, 8)),
+        integerRow("maxGpusPerNode", "max", 8, 9, between(1, 8)),
+        // The model's 1 + 1 surge replicas of 1 GPU.
+        integerRow("gpuLimit", "min", 2, 0, "≥ 1"),
+        // 0 passes the schema but never the cold-start check below: only the refusal is here.
+        { ...integerRow("consolidateAfterSeconds", "min", 0, -1, "≥ 0"), accepted: [] },
+        integerRow("expireAfterHours", "min", 1, 0, "≥ 1"),
+        integerRow("rootVolumeSizeGiB", "min", 4, 3, "≥ 4"),
+        integerRow("dataVolumeSizeGiB", "min", 50, 49, "≥ 50"),
+        integerRow("warmHeadroomGpus", "min", 0, -1, "≥ 0"),
+        integerRow("nodeLaunchSeconds", "min", 1, 0, "≥ 1"),
+        ...(
+            [
+                ["startHourUtc", "min", 0, -1, between(0, 23)],
+                ["startHourUtc", "max", 23, 24, between(0, 23)],
+                ["hours", "min", 1, 0, between(1, 24)],
+                ["hours", "max", 24, 25, between(1, 24)],
+            ] as const
+        ).map(([key, kind, inside, outside, range]) => ({
+            ...integerRow(`businessHours.${key}`, kind, inside, outside, range),
+            given: (config: Record<string, any>) => {
+                onNodePool(config);
+                config.cluster.gpuNodePools[0].businessHours = {
+                    days: "mon-fri",
+                    startHourUtc: 9,
+                    hours: 8,
+                };
+            },
+        })),
+    ];
+}
+
 /** The bounds the schema declares, each with the value on either side. */
 const schemaBounds: Bound<Record<string, any>>[] = [
-    {
-        path: "cluster.gpuNodeGroups",
-        schema: "minItems",
-        accepted: [[{ name: "inference", instanceTypes: ["g5.12xlarge"], maxSize: 4 }]],
-        refused: [[[], "cluster.gpuNodeGroups: must have at least 1 item(s), got 0"]],
-    },
     {
         path: `${group}.instanceTypes`,
         schema: "minItems",
@@ -256,6 +318,40 @@ const schemaBounds: Bound<Record<string, any>>[] = [
         schema: "min",
         accepted: [1],
         refused: [[0, "observability.logRetentionDays: must be an integer ≥ 1, got 0"]],
+    },
+    ...poolBounds(),
+    {
+        path: "coldStart.weightsReadMiBps",
+        schema: "min",
+        accepted: [1],
+        refused: [
+            [0.99, `coldStart.weightsReadMiBps: must be a number ${between(1, 1500)}, got 0.99`],
+        ],
+    },
+    {
+        path: "coldStart.weightsReadMiBps",
+        schema: "max",
+        accepted: [1500],
+        refused: [
+            [
+                1500.01,
+                `coldStart.weightsReadMiBps: must be a number ${between(1, 1500)}, got 1500.01`,
+            ],
+        ],
+    },
+    {
+        path: `${model}.coldStartTargets.newNodeSeconds`,
+        schema: "min",
+        accepted: [1],
+        refused: [[0, `${model}.coldStartTargets.newNodeSeconds: must be an integer ≥ 1, got 0`]],
+    },
+    {
+        path: `${model}.coldStartTargets.warmRestartSeconds`,
+        schema: "min",
+        accepted: [1],
+        refused: [
+            [0, `${model}.coldStartTargets.warmRestartSeconds: must be an integer ≥ 1, got 0`],
+        ],
     },
     {
         path: "models",
@@ -374,6 +470,18 @@ const nameReason = (name: string) =>
 
 /** Bounds the schema cannot express: the components' own checks and the capacity plan. */
 const crossCheckBounds: Bound<Record<string, any>>[] = [
+    {
+        // The new-node cold start of the group's one model: 564 s (see stackConfig).
+        path: `${pool}.consolidateAfterSeconds`,
+        given: onNodePool,
+        accepted: [564],
+        refused: [
+            [
+                563,
+                `${pool}.consolidateAfterSeconds: 563 s is shorter than the group's new-node cold start (564 s): a burst would bring back a node just removed`,
+            ],
+        ],
+    },
     {
         path: "cluster.name",
         accepted: [a(100)],
@@ -589,6 +697,24 @@ describe("bounds: stack config", () => {
 
     describe("bounds enforced past the schema", () => {
         boundTable(crossCheckBounds, stackConfig, stackProblems);
+
+        it("cluster.gpuNodeGroups: needs one group on node-groups, and the model's group must exist", () => {
+            const config = stackConfig();
+            config.cluster.gpuNodeGroups = [];
+            assert.deepEqual(stackProblems(config), [
+                'cluster.gpuNodeGroups: at least one GPU node group is required with capacity engine "node-groups"',
+                'models[0].gpuGroup: "inference" is not a GPU group; groups: (none)',
+            ]);
+        });
+
+        it("cluster.gpuNodeGroups: may be empty on karpenter", () => {
+            const config = stackConfig();
+            onNodePool(config);
+            assert.deepEqual(
+                [config.cluster.gpuNodeGroups, stackProblems(config)],
+                [undefined, []],
+            );
+        });
     });
 
     it("covers every bound the schema declares, and no other", () => {
@@ -608,6 +734,7 @@ describe("bounds: stack config", () => {
             ],
             ["network.natGatewayPerAz"],
             ["network.flowLogs"],
+            ["coldStart.compileCache"],
             ["modelStore.backup"],
             ["serving.monitoring"],
             ["serving.autoscaling"],

@@ -25,6 +25,9 @@ describe("component package", () => {
     it("exports the platform and serving components from components/index.ts", () => {
         assert.deepEqual(components, [
             "GpuCluster",
+            "GpuHeadroom",
+            "GpuNodePools",
+            "KarpenterController",
             "ModelImage",
             "ModelService",
             "ModelStore",

@@ -138,6 +138,57 @@ describe("ModelService", () => {
             assert.equal(child.parent, component.urn, child.name);
     });
 
+    describe("platform dependencies", () => {
+        /** A platform stand-in: a component whose child is what must exist first (a node group, a CRD). */
+        function platform() {
+            const component = new pulumi.ComponentResource("test:index:Platform", "platform");
+            new k8s.core.v1.ConfigMap("platform-ready", {}, { parent: component });
+            return component;
+        }
+
+        for (const [form, given] of [
+            ["a list", (p: pulumi.Resource) => [p]],
+            ["one resource", (p: pulumi.Resource) => p],
+            ["an Output of a list", (p: pulumi.Resource) => pulumi.output([p])],
+        ] as const) {
+            it(`makes the staging Job, the Deployment, the load balancer Service and the CRD-backed objects wait for the component's dependsOn given as ${form}`, async () => {
+                const args = { ...baseArgs, serviceType: "InternalLoadBalancer", ...tls };
+                const { resources } = await render(
+                    () => new ModelService("llm", args, { dependsOn: given(platform()) }),
+                );
+                const ready = resources.one("kubernetes:core/v1:ConfigMap", "platform-ready");
+                const waiting = [
+                    resources.one(types.job),
+                    resources.one(types.deployment),
+                    // The load balancer controller's webhook must answer before the API server
+                    // accepts a LoadBalancer Service whose class it owns.
+                    resources.one(types.service, "llm-load-balancer"),
+                    resources.one(types.scaledObject),
+                    resources.one(types.serviceMonitor),
+                ]
+                    .filter((child) => !dependsOn(child, ready))
+                    .map((child) => child.name);
+                assert.deepEqual(waiting, []);
+            });
+        }
+
+        it("leaves the objects that start no pod and need no controller free of the platform: the ClusterIP Service, PDB and NetworkPolicy", async () => {
+            const { resources } = await render(
+                () => new ModelService("llm", baseArgs, { dependsOn: [platform()] }),
+            );
+            const ready = resources.one("kubernetes:core/v1:ConfigMap", "platform-ready");
+            for (const type of [types.service, types.pdb, types.networkPolicy])
+                assert.equal(dependsOn(resources.one(type), ready), false, type);
+        });
+
+        it("keeps each child's own dependencies beside the inherited ones", async () => {
+            const { resources } = await render(
+                () => new ModelService("llm", baseArgs, { dependsOn: [platform()] }),
+            );
+            assert.ok(dependsOn(resources.one(types.deployment), resources.one(types.job)));
+        });
+    });
+
     it("hands the consumer's Kubernetes provider to every Kubernetes child", async () => {
         const { resources } = await render(() => {
             const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });

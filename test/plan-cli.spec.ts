@@ -22,28 +22,33 @@ describe("npm run plan", () => {
         assert.equal(err, "");
         assert.equal(code, 0);
         for (const heading of [
-            "GPU capacity per node group",
+            "GPU NodePools (Karpenter)",
             "Cold start per model",
             "Estimated monthly cost",
             "Resources by type",
         ]) {
             assert.ok(out.includes(`#### ${heading}`), heading);
         }
-        assert.ok(out.includes("| inference | g6e.2xlarge | ON_DEMAND | 8 | 8 | 8 | 8 | yes |"));
         assert.ok(
             out.includes(
-                "| GPU group inference | 2–8 × g6e.2xlarge on-demand at $2.24208/h | $3,273 | $13,094 |",
+                "| inference | g6e | on-demand | 8 | 8 | llama-3-1-8b: g6e.xlarge; resnet-classifier: g6e.xlarge | 161 s |",
             ),
         );
-        assert.ok(out.includes("| **total** |  | **$19,229** | **$37,129** |"));
+        // inference: 5 × g6e.xlarge at $1.861/h at min (4 replicas + 1 headroom), 8 GPUs at max.
+        assert.ok(out.includes("| $6,793 | $10,868 |"));
+        // 5·1.861·730 + 2·10.49264·730 + 3·0.192·730 + NAT, 3 NLBs (3·0.0225·730 = 49.28), EFS,
+        // EKS = 22,797; at max 34,953.
+        assert.ok(out.includes("| **total** |  | **$22,797** | **$34,953** |"));
+        // llama-3-1-8b before and after the cuts (weights streamed from S3), and the target the
+        // node launch holds.
+        assert.ok(out.includes("new node 581 s → **161 s**"));
+        assert.ok(out.includes("| new node | ≤ 150 s | 161 s | **no**: held by gpu-node-launch"));
+        assert.ok(
+            out.includes("| weights-read | 20 s | 16 s | weights: Run:ai streamer from S3 |"),
+        );
         assert.ok(out.includes("prices as of 2026-11 for us-west-2"));
-        // 120 s node launch + image pull at 50 MiB/s + weights at prod's 800 MiB/s + warm-up.
-        for (const line of [
-            "**llama-3-1-8b** on `inference`: 581 s", // 120 + 246 (12 GiB) + 20 (15 GiB) + 195
-            "**llama-3-1-70b** on `large`: 735 s", // 120 + 246 (12 GiB) + 169 (132 GiB) + 200
-            "**resnet-classifier** on `inference`: 356 s", // 120 + 205 (10 GiB) + 1 (0.1 GiB) + 30
-        ])
-            assert.ok(out.includes(line), line);
+        // 70B: 120 + 246 + ⌈132·1024/800⌉ + 200 before; 120 + 5 + ⌈132·1024/1021⌉ + 20 after.
+        assert.ok(out.includes("**llama-3-1-70b** on `large`: new node 735 s → **278 s**"));
         assert.ok(out.includes("| `aws:ec2/natGateway:NatGateway` | 3 |"));
     });
 
@@ -84,15 +89,15 @@ describe("npm run plan", () => {
         const staging = fs.readFileSync(path.join(__dirname, "..", "Pulumi.staging.yaml"), "utf8");
         fs.writeFileSync(
             path.join(root, "Pulumi.tight.yaml"),
-            staging.replace("maxSize: 5", "maxSize: 1"),
+            staging.replace("gpuLimit: 5", "gpuLimit: 1"),
         );
         const { code, out, err } = await run(["--stack", "tight"], { root });
         fs.rmSync(root, { recursive: true });
         assert.deepEqual([code, out], [1, ""]);
-        assert.match(err, /^plan: Stack "tight" config has 2 problems:\n/);
+        assert.match(err, /^plan: Stack "tight" config has 1 problem:\n/);
         assert.match(
             err,
-            /\n {2}- cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 5 nodes .* but maxSize is 1\n/,
+            /\n {2}- cluster\.gpuNodePools\[0\]\.gpuLimit: plan needs a limit of 5 GPUs .* but gpuLimit is 1: 4 replicas would stay Pending\n/,
         );
     });
 

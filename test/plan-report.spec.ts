@@ -37,6 +37,46 @@ function report(
     });
 }
 
+/** prod as it ran before Karpenter: two on-demand node groups, no image cache (node groups have none). */
+function prodOnNodeGroups(raw: any): void {
+    raw.cluster.capacityEngine = "node-groups";
+    raw.cluster.gpuNodePools = [];
+    delete raw.cluster.karpenter;
+    raw.cluster.gpuNodeGroups = [
+        {
+            name: "inference",
+            instanceTypes: ["g6e.2xlarge"],
+            minSize: 2,
+            desiredSize: 3,
+            maxSize: 8,
+        },
+        {
+            name: "large",
+            instanceTypes: ["g6e.12xlarge"],
+            minSize: 2,
+            maxSize: 3,
+            rootVolumeSizeGiB: 400,
+        },
+    ];
+    raw.coldStart = {};
+}
+
+/** staging as it ran before Karpenter: one on-demand g5.2xlarge node group of 1–5 nodes. */
+function stagingOnNodeGroups(raw: any): void {
+    raw.cluster.capacityEngine = "node-groups";
+    raw.cluster.gpuNodePools = [];
+    raw.cluster.gpuNodeGroups = [
+        {
+            name: "inference",
+            instanceTypes: ["g5.2xlarge"],
+            capacityType: "ON_DEMAND",
+            minSize: 1,
+            desiredSize: 2,
+            maxSize: 5,
+        },
+    ];
+}
+
 function line(stack: StackConfig, item: string) {
     const found = estimateMonthlyCost(stack).lines.find((l) => l.item === item);
     assert.ok(found, `no cost line "${item}"`);
@@ -78,7 +118,7 @@ describe("plan report", () => {
 
     describe("monthly cost", () => {
         it("prices an on-demand GPU group at minSize and at maxSize nodes for 730 h", () => {
-            const inference = line(config("prod"), "GPU group inference");
+            const inference = line(config("prod", prodOnNodeGroups), "GPU group inference");
             assertMoney(inference.monthlyAtMin, 2 * 2.24208 * hours);
             assertMoney(inference.monthlyAtMax, 8 * 2.24208 * hours);
             assert.equal(inference.basis, "2–8 × g6e.2xlarge on-demand at $2.24208/h");
@@ -134,12 +174,51 @@ describe("plan report", () => {
             );
         });
 
+        it("prices one NLB per model behind a load balancer, none for ClusterIP models", () => {
+            // prod: serving.serviceType InternalLoadBalancer for all three models.
+            assertMoney(
+                line(config("prod"), "Network Load Balancers").monthlyAtMin,
+                3 * 0.0225 * hours,
+            );
+            const oneInternal = config("prod", (raw) => {
+                raw.serving.serviceType = "ClusterIP";
+                raw.models[0].serviceType = "InternalLoadBalancer";
+            });
+            assert.equal(
+                line(oneInternal, "Network Load Balancers").basis,
+                "1 × $0.0225/h, one per model (llama-3-1-8b)",
+            );
+            assert.ok(
+                !estimateMonthlyCost(config("dev")).lines.some(
+                    (l) => l.item === "Network Load Balancers",
+                ),
+            );
+        });
+
         it("adds the EKS control plane and sums every line into the totals", () => {
-            const cost = estimateMonthlyCost(config("prod"));
+            const cost = estimateMonthlyCost(config("prod", prodOnNodeGroups));
             assertMoney(line(config("prod"), "EKS control plane").monthlyAtMax, 0.1 * hours);
-            const fixed = 3 * 0.045 * hours + 147.1 * 0.3 + 0.1 * hours;
+            const fixed = (3 * 0.045 + 3 * 0.0225) * hours + 147.1 * 0.3 + 0.1 * hours;
             assertMoney(cost.totalAtMin, (2 * 2.24208 + 2 * 10.49264 + 3 * 0.192) * hours + fixed);
             assertMoney(cost.totalAtMax, (8 * 2.24208 + 3 * 10.49264 + 6 * 0.192) * hours + fixed);
+        });
+
+        it("prices prod's NodePools: minReplicas and headroom at min, the GPU limit at the cheapest GPU at max", () => {
+            const inference = line(config("prod"), "GPU NodePool inference");
+            // (2 + 2 replicas + 1 warm-headroom placeholder) × g6e.xlarge; 8 GPUs × $1.861/GPU-h.
+            assertMoney(inference.monthlyAtMin, 5 * 1.861 * hours);
+            assertMoney(inference.monthlyAtMax, 8 * 1.861 * hours);
+            const large = line(config("prod"), "GPU NodePool large");
+            // 2 × g6e.12xlarge for the 70B; 12 GPUs × $10.49264 / 4 per GPU-h.
+            assertMoney(large.monthlyAtMin, 2 * 10.49264 * hours);
+            assertMoney(large.monthlyAtMax, 12 * (10.49264 / 4) * hours);
+            const cost = estimateMonthlyCost(config("prod"));
+            const fixed = (3 * 0.045 + 3 * 0.0225) * hours + 147.1 * 0.3 + 0.1 * hours;
+            assertMoney(cost.totalAtMin, (5 * 1.861 + 2 * 10.49264 + 3 * 0.192) * hours + fixed);
+            assertMoney(
+                cost.totalAtMax,
+                (8 * 1.861 + 12 * (10.49264 / 4) + 6 * 0.192) * hours + fixed,
+            );
         });
 
         it("estimates no AWS cost for a stack on an existing cluster", () => {
@@ -194,7 +273,13 @@ describe("plan report", () => {
         };
 
         it("reports added nodes at max, the GPUs requested and the monthly cost at max", () => {
-            const changes = diffPlanReports(report("staging"), report("staging", bigger));
+            const changes = diffPlanReports(
+                report("staging", stagingOnNodeGroups),
+                report("staging", (raw) => {
+                    stagingOnNodeGroups(raw);
+                    bigger(raw);
+                }),
+            );
             assert.deepEqual(changes, [
                 "GPU group inference: +2 × g5.2xlarge at max (5 → 7 nodes)",
                 "GPU group inference: GPUs requested at max 5 → 7 (+2)",
@@ -204,11 +289,11 @@ describe("plan report", () => {
         });
 
         it("reports a switch to spot with what it saves at min and at max size", () => {
-            const spot = report(
-                "staging",
-                (raw) => (raw.cluster.gpuNodeGroups[0].capacityType = "SPOT"),
-            );
-            assert.deepEqual(diffPlanReports(report("staging"), spot), [
+            const spot = report("staging", (raw) => {
+                stagingOnNodeGroups(raw);
+                raw.cluster.gpuNodeGroups[0].capacityType = "SPOT";
+            });
+            assert.deepEqual(diffPlanReports(report("staging", stagingOnNodeGroups), spot), [
                 "GPU group inference: capacity ON_DEMAND → SPOT",
                 // (1.212 - 0.48) $/h × 730 h × 1 and × 5 nodes.
                 "-$534/month at min size ($1,201 → $667)",
@@ -233,21 +318,39 @@ describe("plan report", () => {
         });
 
         it("reports added and removed models and groups", () => {
-            const changes = diffPlanReports(report("staging"), report("prod"));
+            const staging = report("staging", stagingOnNodeGroups);
+            const prod = report("prod", prodOnNodeGroups);
+            const changes = diffPlanReports(staging, prod);
             assert.ok(
                 changes.includes(
                     "GPU group large added: 2–3 × g6e.12xlarge ON_DEMAND, 12 GPUs requested at max",
                 ),
                 changes.join("\n"),
             );
+            // No coldStart cuts, but the 70B's server streams its weights from S3 all the same:
+            // 120 launch + ⌈12·1024/50⌉ = 246 pull + ⌈132·1024/1021⌉ = 133 streamed + 200 warm-up.
             assert.ok(
-                changes.includes("model llama-3-1-70b added on large: cold start 735 s"),
+                changes.includes("model llama-3-1-70b added on large: cold start 699 s"),
                 changes.join("\n"),
             );
             assert.ok(
-                diffPlanReports(report("prod"), report("staging")).includes(
+                diffPlanReports(prod, staging).includes(
                     "GPU group large removed (was 2–3 × g6e.12xlarge ON_DEMAND)",
                 ),
+            );
+        });
+
+        it("reports a NodePool added and a GPU limit raised", () => {
+            const prod = report("prod");
+            assert.ok(
+                diffPlanReports(report("prod", prodOnNodeGroups), prod).includes(
+                    "GPU NodePool large added: g6e on-demand, limit 12 GPUs",
+                ),
+            );
+            const raised = report("prod", (raw) => (raw.cluster.gpuNodePools[1].gpuLimit = 16));
+            assert.deepEqual(
+                diffPlanReports(prod, raised).filter((l) => l.startsWith("GPU NodePool")),
+                ["GPU NodePool large: GPU limit 12 → 16 (+4)"],
             );
         });
 

@@ -44,13 +44,16 @@ describe("Pod Security restricted", function () {
             const { resources } = await renderStack(stack);
             const serving = (projectConfig(readStackFile(stack)).serving as any)?.namespace;
             const pods = renderedPods(resources, serving ?? "models");
-            const models = projectConfig(readStackFile(stack)).models as {
-                loadFormat?: string;
-            }[];
-            // A Deployment per model, and a staging Job per model that does not stream from S3
-            // (the committed stacks' runai_streamer models all have s3:// sources).
+            const config = projectConfig(readStackFile(stack)) as any;
+            const models = config.models as { loadFormat?: string }[];
+            const headroomGroups = (config.cluster?.gpuNodePools ?? []).filter(
+                (pool: { warmHeadroomGpus?: number }) => (pool.warmHeadroomGpus ?? 0) > 0,
+            ).length;
+            // A Deployment per model, a staging Job per model that does not stream from S3 (the
+            // committed stacks' runai_streamer models all have s3:// sources), and a placeholder
+            // Deployment per pool with warm headroom.
             const staged = models.filter((m) => m.loadFormat !== "runai_streamer").length;
-            assert.equal(pods.length, models.length + staged);
+            assert.equal(pods.length, models.length + staged + headroomGroups);
             const violations = podSecurityViolations(pods);
             const failing = Object.entries(violations).filter(([, v]) => v.length > 0);
             assert.deepEqual(failing, []);

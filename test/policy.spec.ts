@@ -222,11 +222,11 @@ describe("gpu-serving-guardrails policy pack", () => {
             }
         });
 
-        it("enforces every policy except the GPU node group taint advice", () => {
+        it("enforces every policy except the GPU node group and NodePool taint advice", () => {
             const advisory = guardrailPolicies
                 .filter((p) => p.enforcementLevel !== "mandatory")
                 .map((p) => p.name);
-            assert.deepEqual(advisory, ["gpu-node-groups-tainted"]);
+            assert.deepEqual(advisory, ["gpu-node-groups-tainted", "gpu-node-pools-tainted"]);
         });
 
         it("finds nothing in a compliant GPU serving stack", async () => {

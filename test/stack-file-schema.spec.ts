@@ -47,7 +47,7 @@ describe("editor schema of Pulumi.<stack>.yaml", () => {
         it("flags a misspelt project config key and a bad enum value", async () => {
             const text = stackFile("prod")
                 .replace("gpu-serving-infra:modelStore:", "gpu-serving-infra:modelStor:")
-                .replace("capacityType: ON_DEMAND", "capacityType: ONDEMAND");
+                .replace("capacityTypes: [on-demand]", "capacityTypes: [ondemand]");
             const found = described(await server.diagnose("Pulumi.typo-key.yaml", text));
             assert.ok(
                 found.includes(
@@ -58,7 +58,7 @@ describe("editor schema of Pulumi.<stack>.yaml", () => {
             assert.ok(
                 found.some((d) =>
                     d.startsWith(
-                        `${lineOf(text, "capacityType: ONDEMAND")}: Value is not accepted.`,
+                        `${lineOf(text, "capacityTypes: [ondemand]")}: Value is not accepted.`,
                     ),
                 ),
                 found.join("\n"),

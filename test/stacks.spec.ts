@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { committedStacks } from "../stacks/stack-files";
+import { committedStacks, projectConfig, readStackFile } from "../stacks/stack-files";
 import { gpuTaintEks } from "../components/plan/scheduling";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
 import { Rendered, valueOf, isSecret } from "./harness/render";
@@ -45,13 +45,22 @@ describe("stacks", () => {
         assert.equal(resources.one("aws:efs/fileSystem:FileSystem").protect, false);
     });
 
-    it("prod: at least two on-demand GPU nodes per group, NAT per AZ, private endpoint, protection on", async () => {
+    it("prod: on-demand GPU NodePools with GPU limits, NAT per AZ, private endpoint, protection on", async () => {
         const { resources } = await stack("prod");
-        const groups = gpuNodeGroups(resources);
-        assert.equal(groups.length, 2);
-        for (const group of groups) {
-            assert.equal(group.inputs.capacityType, "ON_DEMAND");
-            assert.ok(group.inputs.scalingConfig.minSize >= 2, `${group.name} minSize`);
+        assert.equal(gpuNodeGroups(resources).length, 0);
+        const pools = resources.ofType("kubernetes:karpenter.sh/v1:NodePool").map((p) => p.inputs);
+        assert.deepEqual(
+            pools.map((p) => [p.metadata.name, p.spec.limits["nvidia.com/gpu"]]),
+            [
+                ["inference", "8"],
+                ["large", "12"],
+            ],
+        );
+        for (const pool of pools) {
+            const capacity = pool.spec.template.spec.requirements.find(
+                (r: any) => r.key === "karpenter.sh/capacity-type",
+            );
+            assert.deepEqual(capacity.values, ["on-demand"], pool.metadata.name);
         }
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
         const cluster = resources.one("aws:eks/cluster:Cluster");
@@ -73,11 +82,99 @@ describe("stacks", () => {
         ]);
     });
 
+    it("prod: Karpenter replaces the cluster-autoscaler; busy nodes stay put 13:00–24:00 UTC on weekdays", async () => {
+        const { resources } = await stack("prod");
+        const releases = resources
+            .ofType("kubernetes:helm.sh/v3:Release")
+            .map((r) => r.inputs.name);
+        assert.ok(releases.includes("karpenter"));
+        assert.ok(!releases.includes("cluster-autoscaler"));
+        const inference = resources.one("kubernetes:karpenter.sh/v1:NodePool", "inference").inputs;
+        assert.deepEqual(inference.spec.disruption.budgets[1], {
+            nodes: "0",
+            reasons: ["Underutilized", "Drifted"],
+            schedule: "0 13 * * mon-fri",
+            duration: "11h",
+        });
+        // The group's longest new-node cold start after the cuts: llama-3-1-8b, which streams its
+        // weights from S3, 120 + 5 + 16 + 20 = 161 s (resnet-classifier, staged: 156 s).
+        assert.equal(inference.spec.disruption.consolidateAfter, "161s");
+    });
+
+    it("prod: one warm-headroom placeholder sized like llama-3-1-8b's replica, in the closed namespace", async () => {
+        const { resources } = await stack("prod");
+        const placeholder = resources
+            .ofType(deploymentType)
+            .find((d) => d.inputs.metadata.name === "gpu-headroom-inference")!;
+        const [container] = placeholder.inputs.spec.template.spec.containers;
+        // vLLM on 1 GPU: 3 cores and 12 GiB per GPU; scratch (2 + 2·1) /cache + 1 /tmp + 1 = 6 GiB.
+        assert.deepEqual(container.resources.requests, {
+            cpu: "3",
+            memory: "12Gi",
+            "ephemeral-storage": "6Gi",
+            "nvidia.com/gpu": "1",
+        });
+        assert.equal(container.resources.limits["ephemeral-storage"], "6Gi");
+        assert.equal(placeholder.inputs.metadata.namespace, "models");
+    });
+
+    for (const [name, readiness] of [
+        [
+            "prod",
+            [
+                "gpu-serving:index:GpuCluster",
+                "gpu-serving:index:ServingNamespace",
+                "gpu-serving:index:ModelStore",
+                "gpu-serving:index:Observability",
+            ],
+        ],
+        ["local", ["gpu-serving:index:ServingNamespace", "gpu-serving:index:GpuNodePools"]],
+    ] as const) {
+        it(`${name}: every model's staging Job, Deployment and load balancer Service wait for each resource of the platform's readiness (${readiness.map((t) => t.split(":").pop()).join(", ")})`, async () => {
+            const { resources } = await stack(name);
+            const descendants = (urn: string): string[] =>
+                resources.all
+                    .filter((r) => r.parent === urn)
+                    .flatMap((r) => [...(r.custom ? [r.urn] : []), ...descendants(r.urn)]);
+            const platform = readiness.flatMap((type) => descendants(resources.one(type).urn));
+            assert.ok(platform.length > (name === "prod" ? 50 : 0), `${platform.length} resources`);
+            const children = [
+                ...resources.ofType("kubernetes:batch/v1:Job"),
+                ...resources.ofType(deploymentType).filter((d) => d.name.endsWith("-deployment")),
+                ...resources
+                    .ofType("kubernetes:core/v1:Service")
+                    .filter((s) => s.name.endsWith("-load-balancer")),
+            ];
+            const config = projectConfig(readStackFile(name)) as any;
+            const models = config.models as { loadFormat?: string; serviceType?: string }[];
+            // A Deployment per model, a staging Job per model that does not stream from S3, and a
+            // load balancer Service per model exposed through one.
+            const staged = models.filter((m) => m.loadFormat !== "runai_streamer").length;
+            const balanced = models.filter(
+                (m) =>
+                    (m.serviceType ?? config.serving?.serviceType ?? "ClusterIP") !== "ClusterIP",
+            ).length;
+            assert.equal(children.length, models.length + staged + balanced);
+            assert.ok(name !== "prod" || balanced > 0, "prod serves through load balancers");
+            const missing = children.flatMap((child) =>
+                platform
+                    .filter((urn) => !child.dependencies.includes(urn))
+                    .map((urn) => `${child.name} → ${urn.split("::").pop()}`),
+            );
+            assert.deepEqual(missing, []);
+        });
+    }
+
     it("prod: every model runs at least two replicas spread across zones", async () => {
         const { resources } = await stack("prod");
         const deployments = resources
             .ofType(deploymentType)
-            .filter((d) => d.inputs.metadata.namespace === "models");
+            .filter(
+                (d) =>
+                    d.inputs.metadata.namespace === "models" &&
+                    d.inputs.spec.template.metadata.labels["app.kubernetes.io/component"] ===
+                        "model-server",
+            );
         assert.equal(deployments.length, 3);
         for (const deployment of deployments) {
             assert.ok(deployment.inputs.spec.replicas >= 2, `${deployment.name} replicas`);
@@ -88,17 +185,24 @@ describe("stacks", () => {
         }
     });
 
-    it("staging: NAT per AZ and on-demand GPUs with protection on", async () => {
+    it("staging: NAT per AZ, a spot-first GPU NodePool with on-demand fallback, protection on", async () => {
         const { resources } = await stack("staging");
         assert.equal(resources.ofType("aws:ec2/natGateway:NatGateway").length, 3);
-        assert.deepEqual(
-            gpuNodeGroups(resources).map((g) => [
-                g.inputs.nodeGroupNamePrefix,
-                g.inputs.capacityType,
-            ]),
-            [["inference-", "ON_DEMAND"]],
+        const pool = resources.one("kubernetes:karpenter.sh/v1:NodePool").inputs;
+        const capacity = pool.spec.template.spec.requirements.find(
+            (r: any) => r.key === "karpenter.sh/capacity-type",
         );
+        assert.deepEqual(capacity.values, ["spot", "on-demand"]);
         assert.ok(resources.one("aws:efs/fileSystem:FileSystem").protect);
+    });
+
+    it("dev: stays on one spot node group and the cluster-autoscaler, the cheapest setup", async () => {
+        const { resources } = await stack("dev");
+        assert.equal(resources.ofType("kubernetes:karpenter.sh/v1:NodePool").length, 0);
+        assert.deepEqual(
+            gpuNodeGroups(resources).map((g) => g.inputs.capacityType),
+            ["SPOT"],
+        );
     });
 
     it("local: creates no AWS resources and uses the image digest from config", async () => {
@@ -134,31 +238,31 @@ describe("stacks", () => {
         );
     });
 
-    it("exports a plan: GPUs requested vs available per group and a cold start per model", async () => {
+    it("exports a plan: GPUs requested against each NodePool's limit and a cold start per model", async () => {
         const { result } = await stack("prod");
-        const requestedVsAvailable = result.plan.gpuGroups.map((g) => [
+        const requestedAgainstLimit = result.plan.gpuNodePools.map((g) => [
             g.group,
             g.gpusRequestedAtMax,
-            g.gpusAvailableAtMax,
+            g.gpuLimit,
         ]);
-        assert.deepEqual(requestedVsAvailable, [
-            // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1; 8 × g6e.2xlarge (1 GPU).
+        assert.deepEqual(requestedAgainstLimit, [
+            // llama-3-1-8b: (4 + 1 surge) × 1 GPU; resnet-classifier: (2 + 1) × 1 GPU; limit 8.
             ["inference", 8, 8],
-            // llama-3-1-70b: (2 + 1 surge) × 4 GPUs; 3 × g6e.12xlarge (4 GPUs).
+            // llama-3-1-70b: (2 + 1 surge) × 4 GPUs; limit 12.
             ["large", 12, 12],
         ]);
-        // Node launch 120 s; image pull at 50 MiB/s: vLLM's 12 GiB 246 s, the custom server's
-        // 10 GiB 205 s; weights at prod's 800 MiB/s: 15 GiB 20 s, 132 GiB 169 s, 0.1 GiB 1 s;
-        // warm-up: vLLM's 195 s default, 200 s set for the 70B, 30 s for a custom server.
+        // After the cuts: node launch 120 s; image pull 5 s from the pre-cached data volume;
+        // the 8B and 70B stream from S3 at 1021 MiB/s (⌈15·1024/1021⌉, ⌈132·1024/1021⌉), the
+        // classifier's 0.1 GiB is staged; warm-up 20 s with vLLM's compile cache, 30 s custom.
         const coldStarts = result.plan.models.map((m) => [
             m.model,
             m.coldStart.map((stage) => stage.seconds),
             m.coldStartSeconds,
         ]);
         assert.deepEqual(coldStarts, [
-            ["llama-3-1-8b", [120, 246, 20, 195], 581],
-            ["llama-3-1-70b", [120, 246, 169, 200], 735],
-            ["resnet-classifier", [120, 205, 1, 30], 356],
+            ["llama-3-1-8b", [120, 5, 16, 20], 161],
+            ["llama-3-1-70b", [120, 5, 133, 20], 278],
+            ["resnet-classifier", [120, 5, 1, 30], 156],
         ]);
     });
 
@@ -175,9 +279,10 @@ describe("stacks", () => {
             "gpu-serving-infra:models": [{ ...(await prodModel(0)), maxReplicas: 12 }],
         };
         await assert.rejects(renderStack("prod", tooMany), (error: Error) => {
+            // 12 + 1 surge replicas on g6e.xlarge (1 GPU) against a limit of 8: 5 stay Pending.
             assert.match(
                 error.message,
-                /cluster\.gpuNodeGroups\[0\]\.maxSize: plan needs 13 nodes .* but maxSize is 8/,
+                /cluster\.gpuNodePools\[0\]\.gpuLimit: plan needs a limit of 13 GPUs .* but gpuLimit is 8: 5 replicas would stay Pending/,
             );
             return true;
         });

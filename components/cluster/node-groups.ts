@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { launchTemplateReservation } from "../plan/capacity-reservation-plan";
 import { NodeGroupPlan, launchTemplateBlockDeviceMappings } from "../plan/node-group-plan";
 
 /** What every managed node group of one cluster shares. */
@@ -44,6 +45,7 @@ export function createManagedNodeGroup(
             // The only place the root size takes effect: EKS ignores a node group's `diskSize`
             // once the group uses a launch template.
             blockDeviceMappings: launchTemplateBlockDeviceMappings(plan.rootVolumeSizeGiB),
+            ...launchTemplateReservation(plan.reservation),
             tagSpecifications: [
                 { resourceType: "instance", tags: instanceTags },
                 { resourceType: "volume", tags: instanceTags },

@@ -1,4 +1,5 @@
 import type { ClusterInputs, ClusterSettings } from "./cluster-types";
+import { karpenterChart } from "./karpenter-plan";
 import { AddonVersions, kubernetesVersionPins } from "./kubernetes-versions";
 
 // One entry point for callers (the stack config validation uses both).
@@ -40,6 +41,8 @@ export function resolveClusterSettings(name: string, args: ClusterInputs): Clust
             name: group.name,
             instanceTypes: group.instanceTypes ?? [],
             capacityType: group.capacityType ?? "ON_DEMAND",
+            // "" when none: the settings carry every key.
+            capacityReservationId: group.capacityReservationId ?? "",
             minSize: group.minSize ?? 0,
             desiredSize: group.desiredSize ?? group.minSize ?? 0,
             maxSize: group.maxSize,
@@ -47,6 +50,13 @@ export function resolveClusterSettings(name: string, args: ClusterInputs): Clust
             maxUnavailable: group.maxUnavailable ?? 1,
             labels: group.labels ?? {},
         })),
+        capacityEngine: args.capacityEngine ?? "node-groups",
+        gpuNodePools: args.gpuNodePools ?? [],
+        karpenter: {
+            amiFamily: args.karpenter?.amiFamily ?? "AL2023",
+            amiVersion: args.karpenter?.amiVersion ?? "latest",
+            chartVersion: args.karpenter?.chartVersion ?? karpenterChart.version,
+        },
         loadBalancerController: args.loadBalancerController ?? false,
         protect: args.protect ?? true,
         tags: args.tags ?? {},

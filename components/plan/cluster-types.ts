@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AddonVersions } from "./kubernetes-versions";
+import type { GpuNodePoolInputs, KarpenterInputs } from "./node-pool-types";
 
 // The input shapes the cluster plan reads. GpuCluster's published Args extend them, so each key is
 // declared (and documented for the package schema) once, here, beside the code that decides on it.
@@ -22,8 +23,10 @@ export interface GpuNodeGroupInputs {
     name: string;
     /** GPU instance types from the catalogue in `plan/gpu-instances.ts`; mixed types are sized by the one with fewest GPUs. */
     instanceTypes: string[];
-    /** "ON_DEMAND" or "SPOT". @default "ON_DEMAND" */
+    /** "ON_DEMAND", "SPOT" or "CAPACITY_BLOCK" (a Capacity Block for ML named by capacityReservationId). @default "ON_DEMAND" */
     capacityType?: string;
+    /** On-demand Capacity Reservation or Capacity Block (`cr-…`) every instance of the group launches into. @default none */
+    capacityReservationId?: string;
     /** Fewest nodes; 0 lets the group scale to zero when idle. @default 0 */
     minSize?: number;
     /** Nodes at creation; the cluster-autoscaler owns it afterwards. @default minSize */
@@ -61,6 +64,8 @@ export interface ClusterInputs<
     GpuGroup extends GpuNodeGroupInputs = GpuNodeGroupInputs,
     SystemGroup extends SystemNodeGroupInputs = SystemNodeGroupInputs,
     Addons extends ClusterAddonVersionsInputs = ClusterAddonVersionsInputs,
+    Pool extends GpuNodePoolInputs = GpuNodePoolInputs,
+    Karpenter extends KarpenterInputs = KarpenterInputs,
 > {
     /** EKS cluster name, 1–100 letters, digits, '-', '_'. Renaming replaces the cluster (blocked while protected). @default the component name */
     clusterName?: string;
@@ -82,8 +87,14 @@ export interface ClusterInputs<
     addonVersions?: Addons;
     /** The CPU node group for cluster add-ons. @default 2–3 × m6i.large */
     systemNodeGroup?: SystemGroup;
-    /** GPU node groups, at least one; tainted `nvidia.com/gpu=true:NoSchedule`. */
+    /** GPU managed node groups, tainted `nvidia.com/gpu=true:NoSchedule`: at least one with capacity engine "node-groups", none with "karpenter". */
     gpuNodeGroups: GpuGroup[];
+    /** "node-groups" (managed node groups scaled by the cluster-autoscaler) or "karpenter" (NodePools, consolidation, spot and reservations). @default "node-groups" */
+    capacityEngine?: string;
+    /** GPU NodePools, at least one with capacity engine "karpenter"; tainted like the node groups. @default [] */
+    gpuNodePools?: Pool[];
+    /** The Karpenter controller and node classes, with capacity engine "karpenter". @default AL2023 nodes, chart 1.13.0 */
+    karpenter?: Karpenter;
     /** Install the AWS Load Balancer Controller (with its own IRSA role, on the system nodes), which makes the NLBs of LoadBalancer Services such as ModelService's load balancer service types. @default false */
     loadBalancerController?: boolean;
     /** Protect the cluster and its secrets KMS key from deletion and replacement. @default true */
@@ -102,6 +113,9 @@ export interface ClusterSettings {
     addonVersions: AddonVersions;
     systemNodeGroup: Required<SystemNodeGroupInputs>;
     gpuNodeGroups: Required<GpuNodeGroupInputs>[];
+    capacityEngine: string;
+    gpuNodePools: GpuNodePoolInputs[];
+    karpenter: Required<KarpenterInputs>;
     loadBalancerController: boolean;
     protect: boolean;
     tags: Record<string, string>;

@@ -6,12 +6,14 @@ import type {
 } from "./cluster-types";
 import { gpuInstanceTypeProblem, gpuInstanceTypes } from "./gpu-instances";
 import { dns1123LabelReason, isDns1123Label, isEksClusterName } from "./names";
+import { capacityReservationIdPattern } from "./capacity-reservation-plan";
+import { gpuNodePoolProblems } from "./node-pool-validation";
 import { Problems, isKnown } from "./problems";
 import { kubernetesVersionPins } from "./kubernetes-versions";
 import { systemAmiType } from "./node-group-plan";
 import { gpuGroupLabel, gpuPresentLabel, nodeRoleLabel } from "./scheduling";
 
-export const capacityTypes = ["ON_DEMAND", "SPOT"] as const;
+export const capacityTypes = ["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"] as const;
 /** GPU root volumes hold serving images of 10–25 GB unpacked (vllm/vllm-openai ≈ 12 GB compressed), and containerd keeps the compressed layers beside the unpacked snapshot. */
 export const minGpuRootVolumeSizeGiB = 50;
 /** The AL2023 EKS AMI snapshot is 20 GiB; a smaller root volume cannot be launched. */
@@ -69,13 +71,8 @@ export function validateClusterSettings(
         `${settings.controlPlaneLogRetentionDays} is not a CloudWatch Logs retention; allowed: ${logRetentionDays.join(", ")}`,
     );
     validateSystemGroup(settings.systemNodeGroup, problems.scoped("systemNodeGroup."));
-    if (
-        problems.expect(
-            settings.gpuNodeGroups.length > 0,
-            "gpuNodeGroups",
-            "at least one GPU node group is required",
-        )
-    ) {
+    validateCapacityEngine(settings, problems);
+    if (settings.gpuNodeGroups.length > 0) {
         const seen = new Set<string>();
         settings.gpuNodeGroups.forEach((group, index) => {
             const scoped = problems.scoped(`gpuNodeGroups[${index}].`);
@@ -88,6 +85,75 @@ export function validateClusterSettings(
             validateGpuGroup(group, scoped);
         });
     }
+}
+
+/** A reservation is on-demand capacity: spot cannot use it, and a Capacity Block needs its id. */
+function validateReservation(group: Required<GpuNodeGroupInputs>, problems: Problems): void {
+    const id = group.capacityReservationId;
+    if (id !== "")
+        problems.expect(
+            capacityReservationIdPattern.test(id),
+            "capacityReservationId",
+            `"${id}" is not a capacity reservation id (cr-…)`,
+        );
+    if (group.capacityType === "CAPACITY_BLOCK")
+        problems.expect(
+            id !== "",
+            "capacityReservationId",
+            'is required with capacityType "CAPACITY_BLOCK": the id of the Capacity Block',
+        );
+    if (group.capacityType === "SPOT")
+        problems.expect(
+            id === "",
+            "capacityReservationId",
+            'reservations hold on-demand capacity; use capacityType "ON_DEMAND" or "CAPACITY_BLOCK"',
+        );
+}
+
+export const capacityEngines = ["node-groups", "karpenter"] as const;
+
+/**
+ * Node groups come with the cluster-autoscaler, NodePools with Karpenter: a cluster runs one engine,
+ * so its GPU capacity is either all node groups or all NodePools.
+ */
+function validateCapacityEngine(settings: ClusterSettings, problems: Problems): void {
+    const engine = settings.capacityEngine;
+    if (
+        !problems.expect(
+            (capacityEngines as readonly string[]).includes(engine),
+            "capacityEngine",
+            `"${engine}" is not a capacity engine; use ${capacityEngines.join(" or ")}`,
+        )
+    )
+        return;
+    if (engine === "node-groups") {
+        problems.expect(
+            settings.gpuNodeGroups.length > 0,
+            "gpuNodeGroups",
+            'at least one GPU node group is required with capacity engine "node-groups"',
+        );
+        problems.expect(
+            settings.gpuNodePools.length === 0,
+            "gpuNodePools",
+            'are scaled by Karpenter; set capacityEngine: "karpenter" or move them to gpuNodeGroups',
+        );
+        return;
+    }
+    problems.expect(
+        settings.gpuNodeGroups.length === 0,
+        "gpuNodeGroups",
+        'would have no autoscaler with capacity engine "karpenter"; move them to gpuNodePools',
+    );
+    gpuNodePoolProblems(
+        {
+            pools: settings.gpuNodePools,
+            clusterName: settings.clusterName,
+            nodeRoleName: "node-role",
+            amiFamily: settings.karpenter.amiFamily,
+        },
+        problems,
+        "gpuNodePools",
+    );
 }
 
 function validateEndpointAccess(settings: ClusterSettings, problems: Problems): void {
@@ -228,6 +294,7 @@ function validateGpuGroup(group: Required<GpuNodeGroupInputs>, problems: Problem
         "capacityType",
         `"${group.capacityType}" is not one of ${capacityTypes.join(", ")}`,
     );
+    validateReservation(group, problems);
     validateScaling(group, problems, 0, "");
     validateRootVolume(
         group.rootVolumeSizeGiB,

@@ -1,4 +1,5 @@
 import type { ClusterSettings, GpuNodeGroupInputs } from "./cluster-types";
+import type { NodeGroupReservation } from "./capacity-reservation-plan";
 import { gpusPerNode } from "./gpu-instances";
 import {
     gpuNodeLabels,
@@ -26,6 +27,8 @@ export interface NodeGroupPlan {
     scaling: { minSize: number; desiredSize: number; maxSize: number };
     maxUnavailable: number;
     rootVolumeSizeGiB: number;
+    /** The reservation every instance launches into, when the group has one. */
+    reservation?: NodeGroupReservation;
     /** Tags on the node group resource (auto-discovery and node templates). */
     tags: Record<string, string>;
     /** The node-template subset, which must also sit on the group's Auto Scaling group. */
@@ -61,6 +64,13 @@ export function gpuNodeGroupPlan(
         nodeGroupNamePrefix: `${group.name}-`,
         instanceTypes: group.instanceTypes,
         capacityType: group.capacityType,
+        reservation:
+            group.capacityReservationId === ""
+                ? undefined
+                : {
+                      capacityReservationId: group.capacityReservationId,
+                      capacityBlock: group.capacityType === "CAPACITY_BLOCK",
+                  },
         amiType: gpuAmiType,
         labels,
         taints: [{ ...gpuTaintEks }],

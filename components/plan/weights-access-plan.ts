@@ -53,6 +53,25 @@ export function servingModelPath(model: {
     return streams ? model.weightsSource : model.stagedDir;
 }
 
+/** What decides where a server reads its weights: the model's runtime, load format and source. */
+export interface WeightsPathInput {
+    runtime: string;
+    loadFormat?: string;
+    weightsSource: string;
+    weightsEndpoint?: string;
+}
+
+/**
+ * The one decision whether a server streams its weights from S3 at start (nothing staged, the
+ * server's own read role, HTTPS out) or reads the staged copy on the claim: `servingModelPath`'s
+ * answer. ModelService's pods and roles, the stack's IAM wiring and the cold-start estimate (its
+ * weights stage, the startup probe budget, cooldown and consolidateAfter) all ask it, so none of
+ * them can disagree on which weights stage runs.
+ */
+export function serverStreamsFromS3(model: WeightsPathInput): boolean {
+    return servingReadsFromS3(model.loadFormat, servingModelPath({ ...model, stagedDir: "" }));
+}
+
 export interface WeightsReadInput {
     partition: string;
     /** Region of the bucket's S3 endpoint; KMS decrypts only when S3 asks on the caller's behalf. */

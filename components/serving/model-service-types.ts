@@ -52,12 +52,28 @@ export interface ModelServiceInputs<Credentials extends S3CredentialsInputs = S3
      * @default max(1, 2 × tensorParallelSize) for vllm, 1 for custom
      */
     shmSizeGiB?: number;
-    /** Weights read throughput for one pod, MiB/s. @default 500 (EFS per client, not Elastic) */
+    /**
+     * Read throughput of the staged copy for one pod, MiB/s. A server that streams from S3 (vLLM,
+     * `runai_streamer`, s3:// source) reads no staged copy: its estimate and startup budget use the
+     * Run:ai streamer's rate instead. @default 500 (EFS per client, not Elastic)
+     */
     storageReadMiBps?: number;
     /** Engine warm-up after the weights are read, seconds. @default 195 (vllm), 30 (custom) */
     warmupSeconds?: number;
     /** Serving image size for the cold-start estimate, GiB. @default 12 (vllm), 10 (custom) */
     imageSizeGiB?: number;
+    /** GPU node launch to Ready for the cold-start estimate, seconds. @default 120 (the top of the published 80–120 s) */
+    nodeLaunchSeconds?: number;
+    /**
+     * How GPU nodes get the serving image, for the cold-start estimate: "none" (pulled), "ebs-snapshot"
+     * (pre-pulled on the node's image volume) or "soci-parallel-pull". @default "none"
+     */
+    imageCache?: string;
+    /**
+     * GPU model of the group (e.g. "l40s"): keeps vLLM's compile cache on the claim under a key of model
+     * version, image digest and this GPU model, so a restart skips most of the warm-up. vllm only. @default off
+     */
+    compileCacheGpuModel?: string;
     /**
      * vLLM `--load-format`: "safetensors", "runai_streamer" or "fastsafetensors" (the last two need
      * their extras in the image). "runai_streamer" with an s3:// source streams the weights from S3

@@ -1,5 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { gpuGroupLabel, gpuResourceName, gpuToleration } from "../plan/scheduling";
+import {
+    compileCacheEnv,
+    compileCacheMount,
+    compileCacheSubPath,
+    compileCacheVolume,
+} from "./compile-cache";
 import { vllmArgs } from "./runtimes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
 import { customServerEnv, stagedMarker } from "./contract";
@@ -29,6 +36,7 @@ function serverEnv(s: ServingSettings): EnvVar[] {
             // Weights are on the claim: a serving pod must never reach out to the Hub.
             { name: "HF_HUB_OFFLINE", value: "1" },
             { name: "VLLM_NO_USAGE_STATS", value: "1" },
+            ...(usesCompileCache(s) ? [compileCacheEnv] : []),
         ];
     }
     // The custom runtime's contract (contract.ts): serve on PORT, load MODEL_DIR once the
@@ -108,6 +116,7 @@ function serverContainer(s: ServingSettings): k8s.types.input.core.v1.Container 
             { name: "dshm", mountPath: "/dev/shm" },
             { name: "cache", mountPath: cacheMountPath },
             { name: "tmp", mountPath: "/tmp" },
+            ...compileCacheMounts(s),
         ],
     };
 }
@@ -184,8 +193,25 @@ export function servingPodSpec(
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${s.shmSizeGiB}Gi` } },
             { name: "cache", emptyDir: { sizeLimit: `${s.scratch.cache}Gi` } },
             { name: "tmp", emptyDir: { sizeLimit: `${s.scratch.tmp}Gi` } },
+            // A writable subPath of the model claim, not an emptyDir: it must outlive the pod, and
+            // it is counted against the claim, not the node's ephemeral-storage budget.
+            ...(usesCompileCache(s) ? [compileCacheVolume(s.modelClaimName)] : []),
         ],
     };
+}
+
+function usesCompileCache(s: ServingSettings): boolean {
+    return s.runtime === "vllm" && s.compileCacheGpuModel !== undefined;
+}
+
+/** The compile cache's directory on the claim, keyed by version, image digest and GPU model. */
+function compileCacheMounts(s: ServingSettings): k8s.types.input.core.v1.VolumeMount[] {
+    if (!usesCompileCache(s)) return [];
+    const gpuModel = s.compileCacheGpuModel!;
+    const subPath = pulumi
+        .output(s.image)
+        .apply((image) => compileCacheSubPath(s.modelName, s.modelVersion, image, gpuModel));
+    return [compileCacheMount(subPath)];
 }
 
 export function deploymentSpec(

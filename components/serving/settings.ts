@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceInputs } from "./model-service-types";
+import { coldStartWithCuts, cutsFromSettings, weightsReadMiBps } from "../plan/cold-start-cuts";
 import {
     ColdStartEstimate,
+    ColdStartInput,
     StartupProbeBudget,
     defaultWarmupSeconds,
     efsPerClientReadMiBps,
@@ -10,9 +12,10 @@ import {
 } from "../plan/cold-start";
 import { modelsMountPath } from "./contract";
 import {
+    serverStreamsFromS3,
     servingModelPath,
-    servingReadsFromS3,
     stagingServiceAccountName,
+    WeightsPathInput,
 } from "../plan/weights-access-plan";
 import { defaultShmSizeGiB, runtimePresets, scratchSizesGiB } from "./runtimes";
 
@@ -62,6 +65,8 @@ export interface ServingSettings {
     /** Secret holding static S3 keys for `weightsEndpoint`, when given. */
     weightsCredentialsSecretName?: string;
     modelClaimName: pulumi.Input<string>;
+    /** GPU model the compile cache is keyed by; undefined leaves the cache off. */
+    compileCacheGpuModel?: string;
     /** Directory of this model version on the claim, as mounted in pods. */
     modelDir: string;
     /** What the server loads: `modelDir`, or the `s3://` source it streams from. */
@@ -156,15 +161,45 @@ export function stagingJobName(modelName: string, modelVersion: string): string 
 }
 
 /** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
-export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
+function coldStartInput(args: ModelServiceInputs): ColdStartInput {
     const preset = runtimePresets[args.runtime];
-    return estimateColdStart({
+    return {
         runtime: args.runtime,
         imageSizeGiB: args.imageSizeGiB ?? preset.imageSizeGiB,
         weightsSizeGiB: args.weightsSizeGiB,
         storageReadMiBps: args.storageReadMiBps ?? efsPerClientReadMiBps,
         warmupSeconds: args.warmupSeconds ?? defaultWarmupSeconds(args.runtime),
+        nodeLaunchSeconds: args.nodeLaunchSeconds,
+    };
+}
+
+/** What decides where the server reads its weights (`serverStreamsFromS3`). */
+function weightsPathOf(args: ModelServiceInputs): WeightsPathInput {
+    return {
+        runtime: args.runtime,
+        loadFormat: args.loadFormat,
+        weightsSource: args.weightsSource,
+        weightsEndpoint: args.weightsEndpoint,
+    };
+}
+
+/** The cuts this model has: image cache, compile cache, and streaming from S3 when it streams. */
+function cutsOf(args: ModelServiceInputs) {
+    return cutsFromSettings({
+        imageCache: args.imageCache,
+        compileCache: args.compileCacheGpuModel !== undefined,
+        weightsPath: weightsPathOf(args),
     });
+}
+
+/** A replica on a new node with the cuts this model has (image cache, compile cache, streaming). */
+export function coldStartFor(args: ModelServiceInputs): ColdStartEstimate {
+    return coldStartWithCuts(coldStartInput(args), cutsOf(args));
+}
+
+/** The same without the cuts: what a stale image cache or a compile-cache miss falls back to. */
+export function uncutColdStartFor(args: ModelServiceInputs): ColdStartEstimate {
+    return estimateColdStart(coldStartInput(args));
 }
 
 /** Default scale-down cooldown: never shorter than bringing a replica back costs, at least 5 minutes. */
@@ -212,6 +247,7 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
         monitoring: args.monitoring ?? true,
         autoscaling: args.autoscaling ?? true,
         readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+        compileCacheGpuModel: args.compileCacheGpuModel,
         ...labelSettings(args),
         apiKeySecretName: `${args.modelName}-api-key`,
         apiKeySecretKey: "api-key",
@@ -225,14 +261,8 @@ export function resolveServingSettings(args: ModelServiceInputs): ServingSetting
 /** Where the weights are staged, and whether the server reads them there or streams them from S3. */
 function weightsPathSettings(args: ModelServiceInputs) {
     const modelDir = `${modelsMountPath}/${args.modelName}/${args.modelVersion}`;
-    const modelPath = servingModelPath({
-        runtime: args.runtime,
-        loadFormat: args.loadFormat,
-        weightsSource: args.weightsSource,
-        weightsEndpoint: args.weightsEndpoint,
-        stagedDir: modelDir,
-    });
-    return { modelDir, modelPath, streamsFromS3: servingReadsFromS3(args.loadFormat, modelPath) };
+    const modelPath = servingModelPath({ ...weightsPathOf(args), stagedDir: modelDir });
+    return { modelDir, modelPath, streamsFromS3: serverStreamsFromS3(weightsPathOf(args)) };
 }
 
 /** Requests, the server's port, paths and flags, and the autoscaler's target, from the runtime preset. */
@@ -281,13 +311,18 @@ function timingSettings(args: ModelServiceInputs) {
     const storageReadMiBps = args.storageReadMiBps ?? efsPerClientReadMiBps;
     const warmupSeconds = args.warmupSeconds ?? defaultWarmupSeconds(args.runtime);
     const coldStart = coldStartFor(args);
+    // The container reads its weights in the weights stage that runs: the staged copy at the
+    // store's rate, or S3 through the streamer when the server streams (there is no slower path
+    // to fall back to). The warm-up stays uncut: a new version or GPU model misses the cache.
     const startupProbe = startupProbeBudget({
         weightsSizeGiB: args.weightsSizeGiB,
-        storageReadMiBps,
+        storageReadMiBps: weightsReadMiBps(cutsOf(args).weights, storageReadMiBps),
         warmupSeconds,
     });
+    // The readiness wait stays on the uncut figures: an image newer than the node's snapshot is
+    // pulled in full, and a new version or GPU model misses the compile cache.
     const byStage = Object.fromEntries(
-        coldStart.stages.map((stage) => [stage.name, stage.seconds]),
+        uncutColdStartFor(args).stages.map((stage) => [stage.name, stage.seconds]),
     );
     return {
         storageReadMiBps,

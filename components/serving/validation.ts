@@ -227,7 +227,13 @@ function resourceProblems(args: ModelServiceInputs, problems: Problems): boolean
             "cpu",
             `"${args.cpu}" is not a CPU quantity such as "4" or "3500m"`,
         );
-    for (const key of ["memoryGiB", "shmSizeGiB", "storageReadMiBps", "imageSizeGiB"] as const) {
+    for (const key of [
+        "memoryGiB",
+        "shmSizeGiB",
+        "storageReadMiBps",
+        "imageSizeGiB",
+        "nodeLaunchSeconds",
+    ] as const) {
         const value = args[key];
         if (value !== undefined)
             problems.expect(isPositive(value), key, `must be > 0, got ${value}`);
@@ -237,7 +243,26 @@ function resourceProblems(args: ModelServiceInputs, problems: Problems): boolean
         isPositive(args.warmupSeconds) ||
         args.warmupSeconds === 0;
     problems.expect(warmupOk, "warmupSeconds", `must be ≥ 0 seconds, got ${args.warmupSeconds}`);
+    coldStartCutProblems(args, problems);
     return warmupOk;
+}
+
+const imageCaches = ["none", "ebs-snapshot", "soci-parallel-pull"];
+
+/** The cold-start cuts: a known image cache, and a compile cache only where vLLM keeps one. */
+function coldStartCutProblems(args: ModelServiceInputs, problems: Problems): void {
+    if (args.imageCache !== undefined)
+        problems.expect(
+            imageCaches.includes(args.imageCache),
+            "imageCache",
+            `"${args.imageCache}" is not an image cache; use ${imageCaches.join(", ")}`,
+        );
+    if (args.compileCacheGpuModel !== undefined)
+        problems.expect(
+            args.runtime === "vllm",
+            "compileCacheGpuModel",
+            "is vLLM's torch.compile cache; the custom runtime has none",
+        );
 }
 
 /** Keys that only one runtime reads, set for the other one. */

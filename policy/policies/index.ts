@@ -6,6 +6,7 @@ import { gpuSchedulingPolicies } from "./gpu-scheduling";
 import { imagesPinnedByDigest } from "./image-digest";
 import { loadBalancersTlsAndSourceRangesInProduction } from "./load-balancers";
 import { nodePolicies } from "./nodes";
+import { nodePoolPolicies } from "./node-pools";
 import { podSecurityPolicies } from "./pod-security";
 import { statefulResourcesProtectedInProduction } from "./prod-protection";
 
@@ -20,6 +21,7 @@ export const guardrailPolicies: Policies = [
     ...eksPolicies,
     loadBalancersTlsAndSourceRangesInProduction,
     ...nodePolicies,
+    ...nodePoolPolicies,
     ...podSecurityPolicies,
     zeroUnavailableDeploymentsHavePdb,
     ecrScanOnPush,

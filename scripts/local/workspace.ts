@@ -132,6 +132,7 @@ const localTools = [
     "kube-proxy",
     "etcd",
     "kwok",
+    "karpenter-kwok",
     "pulumi",
     "pulumi-resource-pulumi-nodejs",
     "pulumi-language-nodejs",

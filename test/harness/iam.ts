@@ -206,6 +206,56 @@ export function assumeAsService(
     );
 }
 
+/** The request tags EKS Pod Identity puts on the session (EKS user guide, "Enable or disable session tags"). */
+export interface PodIdentitySession {
+    clusterArn: string;
+    /** `namespace:name` of the pod's ServiceAccount. */
+    serviceAccount: string;
+}
+
+/**
+ * Whether EKS Pod Identity may hand `role` to a pod of `session.serviceAccount` in the cluster: the
+ * EKS Auth service calls `sts:AssumeRole` with session tags, which STS also authorizes as
+ * `sts:TagSession`; both must be allowed by the trust policy.
+ */
+export async function assumeWithPodIdentity(
+    role: IamRole,
+    session: PodIdentitySession,
+): Promise<Decision> {
+    const [namespace, serviceAccount] = session.serviceAccount.split(":");
+    const tags: Record<string, string> = {
+        "eks-cluster-arn": session.clusterArn,
+        "eks-cluster-name": session.clusterArn.split("/").pop() as string,
+        "kubernetes-namespace": namespace,
+        "kubernetes-service-account": serviceAccount,
+        "kubernetes-pod-name": `${serviceAccount}-7d9f8b6c5d-x2x4q`,
+        "kubernetes-pod-uid": "0f8e2b1c-3a4d-4e5f-8a9b-0c1d2e3f4a5b",
+    };
+    const context = {
+        ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+        "aws:TagKeys": Object.keys(tags),
+    };
+    for (const action of ["sts:AssumeRole", "sts:TagSession"]) {
+        const decision = await simulate(
+            "pods.eks.amazonaws.com",
+            { action, resource: role.arn, context },
+            [],
+            role.trustPolicy,
+        );
+        if (decision !== "Allowed") return decision;
+    }
+    return "Allowed";
+}
+
+/** A request an AWS service (e.g. EventBridge delivering to SQS) makes against a resource policy alone. */
+export function serviceRequest(
+    service: string,
+    resourcePolicy: unknown,
+    request: Request,
+): Promise<Decision> {
+    return simulate(service, request, [], resourcePolicy);
+}
+
 /**
  * An unsigned request against a resource policy alone: how EFS evaluates an NFS client that mounts
  * without IAM authorization (EFS user guide, "Using IAM to control file system data access").

@@ -12,6 +12,8 @@ function schemaModule(apiVersion: string): string {
     if (group === "keda.sh") return `@kubernetes-models/keda/${apiVersion}`;
     if (group === "monitoring.coreos.com")
         return `@kubernetes-models/prometheus-operator/${apiVersion}`;
+    if (group === "karpenter.sh" || group === "karpenter.k8s.aws")
+        return `@kubernetes-models/karpenter/${apiVersion}`;
     return `kubernetes-models/${apiVersion}`;
 }
 

@@ -87,6 +87,13 @@ const computedState: Record<string, (name: string, inputs: State) => State> = {
         arn: `arn:aws:logs:${mockRegion}:${mockAccountId}:log-group:${inputs.name ?? name}`,
     }),
     "aws:ec2/vpc:Vpc": (name) => ({ id: `vpc-${shortHash(name)}` }),
+    // SQS ARNs end in the bare queue name (no `queue/`); IAM scoping of the interruption queue relies on it.
+    "aws:sqs/queue:Queue": (name, inputs) => ({
+        name: inputs.name ?? name,
+        arn: `arn:aws:sqs:${mockRegion}:${mockAccountId}:${inputs.name ?? name}`,
+        url: `https://sqs.${mockRegion}.amazonaws.com/${mockAccountId}/${inputs.name ?? name}`,
+    }),
+    "aws:cloudwatch/eventRule:EventRule": (name, inputs) => ({ name: inputs.name ?? name }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
     "aws:eks/nodeGroup:NodeGroup": (name, inputs) => ({
         nodeGroupName:
@@ -228,7 +235,9 @@ function iamStatement(statement: State): State {
     if (statement.actions) out.Action = statement.actions;
     if (statement.resources) out.Resource = statement.resources;
     for (const principal of statement.principals ?? []) {
-        out.Principal = { ...(out.Principal ?? {}), [principal.type]: principal.identifiers };
+        // As the provider renders it: type "*" with identifiers ["*"] is the bare `"Principal": "*"`.
+        if (principal.type === "*") out.Principal = "*";
+        else out.Principal = { ...(out.Principal ?? {}), [principal.type]: principal.identifiers };
     }
     for (const condition of statement.conditions ?? []) {
         out.Condition = out.Condition ?? {};

@@ -1,0 +1,336 @@
+import { strict as assert } from "assert";
+import {
+    disruptionBudgets,
+    ec2NodeClassSpec,
+    Ec2NodeClassInput,
+    fittingInstanceTypes,
+    GpuNodePoolInput,
+    instanceGeneration,
+    karpenterDuration,
+    nodePoolRequirements,
+    nodePoolSpec,
+} from "../components/plan/node-pool-plan";
+import {
+    gpuNodePoolProblems,
+    NodePoolsValidationInput,
+} from "../components/plan/node-pool-validation";
+import { Problems } from "../components/plan/problems";
+import { validateKubernetesObject } from "./harness/kubernetes-schemas";
+
+const pool: GpuNodePoolInput = {
+    name: "inference",
+    instanceFamilies: ["g6e"],
+    capacityTypes: ["on-demand", "spot"],
+    gpuLimit: 8,
+    consolidateAfterSeconds: 161,
+    labels: {},
+    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "gpu-inference" },
+};
+
+const nodeClass: Ec2NodeClassInput = {
+    clusterName: "gpu-serving-prod",
+    nodeRoleName: "karpenter-node-role",
+    amiFamily: "AL2023",
+    rootVolumeSizeGiB: 50,
+    dataVolumeSizeGiB: 200,
+    capacityReservationIds: [],
+    tags: {},
+};
+
+function problems(input: Partial<NodePoolsValidationInput>, poolOverrides = {}): string[] {
+    const found = new Problems();
+    gpuNodePoolProblems(
+        {
+            clusterName: "c",
+            nodeRoleName: "r",
+            pools: [
+                {
+                    name: "inference",
+                    instanceFamilies: ["g6e"],
+                    gpuLimit: 8,
+                    consolidateAfterSeconds: 161,
+                    ...poolOverrides,
+                },
+            ],
+            ...input,
+        },
+        found,
+    );
+    return found.list.map((p) => `${p.propertyPath}: ${p.reason}`);
+}
+
+describe("GPU NodePool plan", () => {
+    it("renders a NodePool the karpenter.sh/v1 schema accepts", async () => {
+        await validateKubernetesObject(
+            {
+                apiVersion: "karpenter.sh/v1",
+                kind: "NodePool",
+                metadata: { name: "inference" },
+                spec: nodePoolSpec({
+                    ...pool,
+                    minGpusPerNode: 4,
+                    businessHours: { days: "mon-fri", startHourUtc: 8, hours: 10 },
+                }),
+            },
+            "NodePool",
+        );
+    });
+
+    it("renders EC2NodeClasses the karpenter.k8s.aws/v1 schema accepts, for both AMI families", async () => {
+        for (const amiFamily of ["AL2023", "Bottlerocket"] as const) {
+            await validateKubernetesObject(
+                {
+                    apiVersion: "karpenter.k8s.aws/v1",
+                    kind: "EC2NodeClass",
+                    metadata: { name: "gpu-inference" },
+                    spec: ec2NodeClassSpec({
+                        ...nodeClass,
+                        amiFamily,
+                        imageCacheSnapshotId: "snap-0123456789abcdef0",
+                        capacityReservationIds: ["cr-0123456789abcdef0"],
+                    }),
+                },
+                amiFamily,
+            );
+        }
+    });
+
+    it("taints nodes nvidia.com/gpu=true:NoSchedule and labels them with the group, like node groups", () => {
+        const template = nodePoolSpec(pool).template;
+        assert.deepEqual(template.spec.taints, [
+            { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" },
+        ]);
+        assert.deepEqual(template.metadata.labels, {
+            "gpu-serving.io/node-role": "gpu",
+            "gpu-serving.io/gpu-group": "inference",
+            "nvidia.com/gpu.present": "true",
+        });
+    });
+
+    it("limits the pool's GPUs and consolidates after the configured seconds", () => {
+        const spec = nodePoolSpec(pool);
+        assert.deepEqual(spec.limits, { "nvidia.com/gpu": "8" });
+        assert.equal(spec.disruption.consolidateAfter, "161s");
+        assert.equal(spec.disruption.consolidationPolicy, "WhenEmptyOrUnderutilized");
+    });
+
+    it("selects families, GPU count from the largest replica up, and capacity types", () => {
+        assert.deepEqual(nodePoolRequirements({ ...pool, minGpusPerNode: 4 }), [
+            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+            { key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["g6e"] },
+            { key: "karpenter.k8s.aws/instance-gpu-count", operator: "Gt", values: ["3"] },
+            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand", "spot"] },
+        ]);
+    });
+
+    it("adds a generation floor and a GPU ceiling when set (Gt n-1, Lt n+1)", () => {
+        const keys = nodePoolRequirements({
+            ...pool,
+            minInstanceGeneration: 6,
+            maxGpusPerNode: 1,
+        }).map((r) => `${r.key} ${r.operator} ${r.values?.join(",")}`);
+        assert.ok(keys.includes("karpenter.k8s.aws/instance-generation Gt 5"));
+        assert.ok(keys.includes("karpenter.k8s.aws/instance-gpu-count Gt 0"));
+        assert.ok(keys.includes("karpenter.k8s.aws/instance-gpu-count Lt 2"));
+    });
+
+    it("keeps at most one node in disruption, and busy nodes in place during business hours", () => {
+        assert.deepEqual(disruptionBudgets(pool), [{ nodes: "1" }]);
+        assert.deepEqual(
+            disruptionBudgets({
+                ...pool,
+                businessHours: { days: "mon-fri", startHourUtc: 7, hours: 11 },
+            }),
+            [
+                { nodes: "1" },
+                {
+                    nodes: "0",
+                    reasons: ["Underutilized", "Drifted"],
+                    schedule: "0 7 * * mon-fri",
+                    duration: "11h",
+                },
+            ],
+        );
+    });
+
+    it("writes durations in the largest whole unit Karpenter accepts", () => {
+        assert.equal(karpenterDuration(59), "59s");
+        assert.equal(karpenterDuration(60), "1m");
+        assert.equal(karpenterDuration(61), "61s");
+        assert.equal(karpenterDuration(3600), "1h");
+        assert.equal(karpenterDuration(720 * 3600), "720h");
+        assert.equal(karpenterDuration(160.2), "161s");
+    });
+
+    it("reads generations from family names", () => {
+        assert.deepEqual(
+            ["g4dn", "g5", "g6e", "p4de", "p5en"].map(instanceGeneration),
+            [4, 5, 6, 4, 5],
+        );
+    });
+
+    it("lists fitting types fewest GPUs first, within the GPU bounds", () => {
+        assert.deepEqual(
+            fittingInstanceTypes({ instanceFamilies: ["g6e"], maxGpusPerNode: 1 }, 1),
+            ["g6e.xlarge", "g6e.2xlarge", "g6e.4xlarge", "g6e.8xlarge", "g6e.16xlarge"],
+        );
+        assert.deepEqual(fittingInstanceTypes({ instanceFamilies: ["g6e"] }, 4), [
+            "g6e.12xlarge",
+            "g6e.24xlarge",
+            "g6e.48xlarge",
+        ]);
+        assert.deepEqual(
+            fittingInstanceTypes({ instanceFamilies: ["g5", "g6e"], minInstanceGeneration: 6 }, 8),
+            ["g6e.48xlarge"],
+        );
+    });
+
+    describe("EC2NodeClass", () => {
+        it("uses IMDSv2 only with a hop limit of 1", () => {
+            assert.deepEqual(ec2NodeClassSpec(nodeClass).metadataOptions, {
+                httpEndpoint: "enabled",
+                httpProtocolIPv6: "disabled",
+                httpPutResponseHopLimit: 1,
+                httpTokens: "required",
+            });
+        });
+
+        it("finds subnets and security groups by the cluster's discovery tag", () => {
+            const spec = ec2NodeClassSpec(nodeClass);
+            const discovery = [{ tags: { "karpenter.sh/discovery": "gpu-serving-prod" } }];
+            assert.deepEqual(spec.subnetSelectorTerms, discovery);
+            assert.deepEqual(spec.securityGroupSelectorTerms, discovery);
+        });
+
+        it("restores the image volume from the snapshot, on xvdb for Bottlerocket and AL2023", () => {
+            for (const amiFamily of ["AL2023", "Bottlerocket"] as const) {
+                const devices = ec2NodeClassSpec({
+                    ...nodeClass,
+                    amiFamily,
+                    imageCacheSnapshotId: "snap-0123456789abcdef0",
+                }).blockDeviceMappings as any[];
+                assert.equal(devices[1].deviceName, "/dev/xvdb");
+                assert.equal(devices[1].ebs.snapshotID, "snap-0123456789abcdef0");
+                assert.equal(devices[1].ebs.encrypted, true);
+                assert.equal(devices[0].ebs.snapshotID, undefined);
+            }
+        });
+
+        it("mounts AL2023's image volume over containerd's root before images are pulled", () => {
+            const spec = ec2NodeClassSpec(nodeClass);
+            assert.match(String(spec.userData), /mount \/dev\/xvdb \/var\/lib\/containerd/);
+            assert.equal(
+                ec2NodeClassSpec({ ...nodeClass, amiFamily: "Bottlerocket" }).userData,
+                undefined,
+            );
+        });
+
+        it("picks the NVIDIA-capable AMI family by alias", () => {
+            assert.deepEqual(ec2NodeClassSpec(nodeClass).amiSelectorTerms, [
+                { alias: "al2023@latest" },
+            ]);
+            assert.deepEqual(
+                ec2NodeClassSpec({ ...nodeClass, amiFamily: "Bottlerocket", amiVersion: "v1.30.0" })
+                    .amiSelectorTerms,
+                [{ alias: "bottlerocket@v1.30.0" }],
+            );
+        });
+
+        it("selects capacity reservations by id, only when there are some", () => {
+            assert.equal(ec2NodeClassSpec(nodeClass).capacityReservationSelectorTerms, undefined);
+            assert.deepEqual(
+                ec2NodeClassSpec({ ...nodeClass, capacityReservationIds: ["cr-0123456789abcdef0"] })
+                    .capacityReservationSelectorTerms,
+                [{ id: "cr-0123456789abcdef0" }],
+            );
+        });
+    });
+
+    describe("validation", () => {
+        it("accepts a plain pool", () => {
+            assert.deepEqual(problems({}), []);
+        });
+
+        it("rejects a GPU limit below one node's worth, accepts exactly one", () => {
+            assert.deepEqual(problems({}, { gpuLimit: 4, minGpusPerNode: 4 }), []);
+            assert.match(
+                problems({}, { gpuLimit: 3, minGpusPerNode: 4 }).join("\n"),
+                /pools\[0\]\.gpuLimit: must be a whole number of GPUs, at least one node's worth \(4\), got 3/,
+            );
+        });
+
+        it("bounds business hours to 0–23 and 1–24", () => {
+            const hours = (startHourUtc: number, h: number) =>
+                problems({}, { businessHours: { days: "mon-fri", startHourUtc, hours: h } });
+            assert.deepEqual(hours(0, 1), []);
+            assert.deepEqual(hours(23, 24), []);
+            assert.match(hours(24, 10).join(), /startHourUtc: must be an hour 0–23/);
+            assert.match(hours(8, 0).join(), /hours: must be 1–24 hours, got 0/);
+            assert.match(hours(8, 25).join(), /hours: must be 1–24 hours, got 25/);
+        });
+
+        it("names unknown families and families without a fitting size", () => {
+            assert.match(
+                problems({}, { instanceFamilies: ["g7"] }).join(),
+                /instanceFamilies\[0\]: unknown GPU instance family "g7"/,
+            );
+            assert.match(
+                problems(
+                    {},
+                    { instanceFamilies: ["g5"], minGpusPerNode: 2, maxGpusPerNode: 2 },
+                ).join(),
+                /no g5 type has 2–2 GPUs/,
+            );
+        });
+
+        it("ties reserved capacity and reservation ids together on EC2", () => {
+            assert.match(
+                problems({}, { capacityTypes: ["reserved"] }).join(),
+                /capacity type "reserved" needs the reservations/,
+            );
+            assert.match(
+                problems({}, { capacityReservationIds: ["cr-0123456789abcdef0"] }).join(),
+                /add it to capacityTypes/,
+            );
+            assert.deepEqual(
+                problems(
+                    {},
+                    {
+                        capacityTypes: ["reserved", "on-demand"],
+                        capacityReservationIds: ["cr-0123456789abcdef0"],
+                    },
+                ),
+                [],
+            );
+            assert.match(
+                problems({}, { capacityTypes: ["ondemand"] }).join(),
+                /"ondemand" is not a capacity type/,
+            );
+        });
+
+        it("rejects EC2-only settings with an existing node class", () => {
+            assert.match(
+                problems(
+                    {
+                        existingNodeClass: {
+                            group: "karpenter.kwok.sh",
+                            kind: "KWOKNodeClass",
+                            name: "local",
+                        },
+                    },
+                    { imageCacheSnapshotId: "snap-0123456789abcdef0" },
+                ).join(),
+                /imageCacheSnapshotId: is an EC2NodeClass setting/,
+            );
+        });
+
+        it("requires the cluster and node role to create EC2NodeClasses, and lists every problem at once", () => {
+            const found = problems(
+                { clusterName: undefined, nodeRoleName: undefined },
+                { imageCacheSnapshotId: "ami-1", labels: { "gpu-serving.io/gpu-group": "x" } },
+            );
+            assert.equal(found.length, 4, found.join("\n"));
+        });
+    });
+});
