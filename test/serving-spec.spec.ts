@@ -139,13 +139,19 @@ describe("ModelService builders", () => {
 
     it("names staging Jobs after the sanitised version and keeps them within 63 characters", () => {
         assert.equal(stagingJobName("llama", "2024.07_RC-1"), "llama-stage-2024-07-rc-1");
-        // 50 + "-stage-" leaves 6 characters of the version.
+        // 63 characters fit whole.
+        assert.equal(stagingJobName("a".repeat(50), "v12345"), `${"a".repeat(50)}-stage-v12345`);
+    });
+
+    it("cuts a staging Job name over 63 characters to 54 and ends it in a hash of the version", () => {
+        // sha256("version-" + 30 nines) starts 8c482b35.
         const long = stagingJobName("a".repeat(50), "version-" + "9".repeat(30));
-        assert.equal(long, `${"a".repeat(50)}-stage-versio`);
-        // A cut that ends on a separator drops it: a label may not end with '-'.
+        assert.equal(long, `${"a".repeat(50)}-sta-8c482b35`);
+        assert.equal(long.length, 63);
+        // Two long versions that share the first 54 characters get two Jobs.
         assert.equal(
-            stagingJobName("a".repeat(49), "v12345-" + "9".repeat(30)),
-            `${"a".repeat(49)}-stage-v12345`,
+            stagingJobName("a".repeat(50), "version-" + "9".repeat(29) + "8"),
+            `${"a".repeat(50)}-sta-53970185`,
         );
     });
 

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceInputs } from "./model-service-types";
 import { coldStartWithCuts, cutsFromSettings, weightsReadMiBps } from "../plan/cold-start-cuts";
@@ -154,10 +155,15 @@ export function sanitizeForName(value: string): string {
 
 /**
  * `<modelName>-stage-<version>`: one Job per model version, so a new version stages next to the old
- * one while the old pods keep serving. Cut to 63 characters (Jobs label their pods with their name).
+ * one while the old pods keep serving. A name over 63 characters (Jobs label their pods with their
+ * name) is cut to 54 and ends in 8 hex digits of the version's SHA-256, so two long versions that
+ * share a prefix still get two Jobs.
  */
 export function stagingJobName(modelName: string, modelVersion: string): string {
-    return `${modelName}-stage-${sanitizeForName(modelVersion)}`.slice(0, 63).replace(/-+$/, "");
+    const name = `${modelName}-stage-${sanitizeForName(modelVersion)}`;
+    if (name.length <= 63) return name;
+    const hash = createHash("sha256").update(modelVersion).digest("hex").slice(0, 8);
+    return `${name.slice(0, 54).replace(/-+$/, "")}-${hash}`;
 }
 
 /** The cold-start inputs shared by validation and settings; undefined-safe for a known runtime. */
