@@ -1127,44 +1127,27 @@ describe("IAM access, evaluated by iam-simulate", () => {
             });
 
         it("lets a node's NFS client mount and write over TLS through a mount target only", async () => {
-            const results = [
-                await run(
-                    "NFS client",
-                    "elasticfilesystem:ClientMount over TLS",
-                    "Allowed",
-                    anonymousRequest(policy, nfs("ClientMount", true)),
-                ),
-                await run(
-                    "NFS client",
-                    "elasticfilesystem:ClientWrite over TLS",
-                    "Allowed",
-                    anonymousRequest(policy, nfs("ClientWrite", true)),
-                ),
-                await run(
-                    "NFS client",
-                    "elasticfilesystem:ClientMount in clear",
-                    "denied",
-                    anonymousRequest(policy, nfs("ClientMount", false)),
-                ),
-                await run(
-                    "NFS client",
-                    "elasticfilesystem:ClientWrite in clear",
-                    "denied",
-                    anonymousRequest(policy, nfs("ClientWrite", false)),
-                ),
-                await run(
-                    "NFS client",
-                    "elasticfilesystem:ClientMount not via a mount target",
-                    "denied",
-                    anonymousRequest(policy, nfs("ClientMount", true, false)),
-                ),
-                await run(
-                    "NFS client",
-                    "elasticfilesystem:ClientRootAccess over TLS",
-                    "denied",
-                    anonymousRequest(policy, nfs("ClientRootAccess", true)),
-                ),
+            const cases: [string, boolean, boolean, Check["expected"]][] = [
+                ["ClientMount", true, true, "Allowed"],
+                ["ClientWrite", true, true, "Allowed"],
+                ["ClientMount", false, true, "denied"],
+                ["ClientWrite", false, true, "denied"],
+                ["ClientMount", true, false, "denied"],
+                ["ClientRootAccess", true, true, "denied"],
             ];
+            const results = [];
+            for (const [action, tls, viaMountTarget, expected] of cases) {
+                const how = `${tls ? "over TLS" : "in clear"}${viaMountTarget ? "" : " not via a mount target"}`;
+                results.push(
+                    await run(
+                        "NFS client",
+                        `elasticfilesystem:${action} ${how}`,
+                        expected,
+                        anonymousRequest(policy, nfs(action, tls, viaMountTarget)),
+                    ),
+                );
+            }
+            assert.equal(results.length, 6);
             assert.deepEqual(failures(results), []);
         });
     });
