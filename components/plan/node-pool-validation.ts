@@ -1,34 +1,19 @@
 import { amiFamilies, karpenterCapacityTypes, nodePoolSelectionProblems } from "./node-pool-plan";
+import type { GpuNodePoolInputs, NodeClassRefInputs } from "./node-pool-types";
+import { isDns1123Label } from "./names";
 import { Problems } from "./problems";
 
-/** GPU NodePool settings as validation sees them (plain values; outputs are only checked for presence). */
-export interface NodePoolValidationInput {
-    name: string;
-    instanceFamilies: string[];
-    minInstanceGeneration?: number;
-    minGpusPerNode?: number;
-    maxGpusPerNode?: number;
-    capacityTypes?: string[];
-    gpuLimit: number;
-    consolidateAfterSeconds: number;
-    businessHours?: { days: string; startHourUtc: number; hours: number };
-    expireAfterHours?: number;
-    labels?: Record<string, string>;
-    rootVolumeSizeGiB?: number;
-    dataVolumeSizeGiB?: number;
-    imageCacheSnapshotId?: string;
-    capacityReservationIds?: string[];
-}
+/** GPU NodePool settings as validation sees them: the plain input shape, one declaration. */
+export type NodePoolValidationInput = GpuNodePoolInputs;
 
 export interface NodePoolsValidationInput {
     pools: NodePoolValidationInput[];
-    existingNodeClass?: { group: string; kind: string; name: string };
+    existingNodeClass?: NodeClassRefInputs;
     clusterName?: unknown;
     nodeRoleName?: unknown;
     amiFamily?: string;
 }
 
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const reservedLabelPrefixes = ["gpu-serving.io/", "nvidia.com/gpu.present"];
 
 function isWhole(value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
@@ -151,7 +136,7 @@ function checkVolumes(pool: NodePoolValidationInput, ec2: boolean, problems: Pro
 
 function checkPool(pool: NodePoolValidationInput, ec2: boolean, problems: Problems): void {
     problems.expect(
-        dns1123Label.test(pool.name) && pool.name.length <= 36,
+        isDns1123Label(pool.name, 36),
         "name",
         `"${pool.name}" must be a DNS-1123 label of at most 36 characters`,
     );
