@@ -3,6 +3,7 @@ import {
     ScenarioComparison,
     TargetCheck,
 } from "../components/plan/cold-start-cuts";
+import { markdownTable } from "./markdown";
 
 /** One model's cold start in the plan report: each scenario before and after the cuts, and its targets. */
 export interface ModelColdStartReport {
@@ -17,17 +18,6 @@ const scenarioNames: Record<ScenarioComparison["scenario"], string> = {
     "warm-restart": "warm restart",
     "headroom-scale-out": "scale-out into warm headroom",
 };
-
-function row(cells: readonly (string | number)[]): string {
-    return `| ${cells.join(" | ")} |`;
-}
-
-function table(
-    header: readonly string[],
-    rows: readonly (readonly (string | number)[])[],
-): string[] {
-    return [row(header), row(header.map(() => "---")), ...rows.map(row)];
-}
 
 function targetRow(check: TargetCheck): (string | number)[] {
     const verdict = check.met
@@ -58,7 +48,7 @@ export function renderColdStartCuts(models: readonly ModelColdStartReport[]): st
             .join("; ");
         lines.push("", `**${model.model}** on \`${model.gpuGroup}\`: ${totals}`, "");
         lines.push(
-            ...table(
+            ...markdownTable(
                 ["stage (new node)", "before", "after", "cut", "figure", "source"],
                 newNode.stages.map((s) => [
                     s.name,
@@ -73,7 +63,10 @@ export function renderColdStartCuts(models: readonly ModelColdStartReport[]): st
         if (model.targets.length > 0) {
             lines.push(
                 "",
-                ...table(["target", "goal", "estimate", "met"], model.targets.map(targetRow)),
+                ...markdownTable(
+                    ["target", "goal", "estimate", "met"],
+                    model.targets.map(targetRow),
+                ),
             );
         }
         lines.push("", ...coldStartGantt(model.model, newNode));

@@ -7,6 +7,7 @@ import { CostEstimate, estimateMonthlyCost, formatUsd, pricedInstanceType } from
 import { hoursPerMonth, PriceTable, prices } from "./prices";
 import { ModelPlanSummary, ServingPlanSummary } from "./serving-plan";
 import type { StackConfig } from "./config-schema";
+import { markdownTable } from "./markdown";
 
 /** What one rendering of a stack gives the report. */
 export interface PlanInput {
@@ -92,17 +93,6 @@ export function buildPlanReport(input: PlanInput, table: PriceTable = prices): P
     };
 }
 
-function row(cells: readonly (string | number)[]): string {
-    return `| ${cells.join(" | ")} |`;
-}
-
-function table(
-    header: readonly string[],
-    rows: readonly (readonly (string | number)[])[],
-): string[] {
-    return [row(header), row(header.map(() => "---")), ...rows.map(row)];
-}
-
 const yesNo = (value: boolean) => (value ? "yes" : "**no**");
 const money = (amount: number | undefined) => (amount === undefined ? "n/a" : formatUsd(amount));
 
@@ -152,7 +142,7 @@ export function renderPools(report: PlanReport): string[] {
         "",
         "GPUs requested at maxReplicas plus one rollout surge replica per model, against the pool's `nvidia.com/gpu` limit; the node type Karpenter launches for each model (the fitting type with the fewest GPUs); the pool's cheapest and dearest fitting types per GPU.",
         "",
-        ...table(
+        ...markdownTable(
             [
                 "pool",
                 "families",
@@ -189,7 +179,7 @@ function renderHeadroom(report: PlanReport): string[] {
         "",
         "Warm headroom: placeholder pods hold spare GPUs; a scale-out preempts one and starts on a running node instead of a new one.",
         "",
-        ...table(["pool", "held", "per month", "seconds saved per scale-out"], rows),
+        ...markdownTable(["pool", "held", "per month", "seconds saved per scale-out"], rows),
     ];
 }
 
@@ -213,7 +203,7 @@ export function renderCapacity(report: PlanReport): string[] {
         "",
         "GPUs requested at maxReplicas plus one rollout surge replica per model, against what maxSize nodes offer.",
         "",
-        ...table(
+        ...markdownTable(
             [
                 "group",
                 "instance types",
@@ -265,7 +255,7 @@ export function renderCost(report: PlanReport): string[] {
             `**${formatUsd(cost.totalAtMin)}**`,
             `**${formatUsd(cost.totalAtMax)}**`,
         ]);
-        lines.push("", ...table(["item", "basis", "at min size", "at max size"], rows));
+        lines.push("", ...markdownTable(["item", "basis", "at min size", "at max size"], rows));
     }
     lines.push("", ...cost.notes.map((note) => `- ${note}`));
     return lines;
@@ -277,7 +267,7 @@ export function renderResourceCounts(report: PlanReport): string[] {
     return [
         `#### Resources by type (${total} in total)`,
         "",
-        ...table(
+        ...markdownTable(
             ["type", "count"],
             entries.map(([type, count]) => [`\`${type}\``, count]),
         ),
