@@ -15,6 +15,7 @@ import {
     pulumi,
     secondsSince,
     toolEnv,
+    servingPodsOf,
 } from "./local/env";
 import { karpenterScaleCycle } from "./e2e/karpenter";
 import { clearLeftovers, finishRun } from "./local/leftovers";
@@ -70,14 +71,7 @@ function isReady(pod: any): boolean {
 
 /** The vLLM model's serving pods (the rollout and capacity checks are about it alone). */
 function servingPods(): any[] {
-    return kubectlJson([
-        "get",
-        "pods",
-        "-n",
-        namespace,
-        "-l",
-        `app.kubernetes.io/name=${model},app.kubernetes.io/component=model-server`,
-    ]).items.filter((p: any) => gpuRequest(p) > 0);
+    return servingPodsOf(namespace, model).filter((p: any) => gpuRequest(p) > 0);
 }
 
 function checkPlacement(): void {

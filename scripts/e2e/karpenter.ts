@@ -3,7 +3,7 @@
 // type the program's capacity check names and every replica runs; push past the NodePool's GPU
 // limit → exactly the replicas the capacity check predicted stay Pending; scale back → consolidation
 // removes the nodes it launched. Prints how long each step took.
-import { kubectl, kubectlJson, log, pulumi, secondsSince } from "../local/env";
+import { kubectl, kubectlJson, log, pulumi, secondsSince, servingPodsOf } from "../local/env";
 import { setStackConfig } from "../local/workspace";
 
 /** What e2e.ts lends this module: its check list and its timings table. */
@@ -31,14 +31,7 @@ async function waitFor(condition: () => boolean, seconds: number): Promise<boole
 
 /** The model's serving pods (not its staging Job's, which share the name label). */
 function servingPods(): any[] {
-    return kubectlJson([
-        "get",
-        "pods",
-        "-n",
-        namespace,
-        "-l",
-        `app.kubernetes.io/name=${model},app.kubernetes.io/component=model-server`,
-    ]).items.filter((p: any) => !p.metadata.deletionTimestamp);
+    return servingPodsOf(namespace, model).filter((p: any) => !p.metadata.deletionTimestamp);
 }
 
 function phases(): { running: number; pending: number } {

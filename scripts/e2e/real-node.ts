@@ -20,6 +20,7 @@ import {
     run,
     secondsSince,
     toolEnv,
+    servingPodsOf,
 } from "../local/env";
 import { committedModels, demoModelFiles, uploadObjects } from "../local/serving";
 
@@ -118,14 +119,7 @@ function apiKey(model: string): string {
 }
 
 function servingPods(model: string): any[] {
-    return kubectlJson([
-        "get",
-        "pods",
-        "-n",
-        namespace,
-        "-l",
-        `app.kubernetes.io/name=${model},app.kubernetes.io/component=model-server`,
-    ]).items;
+    return servingPodsOf(namespace, model);
 }
 
 function podEvents(pod: string): string[] {

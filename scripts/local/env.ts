@@ -113,6 +113,18 @@ export function kubectlJson<T = any>(args: string[]): T {
     return JSON.parse(kubectl([...args, "-o", "json"]).stdout) as T;
 }
 
+/** A model's serving pods in `namespace`: its staging Job's pods share the name label, not the component. */
+export function servingPodsOf(namespace: string, model: string): any[] {
+    return kubectlJson([
+        "get",
+        "pods",
+        "-n",
+        namespace,
+        "-l",
+        `app.kubernetes.io/name=${model},app.kubernetes.io/component=model-server`,
+    ]).items;
+}
+
 /** Seconds since `start` (from `Date.now()`), one decimal. */
 export function secondsSince(start: number): string {
     return ((Date.now() - start) / 1000).toFixed(1);
