@@ -7,23 +7,11 @@ import {
     headroomDeploymentSpec,
     headroomName,
     headroomPriorityClass,
+    WarmHeadroomInput,
 } from "./plan/warm-headroom";
 
 /** Spare GPUs to keep warm in one GPU group. */
-export interface GpuHeadroomGroupArgs {
-    /** GPU group (the `gpu-serving.io/gpu-group` label value). */
-    group: string;
-    /** GPUs to hold spare, ≥ 1. */
-    gpus: number;
-    /** GPUs per placeholder: the largest replica of the group, so one preemption frees room for any replica. */
-    gpusPerPlaceholder: number;
-    /** CPU request per placeholder, Kubernetes quantity: the largest replica's, so its node fits a replica. */
-    cpu: string;
-    /** Memory request per placeholder, GiB: the largest replica's. */
-    memoryGiB: number;
-    /** Ephemeral-storage request and limit per placeholder, GiB: the largest replica's. */
-    ephemeralStorageGiB: number;
-}
+export interface GpuHeadroomGroupArgs extends WarmHeadroomInput {}
 
 export interface GpuHeadroomArgs {
     /** Namespace of the placeholder Deployments (it must exist). */

@@ -23,6 +23,7 @@ export const headroomPriorityClass = {
 export const defaultPlaceholderImage =
     "registry.k8s.io/pause:3.10@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a";
 
+/** Spare GPUs to keep warm in one GPU group. */
 export interface WarmHeadroomInput {
     /** GPU group the placeholders sit in. */
     group: string;
@@ -34,13 +35,14 @@ export interface WarmHeadroomInput {
      */
     gpusPerPlaceholder: number;
     /**
-     * CPU and memory of that replica: the autoscaler sizes the placeholder's node by them, so the
-     * replica that preempts it fits on the node. Kubernetes quantity / GiB.
+     * CPU request of the group's largest replica, Kubernetes quantity: the autoscaler sizes the
+     * placeholder's node by it, so the replica that preempts the placeholder fits on the node.
      */
     cpu: string;
+    /** Memory request of the group's largest replica, GiB: the placeholder's node must fit it too. */
     memoryGiB: number;
     /**
-     * Ephemeral storage of that replica, GiB: requested and limited like the replica's, so the
+     * Ephemeral storage of the group's largest replica, GiB: requested and limited like the replica's, so the
      * node fits the replica's scratch too and Pod Security's storage bounds hold (the pause
      * container writes nothing).
      */
