@@ -140,7 +140,10 @@ moddir() { # moddir <wrapper> <module path>: directory of a dependency in the mo
   local dir
   dir="$(cd "$TOOLS_DIR/$1" && "$GO" mod download -json "$2" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" || return 1
-  [ -n "$dir" ] && [ -d "$dir" ] || { log "no module directory for $2 (wrapper $1)"; return 1; }
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    log "no module directory for $2 (wrapper $1)"
+    return 1
+  fi
   printf '%s\n' "$dir"
 }
 

@@ -4,7 +4,9 @@
 # actionlint is built from its Go module (nothing prebuilt is downloaded) into
 # ${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}/bin, next to the other local tools
 # (scripts/build-tools.sh), and rebuilt only when the pinned version or the Go toolchain changes.
-# `run:` scripts are also checked with shellcheck and pyflakes when those tools are on PATH.
+# `run:` scripts are also checked with shellcheck (installed from Debian's package when missing and
+# running as root) and pyflakes when it is on PATH. Then the repository's own shell scripts
+# (every tracked *.sh and .ci/run) go through shellcheck too.
 #
 # Usage: scripts/lint-workflows.sh [workflow.yml ...]     (default: .github/workflows/*.yml)
 # Env:   GPU_SERVING_CACHE (cache root), GO (go binary).
@@ -56,6 +58,13 @@ else
 fi
 [ ${#FILES[@]} -gt 0 ] || die "no workflow files under .github/workflows"
 
+# Debian's shellcheck 0.9: what the workflows' run: scripts and the repository's scripts are held to.
+if ! command -v shellcheck >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing shellcheck (apt-get)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck; } >&2 ||
+    log "apt-get install shellcheck failed"
+fi
+
 # An empty -shellcheck= / -pyflakes= turns that integration off; without it actionlint would
 # silently skip the check anyway, so say so instead.
 ARGS=(-no-color)
@@ -79,3 +88,15 @@ case "$status" in
   1) log "findings above"; exit 1 ;;
   *) die "actionlint failed (exit $status)" ;;
 esac
+
+# The scripts local:up, e2e and CI run. SCRIPTDIR resolves each `# shellcheck source=` from the
+# sourcing script's folder. Only when no files were named (a run over the workflows alone).
+if [ $# -eq 0 ]; then
+  if command -v shellcheck >/dev/null 2>&1; then
+    mapfile -t SCRIPTS < <(git ls-files '*.sh' .ci/run)
+    shellcheck -x -P SCRIPTDIR "${SCRIPTS[@]}" || { log "shellcheck findings above"; exit 1; }
+    log "clean: ${#SCRIPTS[@]} shell script(s) (shellcheck $(shellcheck --version | sed -n 's/^version: //p'))"
+  else
+    log "shellcheck not on PATH: shell scripts are not checked"
+  fi
+fi

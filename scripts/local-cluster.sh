@@ -37,6 +37,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=local/lib.sh
 source "$SCRIPT_DIR/local/lib.sh"
+# shellcheck disable=SC2034 # read by lib.sh's log and die
 LOG_TAG=local-cluster
 CACHE="${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}"
 BIN="$CACHE/bin"
@@ -103,13 +104,20 @@ start_exe() { # start_exe <component> <executable> <args...>: a program from a D
 stop() { stop_process "$1"; }
 
 wait_for() { # wait_for <description> <command...>
-  local what="$1" i
+  local what="$1" _
   shift
-  for i in $(seq 1 "$TIMEOUT"); do
+  log "waiting for $what (up to ${TIMEOUT}s)"
+  for _ in $(seq 1 "$TIMEOUT"); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 1
   done
   return 1
+}
+
+print_env() { # the lines a shell evals to use the cluster
+  # $PATH stays literal: the shell that evals these lines expands it.
+  # shellcheck disable=SC2016
+  printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN"
 }
 
 check_alive() { # fail fast if a component died
@@ -291,7 +299,7 @@ cmd_up() {
   check_alive "${COMPONENTS[@]}"
   kubectl_ get nodes -L gpu-serving.io/node-role,topology.kubernetes.io/zone
   log "cluster up in $((SECONDS - t0))s"
-  printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN"
+  print_env
 }
 
 start_karpenter() {
@@ -360,6 +368,6 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  env) printf 'export KUBECONFIG=%q\nexport PATH=%q:"$PATH"\n' "$KUBECONFIG_FILE" "$BIN" ;;
+  env) print_env ;;
   *) sed -n '2,35p' "$0" >&2; exit 2 ;;
 esac

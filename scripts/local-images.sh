@@ -23,6 +23,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$SCRIPT_DIR/.." && pwd)"
 # shellcheck source=local/lib.sh
 source "$SCRIPT_DIR/local/lib.sh"
+# shellcheck disable=SC2034 # read by lib.sh's log and die
 LOG_TAG=local-images
 CACHE="${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}"
 STATE="${GPU_SERVING_LOCAL_DIR:-$CACHE/local}"
@@ -50,8 +51,8 @@ cmd_engine() {
   setsid dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
     --ip-forward=false >>"$DOCKER_LOG" 2>&1 </dev/null &
   log "started dockerd (pid $!, machine-wide, log $DOCKER_LOG)"
-  local i
-  for i in $(seq 1 60); do
+  local _
+  for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1
   done
@@ -116,8 +117,8 @@ serve_wheelhouse() {
   python3 -m http.server --bind 127.0.0.1 --directory "$IMAGES_CACHE/wheelhouse" "$WHEELHOUSE_PORT" \
     >"$IMAGES_CACHE/wheelhouse.log" 2>&1 &
   WHEELHOUSE_PID=$!
-  local i
-  for i in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     curl -fsS "http://127.0.0.1:$WHEELHOUSE_PORT/simple/" >/dev/null 2>&1 && return 0
     sleep 0.2
   done

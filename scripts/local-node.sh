@@ -31,6 +31,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=local/lib.sh
 source "$SCRIPT_DIR/local/lib.sh"
+# shellcheck disable=SC2034 # read by lib.sh's log and die
 LOG_TAG=local-node
 CACHE="${GPU_SERVING_CACHE:-$HOME/.cache/gpu-serving-infra}"
 BIN="$CACHE/bin"
@@ -85,7 +86,10 @@ netns_up() {
 # Two socat processes joined by a unix socket: the listener in one namespace, the dialer in the other.
 forward() {
   local name="$1" side="$2" listen="$3" target="$4" sock="$RUN/$1.sock"
+  # socat addresses: the commas separate an address's options, not array elements.
+  # shellcheck disable=SC2054
   local listen_args=(TCP-LISTEN:"${listen##*:}",bind="${listen%:*}",reuseaddr,fork UNIX-CONNECT:"$sock")
+  # shellcheck disable=SC2054
   local dial_args=(UNIX-LISTEN:"$sock",fork,unlink-early,mode=600 TCP:"$target")
   if [ "$side" = host ]; then
     claim_port "${listen##*:}" "port of $name" "$name-listen"
@@ -278,7 +282,9 @@ node_names() { local n; for n in "${NODES[@]}"; do field "$n" 0; done; }
 
 cmd_up() {
   [ "$(id -u)" = 0 ] || die "real nodes need root (network namespace, containerd, kubelet)"
-  [ -x "$BIN/kubelet" ] && [ -x "$BIN/kube-proxy" ] || die "kubelet/kube-proxy missing: run scripts/build-tools.sh kubelet kube-proxy"
+  if [ ! -x "$BIN/kubelet" ] || [ ! -x "$BIN/kube-proxy" ]; then
+    die "kubelet/kube-proxy missing: run scripts/build-tools.sh kubelet kube-proxy"
+  fi
   ensure_packages "${NODE_PACKAGES[@]}"
   ensure_cmd python3 python3
   mkdir -p "$LOGS" "$PIDS" "$RUN" "$NODES_DIR"
@@ -332,9 +338,9 @@ containers_down() { # stops every container of a node's containerd (pods the kub
 unmount_under() { # every mount point below a directory, deepest first
   local dir="$1" m
   [ -d "$dir" ] || return 0
-  for m in $(awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r); do
+  while IFS= read -r m; do
     umount -l "$m" 2>/dev/null || true
-  done
+  done < <(awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r)
 }
 
 cgroups_up() { # the kubelet wants its cgroup root to exist in every v1 hierarchy

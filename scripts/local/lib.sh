@@ -14,8 +14,9 @@ ensure_packages() { # ensure_packages <package...>
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     die "missing Debian packages: ${missing[*]} (install them as root)"
+  fi
   log "installing ${missing[*]} (apt-get)"
   local policy=/usr/sbin/policy-rc.d created=0
   if [ ! -e "$policy" ]; then
@@ -88,9 +89,9 @@ exited() { # gone, or a zombie waiting for a parent that is not us (daemons are 
 }
 
 kill_pid() { # kill_pid <pid> <label>: TERM, then KILL after 15 s
-  local pid="$1" label="$2" i
+  local pid="$1" label="$2" _
   kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 150); do
+  for _ in $(seq 1 150); do
     exited "$pid" && return 0
     sleep 0.1
   done
