@@ -266,7 +266,7 @@ export function al2023DataVolumeUserData(): string {
         "#!/bin/bash",
         "set -euo pipefail",
         // amazon-ec2-utils' udev rules link the NVMe device to its mapping name; it may lag boot.
-        `for i in $(seq 1 60); do [ -e ${device} ] && break; sleep 1; done`,
+        `for _ in $(seq 1 60); do [ -e ${device} ] && break; sleep 1; done`,
         `blkid ${device} >/dev/null || mkfs.xfs -q ${device}`,
         // Whether containerd already started depends on the AMI build; images must land on the
         // volume either way, so stop it around the mount and start it again if it was running.
