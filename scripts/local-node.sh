@@ -42,7 +42,6 @@ PIDS="$STATE/pids"
 RUN="$STATE/run"
 NODES_DIR="$STATE/nodes"
 KUBECONFIG_FILE="$STATE/kubeconfig"
-NODE_KUBECONFIG="$STATE/node-kubeconfig"
 TIMEOUT="${LOCAL_CLUSTER_TIMEOUT:-120}"
 
 APISERVER_PORT="${LOCAL_APISERVER_PORT:-16443}"
@@ -203,11 +202,40 @@ authorization: { mode: AlwaysAllow }
 EOF
 }
 
-write_node_kubeconfig() {
-  # The kubelets and kube-proxy see the apiserver at 127.0.0.1 inside the namespace (forwarded).
-  # They use the admin client certificate: the local apiserver authorizes with RBAC only (no Node
-  # authorizer), and this cluster never leaves the machine.
-  cp "$KUBECONFIG_FILE" "$NODE_KUBECONFIG"
+client_kubeconfig() { # <file> <user name> <subject>: a client certificate of the cluster CA, embedded
+  local file="$1" user="$2" subject="$3" key crt server
+  key="$(dirname "$file")/client.key"; crt="$(dirname "$file")/client.crt"
+  (
+    umask 077
+    openssl req -newkey rsa:2048 -nodes -keyout "$key" -out "$key.csr" -subj "$subject" 2>/dev/null
+    openssl x509 -req -in "$key.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+      -days 365 -sha256 -extfile "$PKI/client.ext" -out "$crt" 2>/dev/null
+    rm -f "$key.csr"
+  ) || die "client certificate for $user failed"
+  # The same server as the admin's: 127.0.0.1 inside the namespace is forwarded to the apiserver.
+  server="$(kubectl_ config view -o jsonpath='{.clusters[0].cluster.server}')"
+  local kc=("$BIN/kubectl" --kubeconfig "$file")
+  rm -f "$file"
+  "${kc[@]}" config set-cluster local --server "$server" --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
+  "${kc[@]}" config set-credentials "$user" --client-certificate "$crt" --client-key "$key" --embed-certs >/dev/null
+  "${kc[@]}" config set-context local --cluster local --user "$user" >/dev/null
+  "${kc[@]}" config use-context local >/dev/null
+  chmod 600 "$file"
+  rm -f "$key" "$crt"
+}
+
+write_node_kubeconfigs() {
+  # Each kubelet is the user system:node:<name> in the group system:nodes, as on EKS: the apiserver's
+  # Node authorizer lets it read only the Secrets, ConfigMaps and volumes of pods bound to it, and
+  # NodeRestriction lets it change only its own Node and pods. kube-proxy is system:kube-proxy,
+  # which RBAC's default system:node-proxier binding serves.
+  local name
+  for name in $(node_names); do
+    mkdir -p "$NODES_DIR/$name"
+    client_kubeconfig "$NODES_DIR/$name/kubeconfig" "system:node:$name" "/O=system:nodes/CN=system:node:$name"
+  done
+  mkdir -p "$NODES_DIR/kube-proxy"
+  client_kubeconfig "$NODES_DIR/kube-proxy/kubeconfig" system:kube-proxy "/CN=system:kube-proxy"
 }
 
 save_kernel_tunables() {
@@ -240,7 +268,7 @@ node_up() { # <node spec> <index>
   local i
   for i in $(seq 1 30); do [ -S "$dir/containerd.sock" ] && break; sleep 0.5; done
   [ -S "$dir/containerd.sock" ] || die "containerd of $name did not start; see $LOGS/containerd-$name.log"
-  local args=(--config="$dir/kubelet.yaml" --kubeconfig="$NODE_KUBECONFIG" --root-dir="$dir/kubelet"
+  local args=(--config="$dir/kubelet.yaml" --kubeconfig="$dir/kubeconfig" --root-dir="$dir/kubelet"
     --hostname-override="$name" --node-ip="$ip" --node-labels="$labels" --v=1)
   [ -z "$taints" ] || args+=(--register-with-taints="$taints")
   start_in_netns "kubelet-$name" "$NETNS" "$BIN/kubelet" "${args[@]}"
@@ -255,7 +283,7 @@ kind: KubeProxyConfiguration
 # One kube-proxy for the namespace both nodes share: it programs its iptables, no one else's.
 mode: iptables
 hostnameOverride: local-real-0
-clientConnection: { kubeconfig: $NODE_KUBECONFIG }
+clientConnection: { kubeconfig: $dir/kubeconfig }
 clusterCIDR: $NODE_NETWORK
 bindAddress: 127.0.0.1
 healthzBindAddress: 127.0.0.1:10256
@@ -291,7 +319,7 @@ cmd_up() {
   sweep_leftovers
   netns_up
   forwarders_up
-  write_node_kubeconfig
+  write_node_kubeconfigs
   save_kernel_tunables
   local i
   for i in "${!NODES[@]}"; do node_up "${NODES[$i]}" "$i"; done

@@ -525,10 +525,35 @@ export async function checkRealServing(check: Check, timings: Timings): Promise<
         await checkReadiness(check, model);
         checkStagingAndColdStart(check, model, pod);
         checkStagedOnce(check, model);
+        checkNodeCredentials(check);
         await checkVersionRollout(check, timings, model, key);
     } finally {
         nodeScript(["unexpose", "service"]);
     }
+}
+
+/**
+ * The real GPU node's kubelet runs as system:node:local-real-0 (scripts/local-node.sh): it serves
+ * the pods above with that identity, and the Node authorizer and NodeRestriction refuse it anything
+ * beyond its own pods and Node, as on EKS.
+ */
+function checkNodeCredentials(check: Check): void {
+    const kubeconfig = path.join(localDir, "nodes", "local-real-0", "kubeconfig");
+    const asNode = (args: string[]) =>
+        kubectl(["--kubeconfig", kubeconfig, ...args], { allowFailure: true });
+    const whoami = asNode(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
+    check(
+        "the real node's kubelet is system:node:local-real-0, not an admin",
+        whoami.stdout.trim() === "system:node:local-real-0",
+        whoami.stdout.trim() || whoami.stderr.trim(),
+    );
+    const secrets = asNode(["get", "secrets", "-n", namespace]);
+    const otherNode = asNode(["label", "node", "local-system-0", "gpu-serving.io/probe=1"]);
+    check(
+        "the Node authorizer refuses it the namespace's Secrets and another node's labels",
+        /forbidden/i.test(secrets.stderr) && /forbidden/i.test(otherNode.stderr),
+        `secrets: ${secrets.stderr.trim()}; other node: ${otherNode.stderr.trim()}`,
+    );
 }
 
 /** The staging Job's copy, and the serving pod's cold start stage by stage beside the estimate. */
