@@ -12,6 +12,7 @@ import {
 } from "../components/plan/node-pool-plan";
 import {
     gpuNodePoolProblems,
+    NodePoolValidationInput,
     NodePoolsValidationInput,
 } from "../components/plan/node-pool-validation";
 import { Problems } from "../components/plan/problems";
@@ -322,6 +323,208 @@ describe("GPU NodePool plan", () => {
                     { imageCacheSnapshotId: "snap-0123456789abcdef0" },
                 ).join(),
                 /imageCacheSnapshotId: is an EC2NodeClass setting/,
+            );
+        });
+
+        const gpuBound = "must be 1–8, got";
+        const badPools: [string, Partial<NodePoolValidationInput>, string[]][] = [
+            ["minGpusPerNode under 1", { minGpusPerNode: 0 }, [`minGpusPerNode: ${gpuBound} 0`]],
+            ["a GPU limit of exactly minGpusPerNode 8", { minGpusPerNode: 8, gpuLimit: 8 }, []],
+            [
+                "maxGpusPerNode over 8",
+                { maxGpusPerNode: 9 },
+                ["maxGpusPerNode: must be between minGpusPerNode (1) and 8, got 9"],
+            ],
+            [
+                "a fractional minInstanceGeneration",
+                { minInstanceGeneration: 4.5 },
+                ["minInstanceGeneration: must be a generation number such as 5 or 6, got 4.5"],
+            ],
+            [
+                "consolidateAfterSeconds under 0",
+                { consolidateAfterSeconds: -1 },
+                ["consolidateAfterSeconds: must be whole seconds ≥ 0, got -1"],
+            ],
+            ["consolidateAfterSeconds of 0", { consolidateAfterSeconds: 0 }, []],
+            [
+                "expireAfterHours under 1",
+                { expireAfterHours: 0 },
+                ["expireAfterHours: must be whole hours ≥ 1, got 0"],
+            ],
+            ["expireAfterHours of 1", { expireAfterHours: 1 }, []],
+            [
+                "business days with a capital letter",
+                { businessHours: { days: "Mon", startHourUtc: 8, hours: 10 } },
+                [
+                    'businessHours.days: must be a cron day-of-week field such as "mon-fri" or "1-5", got "Mon"',
+                ],
+            ],
+            [
+                "business days with a trailing space",
+                { businessHours: { days: "mon-fri ", startHourUtc: 8, hours: 10 } },
+                [
+                    'businessHours.days: must be a cron day-of-week field such as "mon-fri" or "1-5", got "mon-fri "',
+                ],
+            ],
+            [
+                "no capacity types",
+                { capacityTypes: [] },
+                ["capacityTypes: must list at least one capacity type"],
+            ],
+            [
+                "an unknown second capacity type",
+                { capacityTypes: ["on-demand", "ondemand"] },
+                [
+                    'capacityTypes[1]: "ondemand" is not a capacity type; use reserved, on-demand, spot',
+                ],
+            ],
+            [
+                "reservation ids with a prefix, a suffix, or too few digits",
+                {
+                    capacityTypes: ["reserved"],
+                    capacityReservationIds: [
+                        "xcr-0123456789abcdef0",
+                        "cr-0123456789abcdef0x",
+                        "cr-0123456",
+                    ],
+                },
+                [
+                    'capacityReservationIds[0]: "xcr-0123456789abcdef0" is not a capacity reservation id (cr-…)',
+                    'capacityReservationIds[1]: "cr-0123456789abcdef0x" is not a capacity reservation id (cr-…)',
+                    'capacityReservationIds[2]: "cr-0123456" is not a capacity reservation id (cr-…)',
+                ],
+            ],
+            [
+                "a 3 GiB root volume",
+                { rootVolumeSizeGiB: 3 },
+                ["rootVolumeSizeGiB: must be whole GiB ≥ 4, got 3"],
+            ],
+            ["a 4 GiB root volume", { rootVolumeSizeGiB: 4 }, []],
+            [
+                "a 49 GiB data volume",
+                { dataVolumeSizeGiB: 49 },
+                [
+                    "dataVolumeSizeGiB: must be whole GiB ≥ 50 (serving images are 10–25 GB unpacked), got 49",
+                ],
+            ],
+            ["a 50 GiB data volume", { dataVolumeSizeGiB: 50 }, []],
+            [
+                "a snapshot id with a prefix",
+                { imageCacheSnapshotId: "xsnap-0123456789abcdef0" },
+                [
+                    'imageCacheSnapshotId: "xsnap-0123456789abcdef0" is not an EBS snapshot id (snap-…)',
+                ],
+            ],
+            [
+                "a snapshot id with a suffix",
+                { imageCacheSnapshotId: "snap-0123456789abcdef0x" },
+                [
+                    'imageCacheSnapshotId: "snap-0123456789abcdef0x" is not an EBS snapshot id (snap-…)',
+                ],
+            ],
+            ["a snapshot id", { imageCacheSnapshotId: "snap-0123456789abcdef0" }, []],
+            ["a 36-character name", { name: "a".repeat(36) }, []],
+            [
+                "a 37-character name",
+                { name: "a".repeat(37) },
+                [`name: "${"a".repeat(37)}" must be a DNS-1123 label of at most 36 characters`],
+            ],
+            [
+                "a name with a capital letter",
+                { name: "Inference" },
+                ['name: "Inference" must be a DNS-1123 label of at most 36 characters'],
+            ],
+            [
+                "labels under the reserved prefixes",
+                {
+                    labels: {
+                        "gpu-serving.io/x": "1",
+                        "nvidia.com/gpu.present": "true",
+                        team: "a",
+                    },
+                },
+                [
+                    "labels.gpu-serving.io/x: is reserved: GpuNodePools sets the gpu-serving.io labels and nvidia.com/gpu.present",
+                    "labels.nvidia.com/gpu.present: is reserved: GpuNodePools sets the gpu-serving.io labels and nvidia.com/gpu.present",
+                ],
+            ],
+        ];
+        for (const [what, pool, expected] of badPools)
+            it(`${expected.length === 0 ? "accepts" : "rejects"} ${what}`, () => {
+                assert.deepEqual(
+                    problems({}, pool),
+                    expected.map((line) => `pools[0].${line}`),
+                );
+            });
+
+        it("requires a family", () => {
+            assert.ok(
+                problems({}, { instanceFamilies: [] }).includes(
+                    "pools[0].instanceFamilies: must list a family",
+                ),
+            );
+        });
+
+        it("requires at least one pool", () => {
+            assert.deepEqual(problems({ pools: [] }), ["pools: must list at least one GPU pool"]);
+        });
+
+        it("names the AMI families it supports, and accepts Bottlerocket", () => {
+            assert.deepEqual(problems({ amiFamily: "Ubuntu" }), [
+                'amiFamily: "Ubuntu" is not supported; use AL2023 or Bottlerocket',
+            ]);
+            assert.deepEqual(problems({ amiFamily: "Bottlerocket" }), []);
+        });
+
+        it("names each missing EC2NodeClass input", () => {
+            assert.deepEqual(problems({ clusterName: undefined, nodeRoleName: undefined }), [
+                "clusterName: is required to create EC2NodeClasses",
+                "nodeRoleName: is required to create EC2NodeClasses",
+            ]);
+        });
+
+        it("names a pool listed twice under the key it was given", () => {
+            const found = new Problems();
+            const twice = {
+                name: "a",
+                instanceFamilies: ["g6e"],
+                gpuLimit: 8,
+                consolidateAfterSeconds: 1,
+            };
+            gpuNodePoolProblems(
+                { clusterName: "c", nodeRoleName: "r", pools: [twice, { ...twice }] },
+                found,
+                "gpuNodePools",
+            );
+            assert.deepEqual(found.list, [
+                { propertyPath: "gpuNodePools[1].name", reason: '"a" is listed twice' },
+            ]);
+        });
+
+        it("with an existing node class, names each EC2-only setting but not an empty reservation list", () => {
+            const existing = { existingNodeClass: { group: "g", kind: "k", name: "n" } };
+            assert.deepEqual(
+                problems(existing, {
+                    capacityReservationIds: [],
+                    rootVolumeSizeGiB: 100,
+                    dataVolumeSizeGiB: 100,
+                }),
+                [
+                    "pools[0].rootVolumeSizeGiB: is an EC2NodeClass setting; remove it with existingNodeClass",
+                    "pools[0].dataVolumeSizeGiB: is an EC2NodeClass setting; remove it with existingNodeClass",
+                ],
+            );
+        });
+
+        it("with an existing node class, needs neither cluster, node role nor a supported AMI family", () => {
+            assert.deepEqual(
+                problems({
+                    existingNodeClass: { group: "g", kind: "k", name: "n" },
+                    clusterName: undefined,
+                    nodeRoleName: undefined,
+                    amiFamily: "Ubuntu",
+                }),
+                [],
             );
         });
 
