@@ -8,6 +8,7 @@ import {
     instanceGeneration,
     karpenterDuration,
     nodePoolRequirements,
+    nodePoolSelectionProblems,
     nodePoolSpec,
 } from "../components/plan/node-pool-plan";
 import {
@@ -187,6 +188,73 @@ describe("GPU NodePool plan", () => {
         );
     });
 
+    it("writes zero seconds as seconds, not hours or minutes", () => {
+        assert.equal(karpenterDuration(0), "0s");
+    });
+
+    it("expires nodes after 720 hours unless told otherwise", () => {
+        assert.equal(nodePoolSpec(pool).template.spec.expireAfter, "720h");
+        assert.equal(
+            nodePoolSpec({ ...pool, expireAfterHours: 36 }).template.spec.expireAfter,
+            "36h",
+        );
+    });
+
+    it("reads multi-letter categories, multi-digit generations, and nothing from a name not starting with letters", () => {
+        assert.deepEqual(["trn1", "g10", "9g6", ""].map(instanceGeneration), [1, 10, 0, 0]);
+    });
+
+    it("orders fitting types across families by GPUs, then vCPUs, then name", () => {
+        assert.deepEqual(fittingInstanceTypes({ instanceFamilies: ["g6e", "g5"] }, 1), [
+            "g5.xlarge",
+            "g6e.xlarge",
+            "g5.2xlarge",
+            "g6e.2xlarge",
+            "g5.4xlarge",
+            "g6e.4xlarge",
+            "g5.8xlarge",
+            "g6e.8xlarge",
+            "g5.16xlarge",
+            "g6e.16xlarge",
+            "g5.12xlarge",
+            "g6e.12xlarge",
+            "g5.24xlarge",
+            "g6e.24xlarge",
+            "g5.48xlarge",
+            "g6e.48xlarge",
+        ]);
+    });
+
+    it("names an unknown family by index and lists the supported ones", () => {
+        assert.deepEqual(nodePoolSelectionProblems({ instanceFamilies: ["g5", "x9"] }), [
+            {
+                propertyPath: "instanceFamilies[1]",
+                reason: 'unknown GPU instance family "x9"; supported families: g4dn, g5, g6, g6e, p4d, p4de, p5, p5e, p5en',
+            },
+        ]);
+    });
+
+    it("says which GPU count and generation no type of the families has", () => {
+        assert.deepEqual(
+            nodePoolSelectionProblems({ instanceFamilies: ["g5"], minGpusPerNode: 16 }),
+            [
+                {
+                    propertyPath: "instanceFamilies",
+                    reason: "no g5 type has 16 or more GPUs; widen the families or raise maxGpusPerNode",
+                },
+            ],
+        );
+        assert.deepEqual(
+            nodePoolSelectionProblems({ instanceFamilies: ["g5"], minInstanceGeneration: 6 }),
+            [
+                {
+                    propertyPath: "instanceFamilies",
+                    reason: "no g5 type has 1 or more GPUs at generation ≥ 6; widen the families or raise maxGpusPerNode",
+                },
+            ],
+        );
+    });
+
     describe("EC2NodeClass", () => {
         it("uses IMDSv2 only with a hop limit of 1", () => {
             assert.deepEqual(ec2NodeClassSpec(nodeClass).metadataOptions, {
@@ -235,6 +303,59 @@ describe("GPU NodePool plan", () => {
                 ec2NodeClassSpec({ ...nodeClass, amiFamily: "Bottlerocket", amiVersion: "v1.30.0" })
                     .amiSelectorTerms,
                 [{ alias: "bottlerocket@v1.30.0" }],
+            );
+        });
+
+        it("boots Bottlerocket from an encrypted gp3 xvda and keeps its images on xvdb, tagged as asked", () => {
+            const spec = ec2NodeClassSpec({
+                ...nodeClass,
+                amiFamily: "Bottlerocket",
+                rootVolumeSizeGiB: 8,
+                tags: { team: "ml" },
+            });
+            const gp3 = { volumeType: "gp3", encrypted: true, deleteOnTermination: true };
+            assert.deepEqual(spec.blockDeviceMappings, [
+                { deviceName: "/dev/xvda", rootVolume: false, ebs: { volumeSize: "8Gi", ...gp3 } },
+                { deviceName: "/dev/xvdb", rootVolume: true, ebs: { volumeSize: "200Gi", ...gp3 } },
+            ]);
+            assert.deepEqual(spec.tags, { team: "ml" });
+        });
+
+        it("boots AL2023 from its root device and mounts the image volume from xvdb", () => {
+            const gp3 = { volumeType: "gp3", encrypted: true, deleteOnTermination: true };
+            assert.deepEqual(ec2NodeClassSpec(nodeClass).blockDeviceMappings, [
+                { deviceName: "/dev/xvda", rootVolume: true, ebs: { volumeSize: "50Gi", ...gp3 } },
+                {
+                    deviceName: "/dev/xvdb",
+                    rootVolume: false,
+                    ebs: { volumeSize: "200Gi", ...gp3 },
+                },
+            ]);
+        });
+
+        it("gives AL2023 a MIME multipart user data that formats a blank volume and mounts it over containerd", () => {
+            assert.equal(
+                ec2NodeClassSpec(nodeClass).userData,
+                [
+                    "MIME-Version: 1.0",
+                    'Content-Type: multipart/mixed; boundary="BOUNDARY"',
+                    "",
+                    "--BOUNDARY",
+                    'Content-Type: text/x-shellscript; charset="us-ascii"',
+                    "",
+                    "#!/bin/bash",
+                    "set -euo pipefail",
+                    "for i in $(seq 1 60); do [ -e /dev/xvdb ] && break; sleep 1; done",
+                    "blkid /dev/xvdb >/dev/null || mkfs.xfs -q /dev/xvdb",
+                    "running=0; systemctl is-active --quiet containerd && running=1 && systemctl stop containerd",
+                    "mkdir -p /var/lib/containerd",
+                    "mount /dev/xvdb /var/lib/containerd",
+                    'echo "/dev/xvdb /var/lib/containerd xfs defaults,nofail 0 2" >> /etc/fstab',
+                    '[ "$running" = 0 ] || systemctl start containerd',
+                    "",
+                    "--BOUNDARY--",
+                    "",
+                ].join("\n"),
             );
         });
 
