@@ -258,6 +258,59 @@ describe("Observability plan", () => {
             assert.ok(minutes * 60 > 966, rule.for);
         });
 
+        it("tells the operator what each alert means, with its threshold in the description", () => {
+            assert.deepEqual(
+                Object.values(rules).map((r) => [r.labels, r.annotations]),
+                [
+                    [
+                        { severity: "warning" },
+                        {
+                            summary:
+                                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} is mostly idle",
+                            description:
+                                "Utilisation below 35% for 30 minutes: scale the model down or consolidate.",
+                        },
+                    ],
+                    [
+                        { severity: "warning" },
+                        {
+                            summary: "{{ $labels.model_name }} has a long request queue",
+                            description:
+                                "More than 12 requests waiting per replica for 10 minutes: autoscaling is not keeping up (max replicas or no GPU capacity).",
+                        },
+                    ],
+                    [
+                        { severity: "warning" },
+                        {
+                            summary: "{{ $labels.model_name }} p95 latency is high",
+                            description: "p95 end-to-end latency above 4.5 s for 10 minutes.",
+                        },
+                    ],
+                    [
+                        { severity: "critical" },
+                        {
+                            summary:
+                                "Serving pod {{ $labels.namespace }}/{{ $labels.pod }} is not ready",
+                            description:
+                                "A GPU pod has not been ready for 20m: check scheduling, image pull and model load.",
+                        },
+                    ],
+                ],
+            );
+        });
+
+        it("counts a Pending or Running GPU pod that is not ready, per pod", () => {
+            assert.equal(
+                rules.ServingPodNotReady.expr,
+                [
+                    'max by (namespace, pod) (kube_pod_container_resource_requests{resource="nvidia_com_gpu"} > 0)',
+                    'and on (namespace, pod) max by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running"} == 1)',
+                    'unless on (namespace, pod) max by (namespace, pod) (kube_pod_status_ready{condition="true"} == 1)',
+                ].join("\n"),
+            );
+            assert.equal(rules.ServingPodNotReady.for, "20m");
+        });
+
         it("gives every alert a severity and a summary", () => {
             assert.deepEqual(Object.keys(rules), [
                 "GpuUtilizationLow",
@@ -290,6 +343,88 @@ describe("Observability plan", () => {
             assert.deepEqual(steps[0][1], { color: "green", value: 35 });
             assert.deepEqual(steps[1][1], { color: "red", value: 12 });
             assert.deepEqual(steps[2][1], { color: "red", value: 4.5 });
+        });
+
+        it("is a read-only dashboard of the last 6 hours, refreshed every 30 s, with a data source choice", () => {
+            const { panels: _panels, ...rest } = dashboard;
+            assert.deepEqual(rest, {
+                uid: "gpu-serving-overview",
+                title: "GPU serving",
+                tags: ["gpu-serving"],
+                schemaVersion: 39,
+                version: 1,
+                editable: false,
+                refresh: "30s",
+                time: { from: "now-6h", to: "now" },
+                templating: {
+                    list: [
+                        {
+                            name: "datasource",
+                            label: "Data source",
+                            type: "datasource",
+                            query: "prometheus",
+                        },
+                    ],
+                },
+            });
+        });
+
+        it("draws GPU utilisation per GPU in percent, green from the threshold up, from the chosen data source", () => {
+            assert.deepEqual(dashboard.panels[0], {
+                id: 1,
+                type: "timeseries",
+                title: "GPU utilisation",
+                datasource: { type: "prometheus", uid: "${datasource}" },
+                gridPos: { h: 9, w: 8, x: 0, y: 0 },
+                fieldConfig: {
+                    defaults: {
+                        unit: "percent",
+                        thresholds: {
+                            mode: "absolute",
+                            steps: [
+                                { color: "red", value: null },
+                                { color: "green", value: 35 },
+                            ],
+                        },
+                        custom: { thresholdsStyle: { mode: "line" } },
+                    },
+                    overrides: [],
+                },
+                targets: [
+                    {
+                        refId: "A",
+                        expr: "avg by (Hostname, gpu, modelName) (DCGM_FI_DEV_GPU_UTIL)",
+                        legendFormat: "{{Hostname}} GPU {{gpu}}",
+                    },
+                ],
+            });
+        });
+
+        it("titles, legends and units the queue and latency panels, green below their thresholds", () => {
+            assert.deepEqual(
+                dashboard.panels
+                    .slice(1)
+                    .map((p: any) => [
+                        p.title,
+                        p.targets[0].legendFormat,
+                        p.fieldConfig.defaults.unit,
+                        p.fieldConfig.defaults.thresholds.steps[0],
+                    ]),
+                [
+                    [
+                        "Requests waiting per replica",
+                        "{{namespace}}/{{model_name}}",
+                        "short",
+                        { color: "green", value: null },
+                    ],
+                    [
+                        "p95 end-to-end latency",
+                        "{{model_name}}",
+                        "s",
+                        { color: "green", value: null },
+                    ],
+                ],
+            );
         });
 
         it("lays panels side by side with unique ids and a stable uid", () => {
