@@ -1,6 +1,10 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import * as plan from "../components/plan/observability-plan";
+import {
+    observabilityArgsProblems,
+    resolveObservabilitySettings,
+} from "../components/plan/observability-validation";
 import { Problems } from "../components/plan/problems";
 import { gpuPresentLabel, gpuTaint, nodeRoleLabel } from "../components/plan/scheduling";
 
@@ -104,6 +108,93 @@ describe("Observability plan", () => {
             assert.deepEqual(Object.keys(found).sort(), ["dcgmExporterVersion", "kedaVersion"]);
         });
 
+        const dns =
+            "is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 63 characters";
+
+        it("reports a bad namespace once, not again in the agents' namespace derived from it", () => {
+            assert.deepEqual(problemsOf({ namespace: "Bad_NS", agentNamespace: "Bad_NS-agents" }), {
+                namespace: `"Bad_NS" ${dns}`,
+            });
+        });
+
+        it("still checks an agents' namespace set apart from a bad namespace", () => {
+            assert.deepEqual(problemsOf({ namespace: "Bad_NS", agentNamespace: "x_y" }), {
+                namespace: `"Bad_NS" ${dns}`,
+                agentNamespace: `"x_y" ${dns}`,
+            });
+        });
+
+        it("rejects an agents' namespace that is not a label, or is the monitoring namespace itself", () => {
+            assert.deepEqual(problemsOf({ agentNamespace: "A" }), { agentNamespace: `"A" ${dns}` });
+            assert.deepEqual(problemsOf({ agentNamespace: "monitoring" }), {
+                agentNamespace:
+                    'must differ from namespace "monitoring": the agents need Pod Security privileged, the rest runs under baseline',
+            });
+        });
+
+        it("accepts Prometheus storage of exactly 10 GiB and names the bound under it", () => {
+            assert.deepEqual(problemsOf({ prometheusStorageGiB: 10 }), {});
+            assert.deepEqual(problemsOf({ prometheusStorageGiB: 9 }), {
+                prometheusStorageGiB: "must be a whole number of GiB of at least 10, got 9",
+            });
+        });
+
+        it("accepts GPU utilisation thresholds just inside 0 and 100, and refuses an infinite one", () => {
+            assert.deepEqual(problemsOf({ gpuUtilizationLowPercent: 1 }), {});
+            assert.deepEqual(problemsOf({ gpuUtilizationLowPercent: 99.9 }), {});
+            assert.deepEqual(problemsOf({ gpuUtilizationLowPercent: Infinity }), {
+                gpuUtilizationLowPercent:
+                    "must be a percentage between 0 and 100 (exclusive), got Infinity",
+            });
+        });
+
+        it("refuses an infinite queue threshold and accepts a fractional latency one", () => {
+            assert.deepEqual(
+                problemsOf({ queueDepthHighThreshold: Infinity, p95LatencySecondsThreshold: 0.1 }),
+                { queueDepthHighThreshold: "must be a positive number, got Infinity" },
+            );
+        });
+
+        it("refuses a retention with anything before or after the duration", () => {
+            for (const retention of ["15d ", "x15d"])
+                assert.deepEqual(problemsOf({ prometheusRetention: retention }), {
+                    prometheusRetention: `"${retention}" is not a Prometheus duration such as "15d" or "12h"`,
+                });
+        });
+
+        it("names a chart version with trailing text, and accepts a leading v", () => {
+            assert.deepEqual(
+                problemsOf({ kubePrometheusStackVersion: "1.2.3 ", fluentBitVersion: "v1.2.3" }),
+                {
+                    kubePrometheusStackVersion:
+                        '"1.2.3 " is not an exact chart version such as "1.2.3"',
+                },
+            );
+        });
+
+        it("lists every CloudWatch retention when one is wrong", () => {
+            assert.equal(
+                problemsOf({ logRetentionDays: 31 }).logRetentionDays,
+                "31 is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+            );
+        });
+
+        it("fills every default, deriving the agents' namespace from the namespace", () => {
+            assert.deepEqual(resolveObservabilitySettings({ namespace: "obs" } as any), {
+                ...defaults,
+                namespace: "obs",
+                agentNamespace: "obs-agents",
+            });
+        });
+
+        it("names a bad EKS cluster name among the argument problems", () => {
+            assert.deepEqual(
+                observabilityArgsProblems({ clusterName: "bad name!", namespace: "obs" } as any)
+                    .list,
+                [{ propertyPath: "clusterName", reason: '"bad name!" is not an EKS cluster name' }],
+            );
+        });
+
         it("collects every problem at once", () => {
             const found = problemsOf({
                 namespace: "",
@@ -140,6 +231,21 @@ describe("Observability plan", () => {
 
         it("pins KEDA to system nodes", () => {
             assert.deepEqual((plan.kedaValues() as any).nodeSelector, system);
+        });
+
+        it("lets KEDA export its own metrics to Prometheus", () => {
+            assert.deepEqual((plan.kedaValues() as any).prometheus, {
+                operator: { enabled: true, serviceMonitor: { enabled: true } },
+            });
+        });
+
+        it("names the DCGM exporter plainly and scrapes it every 15 s", () => {
+            const dcgm = plan.dcgmExporterValues() as any;
+            assert.equal(dcgm.fullnameOverride, "dcgm-exporter");
+            assert.deepEqual(dcgm.serviceMonitor, { enabled: true, interval: "15s" });
+            assert.deepEqual(dcgm.tolerations, [
+                { key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" },
+            ]);
         });
 
         it("runs the DCGM exporter only on GPU nodes and tolerates their taint", () => {
@@ -185,8 +291,48 @@ describe("Observability plan", () => {
             assert.equal(stack.grafana.fullnameOverride, plan.grafanaServiceName);
         });
 
+        it("keeps the operator, its webhook Job, Alertmanager, Grafana and kube-state-metrics on system nodes", () => {
+            const system = { nodeSelector: { [nodeRoleLabel]: "system" } };
+            assert.deepEqual(stack.prometheusOperator, {
+                ...system,
+                admissionWebhooks: { patch: system },
+            });
+            assert.deepEqual(stack.alertmanager, { alertmanagerSpec: system });
+            assert.deepEqual(stack["kube-state-metrics"], system);
+            assert.deepEqual(stack.grafana.nodeSelector, system.nodeSelector);
+            assert.deepEqual(spec.nodeSelector, system.nodeSelector);
+        });
+
+        it("claims one ReadWriteOnce volume for Prometheus", () => {
+            assert.deepEqual(spec.storageSpec.volumeClaimTemplate.spec.accessModes, [
+                "ReadWriteOnce",
+            ]);
+        });
+
+        it("runs node-exporter in the agents' namespace, tolerating every taint", () => {
+            assert.deepEqual(stack["prometheus-node-exporter"], {
+                namespaceOverride: "monitoring-agents",
+                tolerations: [{ operator: "Exists" }],
+            });
+        });
+
+        it("loads dashboards labelled grafana_dashboard=1 from every namespace", () => {
+            assert.deepEqual(stack.grafana.sidecar, {
+                dashboards: {
+                    enabled: true,
+                    label: "grafana_dashboard",
+                    labelValue: "1",
+                    searchNamespace: "ALL",
+                },
+            });
+        });
+
         it("reads Grafana's admin login from the generated secret, not the chart's public default", () => {
-            assert.equal(stack.grafana.admin.existingSecret, plan.grafanaAdminSecretName);
+            assert.deepEqual(stack.grafana.admin, {
+                existingSecret: "grafana-admin",
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            });
         });
     });
 
@@ -218,6 +364,16 @@ describe("Observability plan", () => {
             assert.equal(values.cloudWatchLogs.logGroupTemplate, "");
             assert.equal(values.cloudWatchLogs.autoCreateGroup, false);
             assert.equal(values.cloudWatchLogs.region, "eu-west-1");
+        });
+
+        it("creates its service account and ships only to CloudWatch Logs, streams prefixed fluentbit-", () => {
+            assert.equal(values.serviceAccount.create, true);
+            assert.deepEqual(
+                [values.cloudWatchLogs.enabled, values.cloudWatchLogs.logStreamPrefix],
+                [true, "fluentbit-"],
+            );
+            for (const output of ["cloudWatch", "firehose", "kinesis", "elasticsearch"])
+                assert.deepEqual(values[output], { enabled: false }, output);
         });
 
         it("tolerates every taint so GPU nodes' logs ship too", () => {
