@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import type { PolicyStatement } from "../components/plan/in-cluster-plan";
 import {
     discoveryTag,
     interruptionRules,
@@ -193,7 +194,11 @@ const expectedTrust = [
 ];
 
 describe("Karpenter controller plan", () => {
-    const statements = karpenterControllerStatements(scope);
+    // Computed in a hook, not at load, so mutation testing sees the statements change.
+    let statements: PolicyStatement[];
+    before(() => {
+        statements = karpenterControllerStatements(scope);
+    });
 
     it("grants the reference template's statements, in its order, and no others", () => {
         assert.deepEqual(

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import type { PolicyStatement } from "../components/plan/in-cluster-plan";
 import {
     loadBalancerControllerPolicyStatements,
     loadBalancerControllerValues,
@@ -193,7 +194,11 @@ const expectedStatements: Record<
 };
 
 describe("AWS Load Balancer Controller plan", () => {
-    const statements = loadBalancerControllerPolicyStatements("aws-cn");
+    // Computed in a hook, not at load, so mutation testing sees the statements change.
+    let statements: PolicyStatement[];
+    before(() => {
+        statements = loadBalancerControllerPolicyStatements("aws-cn");
+    });
 
     it("grants the release's statements, in its order, and no others", () => {
         assert.deepEqual(

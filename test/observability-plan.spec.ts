@@ -212,7 +212,11 @@ describe("Observability plan", () => {
     });
 
     describe("scheduling", () => {
-        const stack = plan.kubePrometheusStackValues(defaults, "monitoring-gp3") as any;
+        // Computed in a hook, not at load, so mutation testing sees the values change.
+        let stack: any;
+        before(() => {
+            stack = plan.kubePrometheusStackValues(defaults, "monitoring-gp3");
+        });
         const system = { [nodeRoleLabel]: "system" };
 
         it("pins Prometheus, Alertmanager, Grafana, the operator and kube-state-metrics to system nodes", () => {
@@ -263,11 +267,15 @@ describe("Observability plan", () => {
     });
 
     describe("kube-prometheus-stack values", () => {
-        const stack = plan.kubePrometheusStackValues(
-            { ...defaults, prometheusRetention: "30d", prometheusStorageGiB: 120 },
-            "monitoring-gp3",
-        ) as any;
-        const spec = stack.prometheus.prometheusSpec;
+        let stack: any;
+        let spec: any;
+        before(() => {
+            stack = plan.kubePrometheusStackValues(
+                { ...defaults, prometheusRetention: "30d", prometheusStorageGiB: 120 },
+                "monitoring-gp3",
+            );
+            spec = stack.prometheus.prometheusSpec;
+        });
 
         it("selects ServiceMonitors, PodMonitors and rules from every namespace", () => {
             assert.equal(spec.serviceMonitorSelectorNilUsesHelmValues, false);
@@ -337,11 +345,14 @@ describe("Observability plan", () => {
     });
 
     describe("log shipping", () => {
-        const values = plan.fluentBitValues({
-            region: "eu-west-1",
-            logGroupName: "/aws/eks/c/containers",
-            roleArn: "arn:role",
-        }) as any;
+        let values: any;
+        before(() => {
+            values = plan.fluentBitValues({
+                region: "eu-west-1",
+                logGroupName: "/aws/eks/c/containers",
+                roleArn: "arn:role",
+            });
+        });
 
         it("names the log group after the cluster", () => {
             assert.equal(plan.containerLogGroupName("prod-gpu"), "/aws/eks/prod-gpu/containers");
@@ -387,7 +398,10 @@ describe("Observability plan", () => {
     });
 
     describe("alerts", () => {
-        const rules = Object.fromEntries(plan.alertRules(thresholds).map((r) => [r.alert, r]));
+        let rules: Record<string, plan.AlertRule>;
+        before(() => {
+            rules = Object.fromEntries(plan.alertRules(thresholds).map((r) => [r.alert, r]));
+        });
 
         it("alerts on GPUs below the utilisation threshold for 30 minutes", () => {
             assert.match(rules.GpuUtilizationLow.expr, /DCGM_FI_DEV_GPU_UTIL\) < 35$/);
@@ -482,7 +496,10 @@ describe("Observability plan", () => {
     });
 
     describe("dashboard", () => {
-        const dashboard = JSON.parse(JSON.stringify(plan.servingDashboard(thresholds)));
+        let dashboard: any;
+        before(() => {
+            dashboard = JSON.parse(JSON.stringify(plan.servingDashboard(thresholds)));
+        });
 
         it("has panels for GPU utilisation, queue depth and p95 latency", () => {
             const exprs = dashboard.panels.map((p: any) => p.targets[0].expr).join("\n");
