@@ -179,17 +179,21 @@ describe("cluster plan", () => {
     });
 
     describe("node groups", () => {
-        const settings = resolveClusterSettings("demo", {
-            ...baseArgs,
-            tags: { team: "ml" },
-            gpuNodeGroups: [
-                {
-                    name: "big",
-                    instanceTypes: ["g5.12xlarge", "g6.12xlarge"],
-                    maxSize: 2,
-                    labels: { tier: "gold" },
-                },
-            ],
+        // Resolved in a hook, not at load, so mutation testing sees the settings change.
+        let settings: ReturnType<typeof resolveClusterSettings>;
+        before(() => {
+            settings = resolveClusterSettings("demo", {
+                ...baseArgs,
+                tags: { team: "ml" },
+                gpuNodeGroups: [
+                    {
+                        name: "big",
+                        instanceTypes: ["g5.12xlarge", "g6.12xlarge"],
+                        maxSize: 2,
+                        labels: { tier: "gold" },
+                    },
+                ],
+            });
         });
 
         it("labels GPU nodes with the scheduling contract plus user labels and taints them", () => {

@@ -11,7 +11,11 @@ import { parseStackConfig } from "../stacks/validate";
  * the snapshot volume (≤ 5 s) and the compile cache restores the warm-up (≤ 20 s).
  */
 describe("prod cold-start targets", () => {
-    const plan = servingPlanSummary(parseStackConfig(projectConfig(readStackFile("prod")), "prod"));
+    // Parsed in a hook, not at load, so mutation testing sees the plan change.
+    let plan: ReturnType<typeof servingPlanSummary>;
+    before(() => {
+        plan = servingPlanSummary(parseStackConfig(projectConfig(readStackFile("prod")), "prod"));
+    });
     const model = (name: string) => plan.models.find((m) => m.model === name)!;
     const target = (name: string, scenario: string) =>
         model(name).targets.find((t) => t.scenario === scenario)!;
