@@ -77,6 +77,324 @@ describe("cluster plan", () => {
     });
 
     describe("validation", () => {
+        const clusterCases: [string, Partial<GpuClusterArgs>, string[]][] = [
+            [
+                "an unpinned Kubernetes version",
+                { kubernetesVersion: "1.20" },
+                [
+                    'kubernetesVersion: "1.20" has no pinned add-on and autoscaler versions; supported: 1.33, 1.34 (add a row to kubernetesVersionPins)',
+                ],
+            ],
+            [
+                "a reservation on spot",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            capacityType: "SPOT",
+                            capacityReservationId: "cr-0123456789abcdef0",
+                        },
+                    ],
+                },
+                [
+                    'gpuNodeGroups[0].capacityReservationId: reservations hold on-demand capacity; use capacityType "ON_DEMAND" or "CAPACITY_BLOCK"',
+                ],
+            ],
+            [
+                "a Capacity Block without its id",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            capacityType: "CAPACITY_BLOCK",
+                        },
+                    ],
+                },
+                [
+                    'gpuNodeGroups[0].capacityReservationId: is required with capacityType "CAPACITY_BLOCK": the id of the Capacity Block',
+                ],
+            ],
+            [
+                "a Capacity Block with its id",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            capacityType: "CAPACITY_BLOCK",
+                            capacityReservationId: "cr-0123456789abcdef0",
+                        },
+                    ],
+                },
+                [],
+            ],
+            [
+                "a malformed reservation id",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            capacityType: "ON_DEMAND",
+                            capacityReservationId: "xcr-1",
+                        },
+                    ],
+                },
+                [
+                    'gpuNodeGroups[0].capacityReservationId: "xcr-1" is not a capacity reservation id (cr-…)',
+                ],
+            ],
+            [
+                "spot without a reservation",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            capacityType: "SPOT",
+                        },
+                    ],
+                },
+                [],
+            ],
+            [
+                "an unknown capacity type",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            capacityType: "RESERVED",
+                        },
+                    ],
+                },
+                [
+                    'gpuNodeGroups[0].capacityType: "RESERVED" is not one of ON_DEMAND, SPOT, CAPACITY_BLOCK',
+                ],
+            ],
+            [
+                "a GPU group without instance types",
+                { gpuNodeGroups: [{ name: "inference", instanceTypes: [], maxSize: 4 }] },
+                ["gpuNodeGroups[0].instanceTypes: at least one GPU instance type is required"],
+            ],
+            [
+                "a system group without instance types",
+                { systemNodeGroup: { instanceTypes: [] } },
+                ["systemNodeGroup.instanceTypes: at least one instance type is required"],
+            ],
+            [
+                "a GPU type in the system group",
+                { systemNodeGroup: { instanceTypes: ["m6i.large", "g5.xlarge"] } },
+                [
+                    'systemNodeGroup.instanceTypes[1]: "g5.xlarge" is a GPU type; the system group runs CPU-only add-ons on the AL2023_x86_64_STANDARD AMI',
+                ],
+            ],
+            [
+                "an unknown capacity engine",
+                { capacityEngine: "fargate" },
+                [
+                    'capacityEngine: "fargate" is not a capacity engine; use node-groups or karpenter',
+                ],
+            ],
+            [
+                "node groups without any GPU group",
+                { capacityEngine: "node-groups", gpuNodeGroups: [] },
+                [
+                    'gpuNodeGroups: at least one GPU node group is required with capacity engine "node-groups"',
+                ],
+            ],
+            [
+                "NodePools with the node-groups engine",
+                {
+                    capacityEngine: "node-groups",
+                    gpuNodePools: [
+                        {
+                            name: "p",
+                            instanceFamilies: ["g6e"],
+                            gpuLimit: 8,
+                            consolidateAfterSeconds: 60,
+                        },
+                    ],
+                },
+                [
+                    'gpuNodePools: are scaled by Karpenter; set capacityEngine: "karpenter" or move them to gpuNodeGroups',
+                ],
+            ],
+            [
+                "Karpenter with node groups and no pools",
+                { capacityEngine: "karpenter" },
+                [
+                    'gpuNodeGroups: would have no autoscaler with capacity engine "karpenter"; move them to gpuNodePools',
+                    "gpuNodePools: must list at least one GPU pool",
+                ],
+            ],
+            [
+                "Karpenter with one pool",
+                {
+                    capacityEngine: "karpenter",
+                    gpuNodeGroups: [],
+                    gpuNodePools: [
+                        {
+                            name: "p",
+                            instanceFamilies: ["g6e"],
+                            gpuLimit: 8,
+                            consolidateAfterSeconds: 60,
+                        },
+                    ],
+                },
+                [],
+            ],
+            [
+                "Karpenter with an empty pool list",
+                { capacityEngine: "karpenter", gpuNodeGroups: [], gpuNodePools: [] },
+                ["gpuNodePools: must list at least one GPU pool"],
+            ],
+            [
+                "public CIDRs with a prefix, a suffix, an octet over 255, a mask over 32 and a 4-digit octet",
+                {
+                    endpointPublicAccess: true,
+                    publicAccessCidrs: [
+                        "10.0.0.0/8",
+                        "x10.0.0.0/8",
+                        "10.0.0.0/8x",
+                        "256.0.0.0/8",
+                        "10.0.0.0/33",
+                        "1.1234.0.0/8",
+                        "10.0.0.0/32",
+                        "255.255.255.255/0",
+                    ],
+                },
+                [
+                    'publicAccessCidrs[1]: "x10.0.0.0/8" is not an IPv4 CIDR like 203.0.113.0/24',
+                    'publicAccessCidrs[2]: "10.0.0.0/8x" is not an IPv4 CIDR like 203.0.113.0/24',
+                    'publicAccessCidrs[3]: "256.0.0.0/8" is not an IPv4 CIDR like 203.0.113.0/24',
+                    'publicAccessCidrs[4]: "10.0.0.0/33" is not an IPv4 CIDR like 203.0.113.0/24',
+                    'publicAccessCidrs[5]: "1.1234.0.0/8" is not an IPv4 CIDR like 203.0.113.0/24',
+                ],
+            ],
+            [
+                "a public endpoint without CIDRs",
+                { endpointPublicAccess: true },
+                [
+                    'publicAccessCidrs: required when endpointPublicAccess is true; list the networks that may reach the API (write "0.0.0.0/0" to allow the whole internet on purpose)',
+                ],
+            ],
+            [
+                "admin ARNs: prefixed, trailing line, sts, wrong partition and a repeat",
+                {
+                    adminPrincipalArns: [
+                        "arn:aws:iam::123456789012:role/admin",
+                        "xarn:aws:iam::123456789012:role/a",
+                        "arn:aws:iam::123456789012:role/a\nx",
+                        "arn:aws-cn:iam::123456789012:user/u",
+                        "arn:aws:sts::123456789012:assumed-role/a/b",
+                        "arn:aws1:iam::123456789012:role/a",
+                        "arn:aws:iam::123456789012:role/admin",
+                    ],
+                },
+                [
+                    'adminPrincipalArns[1]: "xarn:aws:iam::123456789012:role/a" is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); use the role ARN, not an sts assumed-role ARN',
+                    'adminPrincipalArns[2]: "arn:aws:iam::123456789012:role/a\nx" is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); use the role ARN, not an sts assumed-role ARN',
+                    'adminPrincipalArns[4]: "arn:aws:sts::123456789012:assumed-role/a/b" is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); use the role ARN, not an sts assumed-role ARN',
+                    'adminPrincipalArns[5]: "arn:aws1:iam::123456789012:role/a" is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>); use the role ARN, not an sts assumed-role ARN',
+                    'adminPrincipalArns[6]: "arn:aws:iam::123456789012:role/admin" is listed twice; EKS allows one access entry per principal',
+                ],
+            ],
+            [
+                "a fractional maxSize",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 2.5,
+                            minSize: 0,
+                        },
+                    ],
+                },
+                [
+                    "gpuNodeGroups[0].maxSize: 2.5 must be an integer ≥ 1; a group of at most 0 nodes can never run anything",
+                ],
+            ],
+            [
+                "a fractional desiredSize",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            desiredSize: 1.5,
+                        },
+                    ],
+                },
+                ["gpuNodeGroups[0].desiredSize: 1.5 must be an integer"],
+            ],
+            [
+                "a GPU group name that is not a label",
+                { gpuNodeGroups: [{ name: "Bad", instanceTypes: ["g5.xlarge"], maxSize: 4 }] },
+                [
+                    "gpuNodeGroups[0].name: \"Bad\" is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 63 characters",
+                ],
+            ],
+            [
+                "two GPU groups with one name",
+                {
+                    gpuNodeGroups: [
+                        { name: "a", instanceTypes: ["g5.xlarge"], maxSize: 1 },
+                        { name: "a", instanceTypes: ["g5.xlarge"], maxSize: 1 },
+                    ],
+                },
+                [
+                    'gpuNodeGroups[1].name: "a" is used by an earlier group; group names must be unique',
+                ],
+            ],
+            [
+                "a fractional GPU root volume",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            rootVolumeSizeGiB: 60.5,
+                        },
+                    ],
+                },
+                [
+                    "gpuNodeGroups[0].rootVolumeSizeGiB: 60.5 GiB must be an integer in [50, 16384] (serving images are 10–25 GB unpacked, stored twice by containerd)",
+                ],
+            ],
+            [
+                "a fractional maxUnavailable",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            maxSize: 4,
+                            maxUnavailable: 2.5,
+                        },
+                    ],
+                },
+                [
+                    "gpuNodeGroups[0].maxUnavailable: 2.5 must be an integer in [1, 100] (EKS update limit)",
+                ],
+            ],
+        ];
+        for (const [what, overrides, expected] of clusterCases)
+            it(`${expected.length === 0 ? "accepts" : "names every problem with"} ${what}`, () => {
+                assert.deepEqual(problemsFor(overrides), expected);
+            });
+
         it("accepts the minimal arguments", () => {
             assert.deepEqual(problemsFor({}), []);
         });
