@@ -17,6 +17,7 @@ import {
     clusterAutoscalerValues,
     devicePluginValues,
     renderKubeconfig,
+    serviceAccountSubject,
 } from "../components/plan/in-cluster-plan";
 import { Problems } from "../components/plan/problems";
 
@@ -679,5 +680,199 @@ describe("cluster plan", () => {
             ]);
             assert.deepEqual(describe.conditions, undefined);
         });
+    });
+});
+
+describe("cluster plan details", () => {
+    it("renders a kubeconfig of one cluster, context and exec user, all named after the cluster", () => {
+        const kubeconfig = JSON.parse(
+            renderKubeconfig({
+                clusterName: "gpu",
+                endpoint: "https://e",
+                certificateAuthorityData: "Q0E=",
+                region: "eu-west-1",
+            } as any),
+        );
+        assert.deepEqual(kubeconfig, {
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [
+                {
+                    name: "gpu",
+                    cluster: { server: "https://e", "certificate-authority-data": "Q0E=" },
+                },
+            ],
+            contexts: [{ name: "gpu", context: { cluster: "gpu", user: "gpu" } }],
+            "current-context": "gpu",
+            users: [
+                {
+                    name: "gpu",
+                    user: {
+                        exec: {
+                            apiVersion: "client.authentication.k8s.io/v1beta1",
+                            command: "aws",
+                            args: [
+                                "eks",
+                                "get-token",
+                                "--cluster-name",
+                                "gpu",
+                                "--region",
+                                "eu-west-1",
+                                "--output",
+                                "json",
+                            ],
+                            interactiveMode: "Never",
+                        },
+                    },
+                },
+            ],
+        });
+    });
+
+    it("runs the device plugin node-critical, tolerating the GPU taint and CriticalAddonsOnly", () => {
+        const values = devicePluginValues() as any;
+        assert.deepEqual(values.tolerations, [
+            { key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" },
+            { key: "CriticalAddonsOnly", operator: "Exists" },
+        ]);
+        assert.equal(values.priorityClassName, "system-node-critical");
+    });
+
+    it("gives the autoscaler its cloud provider, region, image tag and the service account GpuCluster makes", () => {
+        assert.deepEqual(
+            clusterAutoscalerValues({
+                clusterName: "gpu",
+                region: "eu-west-1",
+                imageTag: "v1.34.0",
+            }),
+            {
+                cloudProvider: "aws",
+                awsRegion: "eu-west-1",
+                autoDiscovery: { clusterName: "gpu" },
+                image: { tag: "v1.34.0" },
+                fullnameOverride: "cluster-autoscaler",
+                rbac: { serviceAccount: { create: false, name: "cluster-autoscaler" } },
+                nodeSelector: { "gpu-serving.io/node-role": "system" },
+                extraArgs: { expander: "least-waste", "balance-similar-node-groups": true },
+            },
+        );
+    });
+
+    it("lets the autoscaler scale only its own groups and describe the rest, by statement", () => {
+        const [scale, describe] = clusterAutoscalerPolicyStatements("gpu");
+        assert.deepEqual(
+            [scale.sid, scale.resources, scale.conditions],
+            [
+                "ScaleOwnNodeGroups",
+                ["*"],
+                [
+                    {
+                        test: "StringEquals",
+                        variable: "aws:ResourceTag/k8s.io/cluster-autoscaler/gpu",
+                        values: ["owned"],
+                    },
+                ],
+            ],
+        );
+        assert.deepEqual(
+            [describe.sid, describe.resources, describe.conditions],
+            ["DescribeScalingState", ["*"], undefined],
+        );
+    });
+
+    it("names a ServiceAccount as the IRSA subject", () => {
+        assert.equal(
+            serviceAccountSubject({ namespace: "kube-system", name: "ca" }),
+            "system:serviceaccount:kube-system:ca",
+        );
+    });
+
+    it("plans the system group on demand as system-*, with its scaling and the cluster's tags", () => {
+        const settings = resolveClusterSettings("demo", { ...baseArgs, tags: { team: "ml" } });
+        const plan = systemNodeGroupPlan(settings);
+        assert.deepEqual(
+            [plan.role, plan.nodeGroupNamePrefix, plan.capacityType, plan.scaling, plan.tags],
+            [
+                "system",
+                "system-",
+                "ON_DEMAND",
+                { minSize: 2, desiredSize: 2, maxSize: 3 },
+                { team: "ml" },
+            ],
+        );
+    });
+
+    it("sends a GPU group into its reservation, as a Capacity Block when its capacity type says so", () => {
+        const group = (name: string, capacityType?: string) => ({
+            name,
+            instanceTypes: ["g5.xlarge"],
+            maxSize: 2,
+            capacityType,
+            capacityReservationId: "cr-0123456789abcdef0",
+        });
+        const settings = resolveClusterSettings("demo", {
+            ...baseArgs,
+            gpuNodeGroups: [group("big", "CAPACITY_BLOCK"), group("od")] as any,
+        });
+        assert.deepEqual(
+            settings.gpuNodeGroups.map((g) => {
+                const plan = gpuNodeGroupPlan(settings, g);
+                return [plan.role, plan.nodeGroupNamePrefix, plan.reservation, plan.scaling];
+            }),
+            [
+                [
+                    "gpu-big",
+                    "big-",
+                    { capacityReservationId: "cr-0123456789abcdef0", capacityBlock: true },
+                    { minSize: 0, desiredSize: 0, maxSize: 2 },
+                ],
+                [
+                    "gpu-od",
+                    "od-",
+                    { capacityReservationId: "cr-0123456789abcdef0", capacityBlock: false },
+                    { minSize: 0, desiredSize: 0, maxSize: 2 },
+                ],
+            ],
+        );
+        assert.equal(
+            gpuNodeGroupPlan(settings, { ...settings.gpuNodeGroups[1], capacityReservationId: "" })
+                .reservation,
+            undefined,
+        );
+    });
+
+    it("defaults Karpenter to AL2023 latest on the pinned chart, no Load Balancer Controller, no tags", () => {
+        // No gpuNodeGroups at all, as a Karpenter-only stack may leave them out of plain JS args.
+        const settings = resolveClusterSettings("demo", {
+            vpcId: "v",
+            privateSubnetIds: ["a", "b"],
+        } as any);
+        assert.deepEqual(
+            [
+                settings.karpenter,
+                settings.loadBalancerController,
+                settings.tags,
+                settings.gpuNodeGroups,
+            ],
+            [{ amiFamily: "AL2023", amiVersion: "latest", chartVersion: "1.13.0" }, false, {}, []],
+        );
+    });
+
+    it("takes Karpenter's AMI family, version and chart, and the Load Balancer Controller, as given", () => {
+        const settings = resolveClusterSettings("demo", {
+            ...baseArgs,
+            karpenter: { amiFamily: "Bottlerocket", amiVersion: "v1", chartVersion: "1.2.3" },
+            loadBalancerController: true,
+        } as any);
+        assert.deepEqual(
+            [settings.karpenter, settings.loadBalancerController],
+            [{ amiFamily: "Bottlerocket", amiVersion: "v1", chartVersion: "1.2.3" }, true],
+        );
+    });
+
+    it("resolves a version without pins instead of throwing, so validation can name it", () => {
+        assert.doesNotThrow(() =>
+            resolveClusterSettings("demo", { ...baseArgs, kubernetesVersion: "1.20" }),
+        );
     });
 });
