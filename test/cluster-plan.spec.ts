@@ -498,9 +498,9 @@ describe("cluster plan", () => {
     });
 
     describe("node groups", () => {
-        // Resolved in a hook, not at load, so mutation testing sees the settings change.
+        // Resolved before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the settings change.
         let settings: ReturnType<typeof resolveClusterSettings>;
-        before(() => {
+        beforeEach(() => {
             settings = resolveClusterSettings("demo", {
                 ...baseArgs,
                 tags: { team: "ml" },

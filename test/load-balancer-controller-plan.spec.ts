@@ -194,9 +194,9 @@ const expectedStatements: Record<
 };
 
 describe("AWS Load Balancer Controller plan", () => {
-    // Computed in a hook, not at load, so mutation testing sees the statements change.
+    // Computed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the statements change.
     let statements: PolicyStatement[];
-    before(() => {
+    beforeEach(() => {
         statements = loadBalancerControllerPolicyStatements("aws-cn");
     });
 

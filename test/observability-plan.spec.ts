@@ -212,9 +212,9 @@ describe("Observability plan", () => {
     });
 
     describe("scheduling", () => {
-        // Computed in a hook, not at load, so mutation testing sees the values change.
+        // Computed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the values change.
         let stack: any;
-        before(() => {
+        beforeEach(() => {
             stack = plan.kubePrometheusStackValues(defaults, "monitoring-gp3");
         });
         const system = { [nodeRoleLabel]: "system" };
@@ -269,7 +269,7 @@ describe("Observability plan", () => {
     describe("kube-prometheus-stack values", () => {
         let stack: any;
         let spec: any;
-        before(() => {
+        beforeEach(() => {
             stack = plan.kubePrometheusStackValues(
                 { ...defaults, prometheusRetention: "30d", prometheusStorageGiB: 120 },
                 "monitoring-gp3",
@@ -346,7 +346,7 @@ describe("Observability plan", () => {
 
     describe("log shipping", () => {
         let values: any;
-        before(() => {
+        beforeEach(() => {
             values = plan.fluentBitValues({
                 region: "eu-west-1",
                 logGroupName: "/aws/eks/c/containers",
@@ -399,7 +399,7 @@ describe("Observability plan", () => {
 
     describe("alerts", () => {
         let rules: Record<string, plan.AlertRule>;
-        before(() => {
+        beforeEach(() => {
             rules = Object.fromEntries(plan.alertRules(thresholds).map((r) => [r.alert, r]));
         });
 
@@ -497,7 +497,7 @@ describe("Observability plan", () => {
 
     describe("dashboard", () => {
         let dashboard: any;
-        before(() => {
+        beforeEach(() => {
             dashboard = JSON.parse(JSON.stringify(plan.servingDashboard(thresholds)));
         });
 

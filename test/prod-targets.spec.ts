@@ -11,9 +11,9 @@ import { parseStackConfig } from "../stacks/validate";
  * the snapshot volume (≤ 5 s) and the compile cache restores the warm-up (≤ 20 s).
  */
 describe("prod cold-start targets", () => {
-    // Parsed in a hook, not at load, so mutation testing sees the plan change.
+    // Parsed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the plan change.
     let plan: ReturnType<typeof servingPlanSummary>;
-    before(() => {
+    beforeEach(() => {
         plan = servingPlanSummary(parseStackConfig(projectConfig(readStackFile("prod")), "prod"));
     });
     const model = (name: string) => plan.models.find((m) => m.model === name)!;

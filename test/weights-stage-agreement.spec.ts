@@ -47,10 +47,10 @@ function componentFor(config: StackConfig, model: ModelConfig) {
 }
 
 describe("The weights stage: ModelService and the plan agree", () => {
-    // Parsed in a hook, not at load, so mutation testing sees the config change.
+    // Parsed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the config change.
     let prod: StackConfig;
     let llama: StackConfig["models"][number];
-    before(() => {
+    beforeEach(() => {
         prod = parsed("prod");
         llama = prod.models.find((m) => m.name === "llama-3-1-8b")!;
     });
