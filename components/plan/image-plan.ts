@@ -180,11 +180,11 @@ export function checkModelImageArgs(args: ModelImagePlainArgs, problems: Problem
     }
     if (args.dockerfile !== undefined) {
         problems.expect(
-            args.dockerfile.trim() !== "" && fs.existsSync(args.dockerfile),
+            fs.existsSync(args.dockerfile),
             "dockerfile",
             `file "${args.dockerfile}" does not exist (resolved against ${process.cwd()})`,
         );
-    } else if (args.context.trim() !== "" && fs.existsSync(args.context)) {
+    } else if (fs.existsSync(args.context)) {
         problems.expect(
             fs.existsSync(path.join(args.context, "Dockerfile")),
             "dockerfile",
