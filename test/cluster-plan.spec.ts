@@ -498,7 +498,7 @@ describe("cluster plan", () => {
     });
 
     describe("node groups", () => {
-        // Resolved before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the settings change.
+        // Resolved per test: Stryker counts only code run in a test or its beforeEach.
         let settings: ReturnType<typeof resolveClusterSettings>;
         beforeEach(() => {
             settings = resolveClusterSettings("demo", {

@@ -43,7 +43,7 @@ function seconds(comparison: ScenarioComparison, side: "before" | "after"): numb
 
 describe("cold-start cuts", () => {
     describe("llama-3-1-8b with the snapshot, the Run:ai streamer from S3 and the compile cache", () => {
-        // Computed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the estimates change.
+        // Computed per test: Stryker counts only code run in a test or its beforeEach.
         let comparisons: ScenarioComparison[];
         beforeEach(() => {
             comparisons = compareColdStarts(llama8b, allCuts);

@@ -194,7 +194,7 @@ const expectedTrust = [
 ];
 
 describe("Karpenter controller plan", () => {
-    // Computed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the statements change.
+    // Computed per test: Stryker counts only code run in a test or its beforeEach.
     let statements: PolicyStatement[];
     beforeEach(() => {
         statements = karpenterControllerStatements(scope);

@@ -212,7 +212,7 @@ describe("Observability plan", () => {
     });
 
     describe("scheduling", () => {
-        // Computed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the values change.
+        // Computed per test: Stryker counts only code run in a test or its beforeEach.
         let stack: any;
         beforeEach(() => {
             stack = plan.kubePrometheusStackValues(defaults, "monitoring-gp3");

@@ -11,7 +11,7 @@ import { parseStackConfig } from "../stacks/validate";
  * the snapshot volume (≤ 5 s) and the compile cache restores the warm-up (≤ 20 s).
  */
 describe("prod cold-start targets", () => {
-    // Parsed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the plan change.
+    // Parsed per test: Stryker counts only code run in a test or its beforeEach.
     let plan: ReturnType<typeof servingPlanSummary>;
     beforeEach(() => {
         plan = servingPlanSummary(parseStackConfig(projectConfig(readStackFile("prod")), "prod"));

@@ -47,7 +47,7 @@ function componentFor(config: StackConfig, model: ModelConfig) {
 }
 
 describe("The weights stage: ModelService and the plan agree", () => {
-    // Parsed before each test, not at load or in a before-all hook (Stryker attributes neither to a test), so mutation testing sees the config change.
+    // Parsed per test: Stryker counts only code run in a test or its beforeEach.
     let prod: StackConfig;
     let llama: StackConfig["models"][number];
     beforeEach(() => {
