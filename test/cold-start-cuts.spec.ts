@@ -3,8 +3,11 @@ import * as fc from "fast-check";
 import {
     checkTarget,
     coldStartGantt,
+    coldStartWithCuts,
     compareColdStarts,
+    compileCacheGpuModel,
     ColdStartCuts,
+    cutsFromSettings,
     runaiStreamerMiBps,
     ScenarioComparison,
     weightsCutFor,
@@ -40,7 +43,11 @@ function seconds(comparison: ScenarioComparison, side: "before" | "after"): numb
 
 describe("cold-start cuts", () => {
     describe("llama-3-1-8b with the snapshot, the Run:ai streamer from S3 and the compile cache", () => {
-        const comparisons = compareColdStarts(llama8b, allCuts);
+        // Computed per test: Stryker counts only code run in a test or its beforeEach.
+        let comparisons: ScenarioComparison[];
+        beforeEach(() => {
+            comparisons = compareColdStarts(llama8b, allCuts);
+        });
 
         it("a new node goes from 581 s to 161 s", () => {
             // before: 120 launch + ⌈12·1024/50⌉ = 246 pull + ⌈15·1024/800⌉ = 20 read + 195 warm-up
@@ -89,6 +96,163 @@ describe("cold-start cuts", () => {
             assert.match(stages[1].source, /ml-container-cache/);
             assert.match(stages[2].source, /Run:ai Model Streamer/);
             assert.match(stages[3].source, /Baseten/);
+        });
+    });
+
+    it("describes each scenario and why a stage it skips takes no time", () => {
+        assert.deepEqual(
+            compareColdStarts(llama8b, allCuts).map((c) => [
+                c.scenario,
+                c.description,
+                c.stages.filter((s) => s.after === 0).map((s) => s.figure),
+            ]),
+            [
+                ["new-node", "a new replica on a new GPU node", []],
+                [
+                    "warm-restart",
+                    "a replica restarting on a node that already ran it",
+                    ["node already running", "image already in the node's store"],
+                ],
+                [
+                    "headroom-scale-out",
+                    "a scale-out that preempts a warm-headroom placeholder",
+                    ["placeholder held the GPUs on a running node"],
+                ],
+            ],
+        );
+    });
+
+    it("states each cut's figure: ≤ 5 s from the snapshot, streamed at 1021 MiB/s, ≤ 20 s from the compile cache", () => {
+        const stages = scenario(compareColdStarts(llama8b, allCuts), "new-node").stages;
+        assert.deepEqual(
+            stages.slice(1).map((s) => s.figure),
+            [
+                "image pre-pulled on an EBS snapshot volume: ≤ 5 s",
+                "15 GiB streamed from S3 by the server at 1021 MiB/s (nothing staged)",
+                "compile cache restored: ≤ 20 s",
+            ],
+        );
+    });
+
+    it("states the EFS rate a staged copy is read at, in the figure and the cut", () => {
+        const weights = scenario(
+            compareColdStarts(llama8b, { weights: { kind: "efs", readMiBps: 1024 } }),
+            "new-node",
+        ).stages[2];
+        assert.deepEqual(
+            [weights.figure, weights.cut],
+            ["15 GiB staged copy read at 1024 MiB/s", "weights: EFS at 1024 MiB/s"],
+        );
+        assert.match(weights.source, /Amazon EFS performance/);
+    });
+
+    it("leaves a 20 s warm-up alone with the compile cache, and cuts a 21 s one to 20 s", () => {
+        const warmup = (warmupSeconds: number) =>
+            scenario(
+                compareColdStarts({ ...llama8b, warmupSeconds }, { compileCache: true }),
+                "new-node",
+            ).stages[3];
+        assert.deepEqual([warmup(20).after, warmup(20).cut], [20, undefined]);
+        assert.deepEqual([warmup(21).after, warmup(21).cut], [20, "vLLM compile cache"]);
+    });
+
+    it("meets a target equal to the estimate", () => {
+        const newNode = scenario(compareColdStarts(llama8b, allCuts), "new-node");
+        assert.deepEqual(checkTarget(newNode, 161), {
+            scenario: "new-node",
+            targetSeconds: 161,
+            estimateSeconds: 161,
+            met: true,
+        });
+    });
+
+    it("holds a missed target on the longest stage even when it comes last: a warm restart's 20 s warm-up", () => {
+        const warm = scenario(compareColdStarts(llama8b, allCuts), "warm-restart");
+        const { heldBy } = checkTarget(warm, 35);
+        assert.deepEqual(
+            [heldBy?.stage, heldBy?.seconds, heldBy?.allowedSeconds],
+            ["engine-warm-up", 20, 19],
+        );
+    });
+
+    it("applies the cuts to the new-node estimate in the estimate's own shape", () => {
+        const estimate = coldStartWithCuts(llama8b, allCuts);
+        assert.deepEqual(
+            estimate.stages.map((s) => [s.name, s.seconds]),
+            [
+                ["gpu-node-launch", 120],
+                ["image-pull", 5],
+                ["weights-read", 16],
+                ["engine-warm-up", 20],
+            ],
+        );
+        assert.equal(estimate.totalSeconds, 161);
+        assert.equal(
+            estimate.stages[1].figure,
+            "image pre-pulled on an EBS snapshot volume: ≤ 5 s",
+        );
+        assert.match(estimate.stages[2].source, /Run:ai Model Streamer/);
+    });
+
+    describe("the compile cache's GPU model", () => {
+        it("is the one GPU model of the group's types, lower case", () => {
+            assert.deepEqual(compileCacheGpuModel(["g6e.xlarge", "g6e.12xlarge"]), {
+                gpuModel: "l40s",
+            });
+        });
+
+        it("is refused for a group mixing GPU models, naming each once", () => {
+            assert.deepEqual(compileCacheGpuModel(["g5.xlarge", "g6e.xlarge", "g5.2xlarge"]), {
+                problem:
+                    "the compile cache is keyed by GPU model, but the group mixes A10G, L40S; split the group or turn compileCache off",
+            });
+        });
+
+        it("is refused for a group of types outside the catalogue", () => {
+            assert.deepEqual(compileCacheGpuModel(["m6i.large"]), {
+                problem: "no known GPU instance type to key the compile cache by",
+            });
+        });
+    });
+
+    describe("cuts from config settings", () => {
+        const streaming = {
+            runtime: "vllm",
+            loadFormat: "runai_streamer",
+            weightsSource: "s3://weights/llama/1",
+        };
+
+        it("parses both image caches, the compile cache and the streaming weights", () => {
+            assert.deepEqual(
+                cutsFromSettings({
+                    imageCache: "ebs-snapshot",
+                    compileCache: true,
+                    weightsPath: streaming,
+                }),
+                {
+                    imageCache: { kind: "ebs-snapshot" },
+                    weights: { kind: "runai-streamer-s3" },
+                    compileCache: true,
+                },
+            );
+            assert.deepEqual(
+                cutsFromSettings({
+                    imageCache: "soci-parallel-pull",
+                    weightsPath: { ...streaming, loadFormat: "safetensors" },
+                }),
+                {
+                    imageCache: { kind: "soci-parallel-pull" },
+                    weights: undefined,
+                    compileCache: undefined,
+                },
+            );
+        });
+
+        it("takes any other image cache setting as none", () => {
+            assert.equal(
+                cutsFromSettings({ imageCache: "none", weightsPath: streaming }).imageCache,
+                undefined,
+            );
         });
     });
 

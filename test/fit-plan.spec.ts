@@ -6,6 +6,7 @@ import {
     gpuMemoryGiBOf,
     kubeReservedCpuMillicores,
     kvCacheHeadroomGiB,
+    maxPodsUpperBound,
     requestFitProblems,
 } from "../components/plan/fit-plan";
 
@@ -81,6 +82,45 @@ describe("replica fit", () => {
             });
             assert.match(problem!, /A10G of g5\.xlarge/);
         });
+        it("fits weights plus headroom exactly equal to the usable memory: 60 + 12 GiB on 90 % of an 80 GiB A100", () => {
+            const fit = (weightsSizeGiB: number) =>
+                gpuMemoryFitProblem({
+                    runtime: "vllm",
+                    weightsSizeGiB,
+                    gpusPerReplica: 1,
+                    instanceTypes: ["p4de.24xlarge"],
+                });
+            assert.equal(fit(60), undefined);
+            assert.match(
+                fit(60.01)!,
+                /= 72\.01 GiB, more than the A100 of p4de\.24xlarge offers: 72 GiB usable/,
+            );
+        });
+
+        it("judges nothing for a group of unknown types or a replica without GPUs", () => {
+            const fit = (gpusPerReplica: number, instanceTypes: string[]) =>
+                gpuMemoryFitProblem({
+                    runtime: "vllm",
+                    weightsSizeGiB: 60,
+                    gpusPerReplica,
+                    instanceTypes,
+                });
+            assert.equal(fit(1, ["m6i.large"]), undefined);
+            assert.equal(fit(0, ["g5.xlarge"]), undefined);
+        });
+
+        it("sizes a group by its known types and skips the unknown ones", () => {
+            const problem = gpuMemoryFitProblem({
+                runtime: "vllm",
+                weightsSizeGiB: 60,
+                gpusPerReplica: 1,
+                instanceTypes: ["m6i.large", "g5.xlarge"],
+            });
+            assert.match(
+                problem!,
+                /more than the A10G of g5\.xlarge offers: 20\.12 GiB usable .*gpusPerReplica ≥ 4 /,
+            );
+        });
     });
 
     describe("allocatable CPU and memory (EKS AL2023 kube-reserved)", () => {
@@ -119,6 +159,70 @@ describe("replica fit", () => {
                 "14.48 GiB exceeds the 14.47 GiB allocatable on g5.xlarge (16 GiB − 1465 MiB kube-reserved " +
                     "for 110 pods − 100 MiB eviction threshold); request at most 14.47 GiB or use a larger instance type",
             );
+        });
+
+        it("caps pods at 110 below 30 vCPUs and 250 from 30", () => {
+            assert.deepEqual([maxPodsUpperBound(29), maxPodsUpperBound(30)], [110, 250]);
+        });
+
+        it("knows no allocatable for a type outside the GPU catalogue, and judges no requests on it", () => {
+            assert.equal(allocatableOf("m6i.large"), undefined);
+            assert.deepEqual(
+                requestFitProblems({
+                    cpuMillicores: 48_000,
+                    memoryGiB: 300,
+                    instanceTypes: ["m6i.large"],
+                }),
+                {},
+            );
+        });
+
+        it("accepts memory exactly at allocatable", () => {
+            const allocatable = allocatableOf("g5.xlarge")!.memoryGiB;
+            assert.deepEqual(
+                requestFitProblems({
+                    cpuMillicores: 1000,
+                    memoryGiB: allocatable,
+                    instanceTypes: ["g5.xlarge"],
+                }),
+                {},
+            );
+        });
+
+        it("judges CPU on the type with least CPU and memory on the one with least memory, in any order", () => {
+            const cpu =
+                "requests 48000m but g6e.12xlarge has 47810m allocatable (48 vCPUs = 48000m − 190m kube-reserved); " +
+                "request at most 47810m or use a larger instance type";
+            const memoryGiB =
+                "300 GiB exceeds the 252.97 GiB allocatable on g5.16xlarge (256 GiB − 3005 MiB kube-reserved for 250 pods " +
+                "− 100 MiB eviction threshold); request at most 252.96 GiB or use a larger instance type";
+            for (const instanceTypes of [
+                ["g5.16xlarge", "g6e.12xlarge"],
+                ["g6e.12xlarge", "g5.16xlarge"],
+            ])
+                assert.deepEqual(
+                    requestFitProblems({ cpuMillicores: 48_000, memoryGiB: 300, instanceTypes }),
+                    { cpu, memoryGiB },
+                );
+        });
+
+        it("names the first of equally small types", () => {
+            const problems = requestFitProblems({
+                cpuMillicores: 4000,
+                memoryGiB: 15,
+                instanceTypes: ["g5.xlarge", "g6.xlarge"],
+            });
+            assert.match(problems.cpu!, /but g5\.xlarge has 3920m/);
+            assert.match(problems.memoryGiB!, /allocatable on g5\.xlarge/);
+        });
+
+        it("refuses CPU quantities with anything before or after the number", () => {
+            assert.deepEqual(["x4", "4x", "4 ", "3.25"].map(cpuMillicores), [
+                undefined,
+                undefined,
+                undefined,
+                3250,
+            ]);
         });
 
         it("parses CPU quantities in cores and millicores", () => {

@@ -189,6 +189,30 @@ describe("image plan", () => {
             ]);
         });
 
+        it("names a blank context once, without a Dockerfile problem that would follow from it", () => {
+            assert.deepEqual(problemsOf({ context: "  " }), [
+                "context: must be a build context directory, got an empty string",
+            ]);
+        });
+
+        it("names a model version that becomes latest", () => {
+            assert.deepEqual(problemsOf({ modelVersion: "latest" }), [
+                'modelVersion: "latest" becomes the tag "latest", which never names one model version; use a version such as "v1.2.0"',
+            ]);
+        });
+
+        it("lists the platforms it builds for when given another", () => {
+            assert.deepEqual(problemsOf({ platform: "linux/arm/v7" }), [
+                'platform: "linux/arm/v7" is not one of linux/amd64, linux/arm64',
+            ]);
+        });
+
+        it("refuses untagged images expiring after 0 days", () => {
+            assert.deepEqual(problemsOf({ untaggedExpiryDays: 0 }), [
+                "untaggedExpiryDays: must be a whole number >= 1, got 0",
+            ]);
+        });
+
         it("rejects a fractional count and a bad previous version", () => {
             const found = problemsOf({ keepTaggedImages: 2.5, previousModelVersion: "latest" });
             assert.equal(found.length, 2);

@@ -145,6 +145,122 @@ describe("NodePool capacity", () => {
         );
     });
 
+    it("packs multi-GPU replicas onto static nodes: two 2-GPU replicas per 4-GPU node", () => {
+        const plan = planPoolCapacity(
+            pool({ gpuLimit: 0 }),
+            [demand({ gpusPerReplica: 2, maxReplicas: 3 })],
+            { count: 1, gpusPerNode: 4 },
+        );
+        assert.deepEqual([plan.placements[0].onStaticNodes, plan.placements[0].pending], [2, 1]);
+        assert.equal(plan.staticGpus, 4);
+        assert.equal(plan.gpusRequestedAtMax, 6);
+    });
+
+    it("leaves static nodes too small for one model free for the next", () => {
+        const plan = planPoolCapacity(
+            pool({ gpuLimit: 0 }),
+            [
+                demand({ modelName: "big", gpusPerReplica: 2, maxReplicas: 1 }),
+                demand({ modelName: "small", maxReplicas: 2 }),
+            ],
+            { count: 2, gpusPerNode: 1 },
+        );
+        assert.deepEqual(
+            plan.placements.map((p) => [p.modelName, p.onStaticNodes, p.pending]),
+            [
+                ["big", 0, 1],
+                ["small", 2, 0],
+            ],
+        );
+        assert.equal(plan.staticGpus, 2);
+        assert.equal(plan.gpusRequestedAtMax, 4);
+    });
+
+    it("places no replica on the pool when no type fits, even with none left over", () => {
+        const plan = planPoolCapacity(
+            pool({ maxGpusPerNode: 1 }),
+            [demand({ gpusPerReplica: 4, maxReplicas: 1 })],
+            { count: 1, gpusPerNode: 4 },
+        );
+        assert.deepEqual(plan.placements, [
+            {
+                modelName: "llama",
+                replicas: 1,
+                onStaticNodes: 1,
+                onPoolNodes: 0,
+                pending: 0,
+                poolNodeType: undefined,
+                poolNodeGpus: 0,
+            },
+        ]);
+    });
+
+    it("takes whole 4-GPU nodes off the limit: 12 GPUs hold the first model's 2 nodes and 1 of the next", () => {
+        const plan = planPoolCapacity(
+            pool({ instanceFamilies: ["g6e"], gpuLimit: 12, minGpusPerNode: 4 }),
+            [
+                demand({ modelName: "a", gpusPerReplica: 4, maxReplicas: 2 }),
+                demand({ modelName: "b", gpusPerReplica: 4, maxReplicas: 2 }),
+            ],
+        );
+        assert.deepEqual(
+            plan.placements.map((p) => [p.modelName, p.onPoolNodes, p.pending]),
+            [
+                ["a", 2, 0],
+                ["b", 1, 1],
+            ],
+        );
+        assert.equal(plan.poolGpusAtMax, 12);
+        assert.equal(plan.gpusRequestedAtMax, 16);
+    });
+
+    it("names the pool's families and GPU ceiling when no type holds a replica, for its own group only", () => {
+        const found = poolCapacityProblems(
+            pool({ maxGpusPerNode: 2, instanceFamilies: ["g5", "g6"] }),
+            [
+                demand({ gpusPerReplica: 4, maxReplicas: 1 }),
+                demand({ gpuGroup: "other", gpusPerReplica: 8 }),
+            ],
+            paths,
+        );
+        assert.deepEqual(found, [
+            {
+                propertyPath: "models[0].gpusPerReplica",
+                reason: "4 GPUs: no type of NodePool inference (g5, g6, ≤ 2 GPUs per node) has that many",
+            },
+        ]);
+    });
+
+    it("writes a ceiling of one GPU in the singular", () => {
+        const [found] = poolCapacityProblems(
+            pool({ maxGpusPerNode: 1 }),
+            [demand({ gpusPerReplica: 2, maxReplicas: 1 })],
+            paths,
+        );
+        assert.equal(
+            found.reason,
+            "2 GPUs: no type of NodePool inference (g5, ≤ 1 GPU per node) has that many",
+        );
+    });
+
+    it("details the limit needed per model that fits a type, and leaves out the one that fits none", () => {
+        const found = poolCapacityProblems(
+            pool({ instanceFamilies: ["g6e"], gpuLimit: 4, maxGpusPerNode: 4 }),
+            [
+                demand({ modelName: "a", gpusPerReplica: 4, maxReplicas: 1, surge: 1 }),
+                demand({ modelName: "b", gpusPerReplica: 8 }),
+                demand({ modelName: "c", maxReplicas: 1 }),
+            ],
+            paths,
+        );
+        assert.deepEqual(found[1], {
+            propertyPath: "cluster.gpuNodePools[0].gpuLimit",
+            reason:
+                "plan needs a limit of 9 GPUs (a: 2 replicas incl. surge, 0 on static nodes, 2 on g6e.12xlarge (4 GPUs each); " +
+                "c: 1 replicas incl. surge, 0 on static nodes, 1 on g6e.xlarge (1 GPU each)) but gpuLimit is 4: 2 replicas would stay Pending",
+        });
+    });
+
     it("agrees with GPU arithmetic for single-GPU replicas on single-GPU nodes (property)", () => {
         fc.assert(
             fc.property(

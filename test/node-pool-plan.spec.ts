@@ -8,10 +8,12 @@ import {
     instanceGeneration,
     karpenterDuration,
     nodePoolRequirements,
+    nodePoolSelectionProblems,
     nodePoolSpec,
 } from "../components/plan/node-pool-plan";
 import {
     gpuNodePoolProblems,
+    NodePoolValidationInput,
     NodePoolsValidationInput,
 } from "../components/plan/node-pool-validation";
 import { Problems } from "../components/plan/problems";
@@ -186,6 +188,73 @@ describe("GPU NodePool plan", () => {
         );
     });
 
+    it("writes zero seconds as seconds, not hours or minutes", () => {
+        assert.equal(karpenterDuration(0), "0s");
+    });
+
+    it("expires nodes after 720 hours unless told otherwise", () => {
+        assert.equal(nodePoolSpec(pool).template.spec.expireAfter, "720h");
+        assert.equal(
+            nodePoolSpec({ ...pool, expireAfterHours: 36 }).template.spec.expireAfter,
+            "36h",
+        );
+    });
+
+    it("reads multi-letter categories, multi-digit generations, and nothing from a name not starting with letters", () => {
+        assert.deepEqual(["trn1", "g10", "9g6", ""].map(instanceGeneration), [1, 10, 0, 0]);
+    });
+
+    it("orders fitting types across families by GPUs, then vCPUs, then name", () => {
+        assert.deepEqual(fittingInstanceTypes({ instanceFamilies: ["g6e", "g5"] }, 1), [
+            "g5.xlarge",
+            "g6e.xlarge",
+            "g5.2xlarge",
+            "g6e.2xlarge",
+            "g5.4xlarge",
+            "g6e.4xlarge",
+            "g5.8xlarge",
+            "g6e.8xlarge",
+            "g5.16xlarge",
+            "g6e.16xlarge",
+            "g5.12xlarge",
+            "g6e.12xlarge",
+            "g5.24xlarge",
+            "g6e.24xlarge",
+            "g5.48xlarge",
+            "g6e.48xlarge",
+        ]);
+    });
+
+    it("names an unknown family by index and lists the supported ones", () => {
+        assert.deepEqual(nodePoolSelectionProblems({ instanceFamilies: ["g5", "x9"] }), [
+            {
+                propertyPath: "instanceFamilies[1]",
+                reason: 'unknown GPU instance family "x9"; supported families: g4dn, g5, g6, g6e, p4d, p4de, p5, p5e, p5en',
+            },
+        ]);
+    });
+
+    it("says which GPU count and generation no type of the families has", () => {
+        assert.deepEqual(
+            nodePoolSelectionProblems({ instanceFamilies: ["g5"], minGpusPerNode: 16 }),
+            [
+                {
+                    propertyPath: "instanceFamilies",
+                    reason: "no g5 type has 16 or more GPUs; widen the families or raise maxGpusPerNode",
+                },
+            ],
+        );
+        assert.deepEqual(
+            nodePoolSelectionProblems({ instanceFamilies: ["g5"], minInstanceGeneration: 6 }),
+            [
+                {
+                    propertyPath: "instanceFamilies",
+                    reason: "no g5 type has 1 or more GPUs at generation ≥ 6; widen the families or raise maxGpusPerNode",
+                },
+            ],
+        );
+    });
+
     describe("EC2NodeClass", () => {
         it("uses IMDSv2 only with a hop limit of 1", () => {
             assert.deepEqual(ec2NodeClassSpec(nodeClass).metadataOptions, {
@@ -234,6 +303,59 @@ describe("GPU NodePool plan", () => {
                 ec2NodeClassSpec({ ...nodeClass, amiFamily: "Bottlerocket", amiVersion: "v1.30.0" })
                     .amiSelectorTerms,
                 [{ alias: "bottlerocket@v1.30.0" }],
+            );
+        });
+
+        it("boots Bottlerocket from an encrypted gp3 xvda and keeps its images on xvdb, tagged as asked", () => {
+            const spec = ec2NodeClassSpec({
+                ...nodeClass,
+                amiFamily: "Bottlerocket",
+                rootVolumeSizeGiB: 8,
+                tags: { team: "ml" },
+            });
+            const gp3 = { volumeType: "gp3", encrypted: true, deleteOnTermination: true };
+            assert.deepEqual(spec.blockDeviceMappings, [
+                { deviceName: "/dev/xvda", rootVolume: false, ebs: { volumeSize: "8Gi", ...gp3 } },
+                { deviceName: "/dev/xvdb", rootVolume: true, ebs: { volumeSize: "200Gi", ...gp3 } },
+            ]);
+            assert.deepEqual(spec.tags, { team: "ml" });
+        });
+
+        it("boots AL2023 from its root device and mounts the image volume from xvdb", () => {
+            const gp3 = { volumeType: "gp3", encrypted: true, deleteOnTermination: true };
+            assert.deepEqual(ec2NodeClassSpec(nodeClass).blockDeviceMappings, [
+                { deviceName: "/dev/xvda", rootVolume: true, ebs: { volumeSize: "50Gi", ...gp3 } },
+                {
+                    deviceName: "/dev/xvdb",
+                    rootVolume: false,
+                    ebs: { volumeSize: "200Gi", ...gp3 },
+                },
+            ]);
+        });
+
+        it("gives AL2023 a MIME multipart user data that formats a blank volume and mounts it over containerd", () => {
+            assert.equal(
+                ec2NodeClassSpec(nodeClass).userData,
+                [
+                    "MIME-Version: 1.0",
+                    'Content-Type: multipart/mixed; boundary="BOUNDARY"',
+                    "",
+                    "--BOUNDARY",
+                    'Content-Type: text/x-shellscript; charset="us-ascii"',
+                    "",
+                    "#!/bin/bash",
+                    "set -euo pipefail",
+                    "for i in $(seq 1 60); do [ -e /dev/xvdb ] && break; sleep 1; done",
+                    "blkid /dev/xvdb >/dev/null || mkfs.xfs -q /dev/xvdb",
+                    "running=0; systemctl is-active --quiet containerd && running=1 && systemctl stop containerd",
+                    "mkdir -p /var/lib/containerd",
+                    "mount /dev/xvdb /var/lib/containerd",
+                    'echo "/dev/xvdb /var/lib/containerd xfs defaults,nofail 0 2" >> /etc/fstab',
+                    '[ "$running" = 0 ] || systemctl start containerd',
+                    "",
+                    "--BOUNDARY--",
+                    "",
+                ].join("\n"),
             );
         });
 
@@ -322,6 +444,208 @@ describe("GPU NodePool plan", () => {
                     { imageCacheSnapshotId: "snap-0123456789abcdef0" },
                 ).join(),
                 /imageCacheSnapshotId: is an EC2NodeClass setting/,
+            );
+        });
+
+        const gpuBound = "must be 1–8, got";
+        const badPools: [string, Partial<NodePoolValidationInput>, string[]][] = [
+            ["minGpusPerNode under 1", { minGpusPerNode: 0 }, [`minGpusPerNode: ${gpuBound} 0`]],
+            ["a GPU limit of exactly minGpusPerNode 8", { minGpusPerNode: 8, gpuLimit: 8 }, []],
+            [
+                "maxGpusPerNode over 8",
+                { maxGpusPerNode: 9 },
+                ["maxGpusPerNode: must be between minGpusPerNode (1) and 8, got 9"],
+            ],
+            [
+                "a fractional minInstanceGeneration",
+                { minInstanceGeneration: 4.5 },
+                ["minInstanceGeneration: must be a generation number such as 5 or 6, got 4.5"],
+            ],
+            [
+                "consolidateAfterSeconds under 0",
+                { consolidateAfterSeconds: -1 },
+                ["consolidateAfterSeconds: must be whole seconds ≥ 0, got -1"],
+            ],
+            ["consolidateAfterSeconds of 0", { consolidateAfterSeconds: 0 }, []],
+            [
+                "expireAfterHours under 1",
+                { expireAfterHours: 0 },
+                ["expireAfterHours: must be whole hours ≥ 1, got 0"],
+            ],
+            ["expireAfterHours of 1", { expireAfterHours: 1 }, []],
+            [
+                "business days with a capital letter",
+                { businessHours: { days: "Mon", startHourUtc: 8, hours: 10 } },
+                [
+                    'businessHours.days: must be a cron day-of-week field such as "mon-fri" or "1-5", got "Mon"',
+                ],
+            ],
+            [
+                "business days with a trailing space",
+                { businessHours: { days: "mon-fri ", startHourUtc: 8, hours: 10 } },
+                [
+                    'businessHours.days: must be a cron day-of-week field such as "mon-fri" or "1-5", got "mon-fri "',
+                ],
+            ],
+            [
+                "no capacity types",
+                { capacityTypes: [] },
+                ["capacityTypes: must list at least one capacity type"],
+            ],
+            [
+                "an unknown second capacity type",
+                { capacityTypes: ["on-demand", "ondemand"] },
+                [
+                    'capacityTypes[1]: "ondemand" is not a capacity type; use reserved, on-demand, spot',
+                ],
+            ],
+            [
+                "reservation ids with a prefix, a suffix, or too few digits",
+                {
+                    capacityTypes: ["reserved"],
+                    capacityReservationIds: [
+                        "xcr-0123456789abcdef0",
+                        "cr-0123456789abcdef0x",
+                        "cr-0123456",
+                    ],
+                },
+                [
+                    'capacityReservationIds[0]: "xcr-0123456789abcdef0" is not a capacity reservation id (cr-…)',
+                    'capacityReservationIds[1]: "cr-0123456789abcdef0x" is not a capacity reservation id (cr-…)',
+                    'capacityReservationIds[2]: "cr-0123456" is not a capacity reservation id (cr-…)',
+                ],
+            ],
+            [
+                "a 3 GiB root volume",
+                { rootVolumeSizeGiB: 3 },
+                ["rootVolumeSizeGiB: must be whole GiB ≥ 4, got 3"],
+            ],
+            ["a 4 GiB root volume", { rootVolumeSizeGiB: 4 }, []],
+            [
+                "a 49 GiB data volume",
+                { dataVolumeSizeGiB: 49 },
+                [
+                    "dataVolumeSizeGiB: must be whole GiB ≥ 50 (serving images are 10–25 GB unpacked), got 49",
+                ],
+            ],
+            ["a 50 GiB data volume", { dataVolumeSizeGiB: 50 }, []],
+            [
+                "a snapshot id with a prefix",
+                { imageCacheSnapshotId: "xsnap-0123456789abcdef0" },
+                [
+                    'imageCacheSnapshotId: "xsnap-0123456789abcdef0" is not an EBS snapshot id (snap-…)',
+                ],
+            ],
+            [
+                "a snapshot id with a suffix",
+                { imageCacheSnapshotId: "snap-0123456789abcdef0x" },
+                [
+                    'imageCacheSnapshotId: "snap-0123456789abcdef0x" is not an EBS snapshot id (snap-…)',
+                ],
+            ],
+            ["a snapshot id", { imageCacheSnapshotId: "snap-0123456789abcdef0" }, []],
+            ["a 36-character name", { name: "a".repeat(36) }, []],
+            [
+                "a 37-character name",
+                { name: "a".repeat(37) },
+                [`name: "${"a".repeat(37)}" must be a DNS-1123 label of at most 36 characters`],
+            ],
+            [
+                "a name with a capital letter",
+                { name: "Inference" },
+                ['name: "Inference" must be a DNS-1123 label of at most 36 characters'],
+            ],
+            [
+                "labels under the reserved prefixes",
+                {
+                    labels: {
+                        "gpu-serving.io/x": "1",
+                        "nvidia.com/gpu.present": "true",
+                        team: "a",
+                    },
+                },
+                [
+                    "labels.gpu-serving.io/x: is reserved: GpuNodePools sets the gpu-serving.io labels and nvidia.com/gpu.present",
+                    "labels.nvidia.com/gpu.present: is reserved: GpuNodePools sets the gpu-serving.io labels and nvidia.com/gpu.present",
+                ],
+            ],
+        ];
+        for (const [what, pool, expected] of badPools)
+            it(`${expected.length === 0 ? "accepts" : "rejects"} ${what}`, () => {
+                assert.deepEqual(
+                    problems({}, pool),
+                    expected.map((line) => `pools[0].${line}`),
+                );
+            });
+
+        it("requires a family", () => {
+            assert.ok(
+                problems({}, { instanceFamilies: [] }).includes(
+                    "pools[0].instanceFamilies: must list a family",
+                ),
+            );
+        });
+
+        it("requires at least one pool", () => {
+            assert.deepEqual(problems({ pools: [] }), ["pools: must list at least one GPU pool"]);
+        });
+
+        it("names the AMI families it supports, and accepts Bottlerocket", () => {
+            assert.deepEqual(problems({ amiFamily: "Ubuntu" }), [
+                'amiFamily: "Ubuntu" is not supported; use AL2023 or Bottlerocket',
+            ]);
+            assert.deepEqual(problems({ amiFamily: "Bottlerocket" }), []);
+        });
+
+        it("names each missing EC2NodeClass input", () => {
+            assert.deepEqual(problems({ clusterName: undefined, nodeRoleName: undefined }), [
+                "clusterName: is required to create EC2NodeClasses",
+                "nodeRoleName: is required to create EC2NodeClasses",
+            ]);
+        });
+
+        it("names a pool listed twice under the key it was given", () => {
+            const found = new Problems();
+            const twice = {
+                name: "a",
+                instanceFamilies: ["g6e"],
+                gpuLimit: 8,
+                consolidateAfterSeconds: 1,
+            };
+            gpuNodePoolProblems(
+                { clusterName: "c", nodeRoleName: "r", pools: [twice, { ...twice }] },
+                found,
+                "gpuNodePools",
+            );
+            assert.deepEqual(found.list, [
+                { propertyPath: "gpuNodePools[1].name", reason: '"a" is listed twice' },
+            ]);
+        });
+
+        it("with an existing node class, names each EC2-only setting but not an empty reservation list", () => {
+            const existing = { existingNodeClass: { group: "g", kind: "k", name: "n" } };
+            assert.deepEqual(
+                problems(existing, {
+                    capacityReservationIds: [],
+                    rootVolumeSizeGiB: 100,
+                    dataVolumeSizeGiB: 100,
+                }),
+                [
+                    "pools[0].rootVolumeSizeGiB: is an EC2NodeClass setting; remove it with existingNodeClass",
+                    "pools[0].dataVolumeSizeGiB: is an EC2NodeClass setting; remove it with existingNodeClass",
+                ],
+            );
+        });
+
+        it("with an existing node class, needs neither cluster, node role nor a supported AMI family", () => {
+            assert.deepEqual(
+                problems({
+                    existingNodeClass: { group: "g", kind: "k", name: "n" },
+                    clusterName: undefined,
+                    nodeRoleName: undefined,
+                    amiFamily: "Ubuntu",
+                }),
+                [],
             );
         });
 

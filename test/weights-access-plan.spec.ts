@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import {
     parseS3Source,
+    serverStreamsFromS3,
     servingReadsFromS3,
     stagingServiceAccountName,
     weightsReadStatements,
@@ -63,5 +64,69 @@ describe("weights access plan", () => {
                 values: ["s3.cn-north-1.amazonaws.com"],
             },
         ]);
+    });
+    it("refuses a source with anything before s3:// or a space in the bucket", () => {
+        assert.equal(parseS3Source("xs3://models/llama"), undefined);
+        assert.equal(parseS3Source("s3://my models/llama"), undefined);
+    });
+
+    it("trims every leading and trailing slash of the prefix", () => {
+        assert.deepEqual(parseS3Source("s3://models///llama/1//"), {
+            bucket: "models",
+            prefix: "llama/1",
+        });
+    });
+
+    it("streams from S3 only for a vLLM Run:ai streamer with an s3:// source inside AWS", () => {
+        const streaming = {
+            runtime: "vllm",
+            loadFormat: "runai_streamer",
+            weightsSource: "s3://models/llama/1",
+        };
+        assert.equal(serverStreamsFromS3(streaming), true);
+        assert.equal(serverStreamsFromS3({ ...streaming, weightsSource: "hf://org/llama" }), false);
+        assert.equal(
+            serverStreamsFromS3({ ...streaming, weightsEndpoint: "http://10.0.0.1:9000" }),
+            false,
+        );
+        assert.equal(serverStreamsFromS3({ ...streaming, runtime: "custom" }), false);
+    });
+
+    it("lists a prefix only under that prefix and reads only its objects, without KMS", () => {
+        assert.deepEqual(
+            weightsReadStatements({
+                partition: "aws",
+                region: "us-west-2",
+                location: { bucket: "models", prefix: "llama/1" },
+            }),
+            [
+                {
+                    sid: "ListWeightsPrefix",
+                    actions: ["s3:ListBucket"],
+                    resources: ["arn:aws:s3:::models"],
+                    conditions: [
+                        { test: "StringLike", variable: "s3:prefix", values: ["llama/1/*"] },
+                    ],
+                },
+                {
+                    sid: "ReadWeights",
+                    actions: ["s3:GetObject"],
+                    resources: ["arn:aws:s3:::models/llama/1/*"],
+                },
+            ],
+        );
+    });
+
+    it("decrypts with the given key only", () => {
+        const [, , decrypt] = weightsReadStatements({
+            partition: "aws",
+            region: "us-west-2",
+            location: { bucket: "models", prefix: "" },
+            kmsKeyArn: "arn:aws:kms:us-west-2:1:key/k",
+        });
+        assert.deepEqual(
+            [decrypt.sid, decrypt.actions, decrypt.resources],
+            ["DecryptWeightsThroughS3", ["kms:Decrypt"], ["arn:aws:kms:us-west-2:1:key/k"]],
+        );
     });
 });

@@ -47,8 +47,13 @@ function componentFor(config: StackConfig, model: ModelConfig) {
 }
 
 describe("The weights stage: ModelService and the plan agree", () => {
-    const prod = parsed("prod");
-    const llama = prod.models.find((m) => m.name === "llama-3-1-8b")!;
+    // Parsed per test: Stryker counts only code run in a test or its beforeEach.
+    let prod: StackConfig;
+    let llama: StackConfig["models"][number];
+    beforeEach(() => {
+        prod = parsed("prod");
+        llama = prod.models.find((m) => m.name === "llama-3-1-8b")!;
+    });
 
     it("on any model and store: same decision, same stages, and a startup budget on that stage's read", () => {
         const variant = fc.record({

@@ -32,11 +32,3 @@ export function launchTemplateReservation(reservation?: NodeGroupReservation): {
             : {}),
     };
 }
-
-/** The EKS capacity type of a group in a reservation: Capacity Blocks have their own. */
-export function reservedCapacityType(
-    capacityType: string,
-    reservation?: NodeGroupReservation,
-): string {
-    return reservation?.capacityBlock ? "CAPACITY_BLOCK" : capacityType;
-}

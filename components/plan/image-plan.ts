@@ -180,11 +180,11 @@ export function checkModelImageArgs(args: ModelImagePlainArgs, problems: Problem
     }
     if (args.dockerfile !== undefined) {
         problems.expect(
-            args.dockerfile.trim() !== "" && fs.existsSync(args.dockerfile),
+            fs.existsSync(args.dockerfile),
             "dockerfile",
             `file "${args.dockerfile}" does not exist (resolved against ${process.cwd()})`,
         );
-    } else if (args.context.trim() !== "" && fs.existsSync(args.context)) {
+    } else if (fs.existsSync(args.context)) {
         problems.expect(
             fs.existsSync(path.join(args.context, "Dockerfile")),
             "dockerfile",
@@ -192,14 +192,10 @@ export function checkModelImageArgs(args: ModelImagePlainArgs, problems: Problem
         );
     }
     const versionProblem = imageTagProblem(args.modelVersion);
-    problems.expect(versionProblem === undefined, "modelVersion", versionProblem ?? "");
+    if (versionProblem !== undefined) problems.add("modelVersion", versionProblem);
     if (args.previousModelVersion !== undefined) {
         const previousProblem = imageTagProblem(args.previousModelVersion);
-        problems.expect(
-            previousProblem === undefined,
-            "previousModelVersion",
-            previousProblem ?? "",
-        );
+        if (previousProblem !== undefined) problems.add("previousModelVersion", previousProblem);
     }
     problems.expect(
         allowedImagePlatforms.includes(args.platform),
@@ -207,7 +203,7 @@ export function checkModelImageArgs(args: ModelImagePlainArgs, problems: Problem
         `"${args.platform}" is not one of ${allowedImagePlatforms.join(", ")}`,
     );
     const keepProblem = positiveIntegerProblem(args.keepTaggedImages);
-    problems.expect(keepProblem === undefined, "keepTaggedImages", keepProblem ?? "");
+    if (keepProblem !== undefined) problems.add("keepTaggedImages", keepProblem);
     const expiryProblem = positiveIntegerProblem(args.untaggedExpiryDays);
-    problems.expect(expiryProblem === undefined, "untaggedExpiryDays", expiryProblem ?? "");
+    if (expiryProblem !== undefined) problems.add("untaggedExpiryDays", expiryProblem);
 }

@@ -83,11 +83,15 @@ export function planPoolCapacity(
         const left = replicas - onStaticNodes;
         const poolNodeType = poolNodeTypeFor(pool, demand.gpusPerReplica);
         const poolNodeGpus = poolNodeType ? typeGpus(poolNodeType) : 0;
-        const perPoolNode =
-            poolNodeGpus === 0 ? 0 : Math.floor(poolNodeGpus / demand.gpusPerReplica);
-        const nodesAllowed = poolNodeGpus === 0 ? 0 : Math.floor(remainingLimit / poolNodeGpus);
+        const perPoolNode = Math.floor(poolNodeGpus / demand.gpusPerReplica);
+        // perPoolNode ≥ 1 means a fitting type with GPUs, so the divisions below are by ≥ 1.
         const poolNodesUsed =
-            perPoolNode < 1 ? 0 : Math.min(nodesAllowed, Math.ceil(left / perPoolNode));
+            perPoolNode < 1
+                ? 0
+                : Math.min(
+                      Math.floor(remainingLimit / poolNodeGpus),
+                      Math.ceil(left / perPoolNode),
+                  );
         remainingLimit -= poolNodesUsed * poolNodeGpus;
         poolGpusAtMax += poolNodesUsed * poolNodeGpus;
         const onPoolNodes = Math.min(left, poolNodesUsed * perPoolNode);
