@@ -345,7 +345,7 @@ describe("GPU NodePool plan", () => {
                     "",
                     "#!/bin/bash",
                     "set -euo pipefail",
-                    "for i in $(seq 1 60); do [ -e /dev/xvdb ] && break; sleep 1; done",
+                    "for _ in $(seq 1 60); do [ -e /dev/xvdb ] && break; sleep 1; done",
                     "blkid /dev/xvdb >/dev/null || mkfs.xfs -q /dev/xvdb",
                     "running=0; systemctl is-active --quiet containerd && running=1 && systemctl stop containerd",
                     "mkdir -p /var/lib/containerd",
