@@ -36,6 +36,13 @@ describe("access validation", () => {
         assert.deepEqual(keys("ExternalLoadBalancer", ["203.0.113.0/24"], certificate), []);
     });
 
+    it("leaves an unknown service type to its own check: no load balancer, no TLS demand", () => {
+        assert.deepEqual(
+            loadBalancerExposureProblems({ serviceType: "NodePort", sourceRanges: [] }),
+            [],
+        );
+    });
+
     it("refuses open or malformed source ranges", () => {
         const problems = loadBalancerExposureProblems({
             serviceType: "InternalLoadBalancer",

@@ -194,7 +194,7 @@ describe("replica fit", () => {
                 "requests 48000m but g6e.12xlarge has 47810m allocatable (48 vCPUs = 48000m − 190m kube-reserved); " +
                 "request at most 47810m or use a larger instance type";
             const memoryGiB =
-                "300 GiB exceeds the 252.97 GiB allocatable on g5.16xlarge (256 GiB − 3005 MiB kube-reserved for 250 pods " +
+                "300 GiB exceeds the 252.96 GiB allocatable on g5.16xlarge (256 GiB − 3005 MiB kube-reserved for 250 pods " +
                 "− 100 MiB eviction threshold); request at most 252.96 GiB or use a larger instance type";
             for (const instanceTypes of [
                 ["g5.16xlarge", "g6e.12xlarge"],

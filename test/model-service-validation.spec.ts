@@ -217,7 +217,6 @@ const cases: [string, Record<string, unknown>, string[]][] = [
         { serviceType: "NodePort" },
         [
             'serviceType: "NodePort" is not a service type; allowed: ClusterIP, InternalLoadBalancer, ExternalLoadBalancer',
-            "tlsCertificateArn: is required for a load balancer: the bearer key must not cross the network in clear; set the ARN of an ACM certificate for the endpoint's name (arn:aws:acm:<region>:<account>:certificate/<id>)",
         ],
     ],
     [

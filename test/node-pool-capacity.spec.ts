@@ -257,7 +257,7 @@ describe("NodePool capacity", () => {
             propertyPath: "cluster.gpuNodePools[0].gpuLimit",
             reason:
                 "plan needs a limit of 9 GPUs (a: 2 replicas incl. surge, 0 on static nodes, 2 on g6e.12xlarge (4 GPUs each); " +
-                "c: 1 replicas incl. surge, 0 on static nodes, 1 on g6e.xlarge (1 GPU each)) but gpuLimit is 4: 2 replicas would stay Pending",
+                "c: 1 replica incl. surge, 0 on static nodes, 1 on g6e.xlarge (1 GPU each)) but gpuLimit is 4: 2 replicas would stay Pending",
         });
     });
 

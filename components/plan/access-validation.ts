@@ -28,7 +28,8 @@ export interface LoadBalancerExposure {
 export function loadBalancerExposureProblems(
     exposure: LoadBalancerExposure,
 ): { key: string; reason: string }[] {
-    if (exposure.serviceType === "ClusterIP") return [];
+    // ClusterIP has no load balancer; an unknown type is refused by its own check, not here.
+    if (!["InternalLoadBalancer", "ExternalLoadBalancer"].includes(exposure.serviceType)) return [];
     const problems: { key: string; reason: string }[] = [];
     exposure.sourceRanges.forEach((cidr, i) => {
         if (openToTheInternet.includes(cidr))

@@ -34,6 +34,8 @@ export interface GpuFitInput {
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
+/** Down to the hundredth: an allocatable figure shown rounded up would invite a request that fails. */
+const floor2 = (value: number) => Math.floor(value * 100) / 100;
 
 /** KV-cache and activation headroom for `weightsPerGpuGiB` of weights on one GPU, GiB. */
 export function kvCacheHeadroomGiB(weightsPerGpuGiB: number): number {
@@ -159,10 +161,10 @@ export function requestFitProblems(input: RequestFitInput): { cpu?: string; memo
         const info = gpuInstanceType(memoryNode.instanceType)!;
         const maxPods = maxPodsUpperBound(info.vcpus);
         problems.memoryGiB =
-            `${input.memoryGiB} GiB exceeds the ${round2(memoryNode.memoryGiB)} GiB allocatable on ` +
+            `${input.memoryGiB} GiB exceeds the ${floor2(memoryNode.memoryGiB)} GiB allocatable on ` +
             `${memoryNode.instanceType} (${info.memoryGiB} GiB − ${kubeReservedMemoryMiB(maxPods)} MiB kube-reserved ` +
             `for ${maxPods} pods − ${evictionHardMemoryMiB} MiB eviction threshold); request at most ` +
-            `${Math.floor(memoryNode.memoryGiB * 100) / 100} GiB or use a larger instance type`;
+            `${floor2(memoryNode.memoryGiB)} GiB or use a larger instance type`;
     }
     return problems;
 }

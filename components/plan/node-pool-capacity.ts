@@ -139,6 +139,10 @@ function gpus(count: number): string {
     return count === 1 ? "1 GPU" : `${count} GPUs`;
 }
 
+function replicas(count: number): string {
+    return count === 1 ? "1 replica" : `${count} replicas`;
+}
+
 /**
  * Every way the models overflow the pool, under the config key to change: a replica no fitting
  * type can hold, and a GPU limit below what full scale needs. The message states exactly how many
@@ -167,7 +171,7 @@ export function poolCapacityProblems(
             .filter((p) => p.poolNodeType !== undefined)
             .map(
                 (p) =>
-                    `${p.modelName}: ${p.replicas} replicas incl. surge, ${p.onStaticNodes} on static nodes, ${p.replicas - p.onStaticNodes} on ${p.poolNodeType} (${gpus(p.poolNodeGpus)} each)`,
+                    `${p.modelName}: ${replicas(p.replicas)} incl. surge, ${p.onStaticNodes} on static nodes, ${p.replicas - p.onStaticNodes} on ${p.poolNodeType} (${gpus(p.poolNodeGpus)} each)`,
             )
             .join("; ");
         const pending = short.reduce((sum, p) => sum + p.pending, 0);

@@ -119,7 +119,9 @@ export function nodePoolSelectionProblems(
                 reason: `unknown GPU instance family "${family}"; supported families: ${gpuInstanceFamilies.join(", ")}`,
             });
     });
-    if (problems.length === 0 && fittingInstanceTypes(pool, minGpus).length === 0) {
+    // No family at all is its own problem ("must list a family"); only named families can fit none.
+    const named = pool.instanceFamilies.length > 0;
+    if (problems.length === 0 && named && fittingInstanceTypes(pool, minGpus).length === 0) {
         problems.push({
             propertyPath: "instanceFamilies",
             reason: `no ${pool.instanceFamilies.join(", ")} type has ${minGpus}${pool.maxGpusPerNode ? `–${pool.maxGpusPerNode}` : " or more"} GPUs${pool.minInstanceGeneration ? ` at generation ≥ ${pool.minInstanceGeneration}` : ""}; widen the families or raise maxGpusPerNode`,
