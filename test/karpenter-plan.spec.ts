@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import type { PolicyStatement } from "../components/plan/in-cluster-plan";
+import { conditionLines, ExpectedStatement, itGrantsExactly } from "./harness/policy-statements";
 import {
     discoveryTag,
     interruptionRules,
@@ -17,19 +17,11 @@ const scope = {
     interruptionQueueArn: "arn:aws:sqs:eu-west-1:123456789012:gpu-karpenter",
 };
 
-/** A condition as one line: `test variable value|value`. */
-function conditionLines(conditions?: { test: string; variable: string; values: string[] }[]) {
-    return conditions?.map((c) => `${c.test} ${c.variable} ${c.values.join("|")}`);
-}
-
 /**
  * Karpenter's reference CloudFormation policies (karpenter.sh, "Getting Started with Karpenter",
  * cloudformation.yaml) for cluster "gpu" in eu-west-1, statement by statement.
  */
-const expectedStatements: Record<
-    string,
-    { actions: string[]; resources: string[]; conditions?: string[] }
-> = {
+const expectedStatements: Record<string, ExpectedStatement> = {
     AllowScopedEC2InstanceAccessActions: {
         actions: ["ec2:RunInstances", "ec2:CreateFleet"],
         resources: [
@@ -194,33 +186,11 @@ const expectedTrust = [
 ];
 
 describe("Karpenter controller plan", () => {
-    // Computed per test: Stryker counts only code run in a test or its beforeEach.
-    let statements: PolicyStatement[];
-    beforeEach(() => {
-        statements = karpenterControllerStatements(scope);
-    });
-
-    it("grants the reference template's statements, in its order, and no others", () => {
-        assert.deepEqual(
-            statements.map((s) => s.sid),
-            Object.keys(expectedStatements),
-        );
-    });
-
-    for (const [sid, expected] of Object.entries(expectedStatements))
-        it(`scopes ${sid} to its resources and conditions`, () => {
-            const statement = statements.find((s) => s.sid === sid)!;
-            assert.deepEqual(
-                {
-                    actions: statement.actions,
-                    resources: statement.resources,
-                    ...(statement.conditions
-                        ? { conditions: conditionLines(statement.conditions) }
-                        : {}),
-                },
-                expected,
-            );
-        });
+    itGrantsExactly(
+        "the reference template",
+        () => karpenterControllerStatements(scope),
+        expectedStatements,
+    );
 
     it("trusts EKS Pod Identity only for Karpenter's service account in this cluster", () => {
         const [trust] = podIdentityTrustStatements(scope);

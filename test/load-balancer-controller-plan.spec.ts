@@ -1,23 +1,15 @@
 import { strict as assert } from "assert";
-import type { PolicyStatement } from "../components/plan/in-cluster-plan";
+import { ExpectedStatement, itGrantsExactly } from "./harness/policy-statements";
 import {
     loadBalancerControllerPolicyStatements,
     loadBalancerControllerValues,
 } from "../components/plan/load-balancer-controller-plan";
 
-/** A condition as one line: `test variable value|value`. */
-function conditionLines(conditions?: { test: string; variable: string; values: string[] }[]) {
-    return conditions?.map((c) => `${c.test} ${c.variable} ${c.values.join("|")}`);
-}
-
 /**
  * The controller's policy for v2.17.1 (`docs/install/iam_policy.json`) in the aws-cn partition,
  * statement by statement, so each ARN carries the partition it is given.
  */
-const expectedStatements: Record<
-    string,
-    { actions: string[]; resources: string[]; conditions?: string[] }
-> = {
+const expectedStatements: Record<string, ExpectedStatement> = {
     CreateElbServiceLinkedRole: {
         actions: ["iam:CreateServiceLinkedRole"],
         resources: ["*"],
@@ -194,33 +186,11 @@ const expectedStatements: Record<
 };
 
 describe("AWS Load Balancer Controller plan", () => {
-    // Computed per test: Stryker counts only code run in a test or its beforeEach.
-    let statements: PolicyStatement[];
-    beforeEach(() => {
-        statements = loadBalancerControllerPolicyStatements("aws-cn");
-    });
-
-    it("grants the release's statements, in its order, and no others", () => {
-        assert.deepEqual(
-            statements.map((s) => s.sid),
-            Object.keys(expectedStatements),
-        );
-    });
-
-    for (const [sid, expected] of Object.entries(expectedStatements))
-        it(`scopes ${sid} to its resources and conditions`, () => {
-            const statement = statements.find((s) => s.sid === sid)!;
-            assert.deepEqual(
-                {
-                    actions: statement.actions,
-                    resources: statement.resources,
-                    ...(statement.conditions
-                        ? { conditions: conditionLines(statement.conditions) }
-                        : {}),
-                },
-                expected,
-            );
-        });
+    itGrantsExactly(
+        "the release",
+        () => loadBalancerControllerPolicyStatements("aws-cn"),
+        expectedStatements,
+    );
 
     it("sets cluster, region and VPC explicitly, tags what it creates, and runs on system nodes", () => {
         assert.deepEqual(
