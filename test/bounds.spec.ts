@@ -20,6 +20,7 @@ import type { ModelServiceInputs } from "../components/serving/model-service-typ
 import { modelServiceProblems } from "../components/serving/validation";
 import { configJsonSchema } from "../stacks/config-json-schema";
 import { parseStackConfig } from "../stacks/validate";
+import { validModelServiceInputs } from "./harness/model-service-inputs";
 
 // Every minimum and maximum, just inside and just outside. Mutation testing leaves number literals
 // alone, so a bound moved by one (or dropped) is caught here or nowhere. Each refusal is asserted
@@ -1107,20 +1108,7 @@ describe("bounds: Observability arguments", () => {
 });
 
 /** 16 GiB vLLM model: cold start 120 + 246 + 33 (16 GiB at 500 MiB/s) + 195 = 594 s. */
-const serviceArgs = (): ModelServiceInputs => ({
-    modelName: "llama",
-    namespace: "serving",
-    image: digest,
-    runtime: "vllm",
-    modelVersion: "1",
-    weightsSource: "s3://weights/llama/1",
-    weightsSizeGiB: 16,
-    modelClaimName: "model-cache",
-    gpuGroup: "inference",
-    gpusPerReplica: 1,
-    minReplicas: 1,
-    maxReplicas: 4,
-});
+const serviceArgs = validModelServiceInputs;
 
 describe("bounds: ModelService arguments", () => {
     const customRuntime = (args: ModelServiceInputs) => (args.runtime = "custom");

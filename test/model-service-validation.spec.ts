@@ -1,24 +1,12 @@
 import { strict as assert } from "assert";
 import type { ModelServiceInputs } from "../components/serving/model-service-types";
 import { isDigestReference, modelServiceProblems } from "../components/serving/validation";
+import { validModelServiceInputs, vllmDigest } from "./harness/model-service-inputs";
 
-const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
+const digest = vllmDigest;
 
 /** One vLLM model streamed from S3: valid, so each case below shows only its own problems. */
-const base: ModelServiceInputs = {
-    modelName: "llama",
-    namespace: "serving",
-    image: digest,
-    runtime: "vllm",
-    modelVersion: "1",
-    weightsSource: "s3://weights/llama/1",
-    weightsSizeGiB: 16,
-    modelClaimName: "model-cache",
-    gpuGroup: "inference",
-    gpusPerReplica: 1,
-    minReplicas: 1,
-    maxReplicas: 4,
-};
+const base = validModelServiceInputs();
 
 function problems(overrides: Partial<ModelServiceInputs> | Record<string, unknown>): string[] {
     return modelServiceProblems({ ...base, ...overrides } as ModelServiceInputs).list.map(
