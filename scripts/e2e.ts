@@ -1,7 +1,7 @@
 // End-to-end run of the real Pulumi engine against a real control plane with simulated GPU nodes
 // and real nodes (the local stack). Prints each check and the timings, ends with
 // "e2e: N passed, N failed". A run that an earlier, interrupted one left behind is cleared first.
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { checkRealServing } from "./e2e/real-node";
 import {
@@ -172,6 +172,19 @@ async function main(): Promise<void> {
     } finally {
         timed("control plane stop", clusterDown);
     }
+    checkEngineOutlivesCluster();
+}
+
+/** The Docker engine is machine-wide (README): stopping the cluster leaves it for the next build. */
+function checkEngineOutlivesCluster(): void {
+    const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
+        encoding: "utf8",
+    });
+    check(
+        "the Docker engine outlives the cluster (machine-wide, not swept as a leftover)",
+        info.status === 0,
+        info.status === 0 ? `dockerd ${info.stdout.trim()}` : info.stderr.trim().slice(-200),
+    );
 }
 
 function deployAndExpectNoChanges(): void {

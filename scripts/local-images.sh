@@ -47,8 +47,10 @@ cmd_engine() {
     die "dockerd (pid $(cat /var/run/docker.pid)) runs but does not answer; see $DOCKER_LOG"
   fi
   # No bridge, no iptables: the engine only builds and pushes; build steps use the host network,
-  # so nothing gets an address outside loopback and the host's firewall stays as it is.
-  setsid dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+  # so nothing gets an address outside loopback and the host's firewall stays as it is. Started
+  # without this cluster's state marker: the engine is machine-wide and outlives the cluster, so
+  # the leftover sweeps of a later down or up must not take it for one of the cluster's processes.
+  env -u GPU_SERVING_LOCAL_STATE setsid dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
     --ip-forward=false >>"$DOCKER_LOG" 2>&1 </dev/null &
   log "started dockerd (pid $!, machine-wide, log $DOCKER_LOG)"
   local _
