@@ -276,6 +276,31 @@ describe("stack config", () => {
             /^cluster\.kubeconfigPath: is only used when platform is "existing"/,
         ],
         [
+            "observability settings on an existing cluster",
+            (c) => Object.assign(c, { platform: "existing", observability: {} }),
+            /^observability: is only used when platform is "eks"; install monitoring on your cluster yourself$/,
+        ],
+        [
+            "a host path for the model store on EKS",
+            (c) => (c.modelStore = { hostPath: "/models" }),
+            /^modelStore\.hostPath: is only used when platform is "existing"$/,
+        ],
+        [
+            "a Karpenter node class on EKS",
+            (c) => (c.cluster.karpenter = { nodeClass: { group: "g", kind: "K", name: "n" } }),
+            /^cluster\.karpenter\.nodeClass: is only used when platform is "existing"; on EKS each NodePool gets its own EC2NodeClass$/,
+        ],
+        [
+            "a model version that would tag its image latest, under the model's version",
+            (c) => (c.models[0].version = "latest"),
+            /^models\[0\]\.version: "latest" becomes the tag "latest"/,
+        ],
+        [
+            "an image repository name ECR refuses, under the model's image",
+            (c) => (c.models[0].image.repository = "Bad Repo"),
+            /^models\[0\]\.image\.repository: "Bad Repo" is not an ECR repository name/,
+        ],
+        [
             "a tag value that is not a string",
             (c) => (c.tags = { team: 7 }),
             /^tags\.team: must be a string, got 7/,
@@ -349,6 +374,59 @@ describe("stack config checks that depend on the platform", () => {
         assert.deepEqual(problemsOf(config), [
             "modelStore.storageClassName: \"Local Models\" is not a DNS-1123 label: use lower-case letters, digits and '-', start and end with a letter or digit, at most 253 characters",
         ]);
+    });
+
+    it("eks: checks the GPU node groups GpuCluster will create", () => {
+        const config = validConfig();
+        config.cluster.gpuNodeGroups[0].minSize = 5;
+        assert.deepEqual(problemsOf(config), [
+            "cluster.gpuNodeGroups[0].minSize: 5 exceeds maxSize 4",
+        ]);
+    });
+
+    it("existing: checks the GPU node groups, which describe its static nodes", () => {
+        const config = existingConfig();
+        config.cluster.gpuNodeGroups[0].minSize = 5;
+        assert.deepEqual(problemsOf(config), [
+            "cluster.gpuNodeGroups[0].minSize: 5 exceeds maxSize 4",
+        ]);
+    });
+
+    it("existing on node groups: needs at least one group", () => {
+        const config = existingConfig();
+        config.cluster = { capacityEngine: "node-groups" };
+        assert.deepEqual(problemsOf(config), [
+            'cluster.gpuNodeGroups: at least one GPU node group is required with capacity engine "node-groups"',
+            'models[0].gpuGroup: "inference" is not a GPU group; groups: (none)',
+        ]);
+    });
+
+    describe("existing on Karpenter", () => {
+        function karpenterConfig(): Record<string, any> {
+            const config = existingConfig();
+            config.cluster = {
+                capacityEngine: "karpenter",
+                karpenter: {
+                    nodeClass: { group: "karpenter.kwok.sh", kind: "KWOKNodeClass", name: "local" },
+                },
+                gpuNodePools: [{ name: "inference", instanceFamilies: ["g5"], gpuLimit: 4 }],
+            };
+            return config;
+        }
+
+        it("needs no GPU node groups beside the NodePools", () => {
+            assert.deepEqual(problemsOf(karpenterConfig()), []);
+        });
+
+        it("still checks the static GPU node groups it is given", () => {
+            const config = karpenterConfig();
+            config.cluster.gpuNodeGroups = [
+                { name: "inference", instanceTypes: ["g5.2xlarge"], minSize: 5, maxSize: 4 },
+            ];
+            assert.deepEqual(problemsOf(config), [
+                "cluster.gpuNodeGroups[0].minSize: 5 exceeds maxSize 4",
+            ]);
+        });
     });
 
     it("existing: skips the EFS and observability checks, which only apply to eks", () => {
