@@ -136,6 +136,32 @@ describe("GPU capacity problems", () => {
         ]);
     });
 
+    for (const instanceTypes of [
+        ["g5.12xlarge", "g5.2xlarge"],
+        ["g5.2xlarge", "g5.12xlarge"],
+    ])
+        it(`names the group's smallest type when the types are listed as ${instanceTypes.join(", ")}`, () => {
+            const problems = capacityProblems(
+                [{ ...inference, instanceTypes }],
+                [demand({ gpusPerReplica: 2 })],
+            );
+            assert.deepEqual(problems, [
+                {
+                    propertyPath: "models[0].gpusPerReplica",
+                    reason: "2 exceeds the 1 GPU of g5.2xlarge (gpuGroups.inference)",
+                },
+            ]);
+        });
+
+    it("says there are no groups when none is configured", () => {
+        assert.deepEqual(capacityProblems([], [demand({})]), [
+            {
+                propertyPath: "models[0].gpuGroup",
+                reason: '"inference" is not a GPU group; groups: (none)',
+            },
+        ]);
+    });
+
     it("reports a model on a group that does not exist, listing the groups", () => {
         const problems = capacityProblems([inference], [demand({ gpuGroup: "training" })]);
         assert.deepEqual(problems, [
@@ -160,6 +186,30 @@ describe("GPU capacity problems", () => {
                 reason:
                     "plan needs 4 nodes (small: 4 + 1 surge replicas of 1 GPU, 4 per node → 2; " +
                     "medium: 2 + 1 surge replicas of 2 GPUs, 2 per node → 2) but maxSize is 3",
+            },
+        ]);
+    });
+
+    it("counts only the group's own models that fit a node in its maxSize arithmetic", () => {
+        const problems = capacityProblems(
+            [
+                { ...inference, maxSize: 1 },
+                { name: "batch", instanceTypes: ["g5.2xlarge"], minSize: 0, maxSize: 4 },
+            ],
+            [
+                demand({ modelName: "small", maxReplicas: 4 }),
+                demand({ modelName: "elsewhere", gpuGroup: "batch" }),
+                demand({ modelName: "huge", gpusPerReplica: 8 }),
+            ],
+        );
+        assert.deepEqual(problems, [
+            {
+                propertyPath: "models[2].gpusPerReplica",
+                reason: "8 exceeds the 4 GPUs of g5.12xlarge (gpuGroups.inference)",
+            },
+            {
+                propertyPath: "gpuGroups.inference.maxSize",
+                reason: "plan needs 2 nodes (small: 4 + 1 surge replicas of 1 GPU, 4 per node → 2) but maxSize is 1",
             },
         ]);
     });
