@@ -60,10 +60,10 @@ describe("cold-start estimate", () => {
         assert.equal(tuned.totalSeconds, 269);
     });
 
-    it("refuses to guess a warm-up for an unknown runtime", () => {
+    it("refuses to guess a warm-up for an unknown runtime, listing the known ones", () => {
         assert.throws(
             () => estimateColdStart({ imageSizeGiB: 1, weightsSizeGiB: 1, runtime: "triton" }),
-            /no warm-up figure for runtime "triton"/,
+            { message: 'no warm-up figure for runtime "triton"; known: vllm, custom' },
         );
     });
 });
