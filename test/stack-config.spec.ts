@@ -5,7 +5,7 @@ import { configReferenceTable } from "../stacks/config-reference";
 import { readmeSection } from "../scripts/readme";
 import { InvalidInputsError } from "../components/plan/problems";
 import * as v from "valibot";
-import { describeAccepts, integer, number, string } from "../stacks/config-schema";
+import { describeAccepts, describeValue, integer, number, string } from "../stacks/config-schema";
 import * as pulumi from "@pulumi/pulumi";
 import {
     decodeConfigValue,
@@ -299,6 +299,16 @@ describe("stack config", () => {
             "an image repository name ECR refuses, under the model's image",
             (c) => (c.models[0].image.repository = "Bad Repo"),
             /^models\[0\]\.image\.repository: "Bad Repo" is not an ECR repository name/,
+        ],
+        [
+            "a section given as text instead of an object",
+            (c) => (c.modelStore = "x"),
+            /^modelStore: must be an object, got "x"$/,
+        ],
+        [
+            "a nested section given as a number instead of an object",
+            (c) => (c.models[0].weights = 7),
+            /^models\[0\]\.weights: must be an object, got 7$/,
         ],
         [
             "a tag value that is not a string",
@@ -718,6 +728,11 @@ describe("stack config building blocks", () => {
                 'must be a finite number (a number ≥ 0.5), got ".inf"',
             ],
         );
+    });
+
+    it("quotes a value of up to 60 characters whole and cuts a longer one to 57 and an ellipsis", () => {
+        assert.equal(describeValue("x".repeat(58)), `"${"x".repeat(58)}"`);
+        assert.equal(describeValue("x".repeat(59)), `"${"x".repeat(56)}...`);
     });
 
     it("asks a text key for text, not for a finite number, when given .inf", () => {
