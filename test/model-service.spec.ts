@@ -10,6 +10,7 @@ import {
     systemNodeLabels,
 } from "../components/plan/scheduling";
 import { validateRenderedKubernetesObjects } from "./harness/kubernetes-schemas";
+import { validModelServiceInputs } from "./harness/model-service-inputs";
 import { RegisteredResource, Rendered, isSecret, render, valueOf } from "./harness/render";
 
 const types = {
@@ -36,19 +37,13 @@ const tls = {
     loadBalancerSourceRanges: ["203.0.113.0/24"],
 };
 
+/** The harness's valid vLLM model, under the name, version and ECR image these specs assert on. */
 const baseArgs: ModelServiceArgs = {
+    ...validModelServiceInputs(),
     modelName: "llama-8b",
-    namespace: "serving",
     image,
-    runtime: "vllm",
     modelVersion: "2024.07",
     weightsSource: "s3://weights/llama-8b/2024.07",
-    weightsSizeGiB: 16,
-    modelClaimName: "model-cache",
-    gpuGroup: "inference",
-    gpusPerReplica: 1,
-    minReplicas: 1,
-    maxReplicas: 4,
 };
 
 function renderService(
