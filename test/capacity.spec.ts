@@ -163,11 +163,14 @@ describe("GPU capacity problems", () => {
     });
 
     it("reports a model on a group that does not exist, listing the groups", () => {
-        const problems = capacityProblems([inference], [demand({ gpuGroup: "training" })]);
+        const problems = capacityProblems(
+            [inference, { ...inference, name: "batch" }],
+            [demand({ gpuGroup: "training" })],
+        );
         assert.deepEqual(problems, [
             {
                 propertyPath: "models[0].gpuGroup",
-                reason: '"training" is not a GPU group; groups: inference',
+                reason: '"training" is not a GPU group; groups: inference, batch',
             },
         ]);
     });

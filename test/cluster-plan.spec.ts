@@ -326,6 +326,21 @@ describe("cluster plan", () => {
                 ],
             ],
             [
+                "a fractional minSize above maxSize, reported once, as not an integer",
+                {
+                    gpuNodeGroups: [
+                        {
+                            name: "inference",
+                            instanceTypes: ["g5.xlarge"],
+                            minSize: 2.5,
+                            desiredSize: 2,
+                            maxSize: 2,
+                        },
+                    ],
+                },
+                ["gpuNodeGroups[0].minSize: 2.5 must be an integer ≥ 0"],
+            ],
+            [
                 "a fractional desiredSize",
                 {
                     gpuNodeGroups: [

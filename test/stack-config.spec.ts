@@ -735,6 +735,10 @@ describe("stack config building blocks", () => {
         assert.equal(describeValue("x".repeat(59)), `"${"x".repeat(56)}...`);
     });
 
+    it("shows a value JSON cannot write as JavaScript prints it", () => {
+        assert.equal(describeValue(undefined), "undefined");
+    });
+
     it("asks a text key for text, not for a finite number, when given .inf", () => {
         assert.equal(read(string("name"), Infinity), "must be a string, got .inf");
     });
