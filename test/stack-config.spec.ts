@@ -94,6 +94,14 @@ describe("stack config", () => {
         });
     }
 
+    it("reports an empty gpuGroup once, as a group that does not exist", () => {
+        const config = validConfig();
+        config.models[0].gpuGroup = "";
+        assert.deepEqual(problemsOf(config), [
+            'models[0].gpuGroup: "" is not a GPU group; groups: inference',
+        ]);
+    });
+
     it("reports every problem in one error instead of stopping at the first", () => {
         const config = validConfig();
         config.models[0].name = "Llama_3";
