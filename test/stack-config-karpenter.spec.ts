@@ -150,6 +150,19 @@ describe("stack config on Karpenter", () => {
         );
     });
 
+    it("leaves the weights rate of an existing cluster's own store uncapped: it is not EFS", () => {
+        const existing = edited((c) => {
+            c.platform = "existing";
+            c.models[0].image = { reference: digest };
+            c.cluster.karpenter = {
+                nodeClass: { group: "karpenter.kwok.sh", kind: "KWOKNodeClass", name: "local" },
+            };
+            c.coldStart = { weightsReadMiBps: 501 };
+            c.modelStore = { throughputMode: "bursting" };
+        });
+        assert.deepEqual(problemsOf(existing), []);
+    });
+
     it("caps the weights rate at EFS's per-client ceiling of the throughput mode", () => {
         assert.deepEqual(problemsOf(edited((c) => (c.coldStart = { weightsReadMiBps: 1500 }))), []);
         assert.match(
