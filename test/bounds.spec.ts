@@ -20,7 +20,7 @@ import type { ModelServiceInputs } from "../components/serving/model-service-typ
 import { modelServiceProblems } from "../components/serving/validation";
 import { configJsonSchema } from "../stacks/config-json-schema";
 import { parseStackConfig } from "../stacks/validate";
-import { validModelServiceInputs } from "./harness/model-service-inputs";
+import { validModelServiceInputs, vllmDigest as digest } from "./harness/model-service-inputs";
 
 // Every minimum and maximum, just inside and just outside. Mutation testing leaves number literals
 // alone, so a bound moved by one (or dropped) is caught here or nowhere. Each refusal is asserted
@@ -91,7 +91,6 @@ function problemLines(problems: Problems): string[] {
     return problems.list.map((p) => `${p.propertyPath}: ${p.reason}`);
 }
 
-const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
 const a = (length: number) => "a".repeat(length);
 /** The retentions CloudWatch Logs accepts, as the problems list them. */
 const retentions =

@@ -1,9 +1,7 @@
 import { strict as assert } from "assert";
 import type { ModelServiceInputs } from "../components/serving/model-service-types";
 import { isDigestReference, modelServiceProblems } from "../components/serving/validation";
-import { validModelServiceInputs, vllmDigest } from "./harness/model-service-inputs";
-
-const digest = vllmDigest;
+import { validModelServiceInputs, vllmDigest as digest } from "./harness/model-service-inputs";
 
 /** One vLLM model streamed from S3: valid, so each case below shows only its own problems. */
 const base = validModelServiceInputs();

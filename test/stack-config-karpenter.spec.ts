@@ -1,8 +1,7 @@
 import { strict as assert } from "assert";
 import { InvalidInputsError } from "../components/plan/problems";
 import { parseStackConfig } from "../stacks/validate";
-
-const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
+import { vllmDigest as digest } from "./harness/model-service-inputs";
 
 /** An EKS stack on Karpenter: one g6e NodePool, one vLLM model. */
 function karpenterConfig(): Record<string, any> {

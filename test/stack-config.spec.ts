@@ -24,8 +24,7 @@ import {
     StackFileError,
 } from "../stacks/stack-files";
 import { parseStackConfig } from "../stacks/validate";
-
-const digest = `registry.local/vllm@sha256:${"a".repeat(64)}`;
+import { vllmDigest as digest } from "./harness/model-service-inputs";
 
 function validConfig(): Record<string, any> {
     return {
